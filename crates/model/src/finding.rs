@@ -1,0 +1,122 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// ASFF severity labels, ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Informational,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Informational => "informational",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Fail,
+    Unknown,
+    Pass,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fail => "fail",
+            Status::Unknown => "unknown",
+            Status::Pass => "pass",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The resource a finding is about. `id` is the ARN wherever AWS has one.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ResourceRef {
+    /// ASFF resource type: `AwsEksCluster`, `AwsEc2Instance`, `AwsIamRole`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    pub region: String,
+}
+
+impl ResourceRef {
+    pub fn new(kind: impl Into<String>, id: impl Into<String>, region: impl Into<String>) -> Self {
+        ResourceRef {
+            kind: kind.into(),
+            id: id.into(),
+            region: region.into(),
+        }
+    }
+}
+
+/// One link in the chain of resources that makes a finding true.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Evidence {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+    pub detail: String,
+}
+
+impl Evidence {
+    pub fn new(kind: impl Into<String>, id: impl Into<String>, detail: impl Into<String>) -> Self {
+        Evidence {
+            kind: kind.into(),
+            id: id.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub check_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub message: String,
+    pub resource: ResourceRef,
+    pub evidence: Vec<Evidence>,
+    pub remediation: String,
+    pub compliance: Vec<String>,
+}

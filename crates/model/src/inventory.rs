@@ -1,0 +1,526 @@
+//! What the collector read from one AWS account. Plain data: every value that
+//! a failed call could leave unread is an [`Observed`]; every `Option` is a
+//! field AWS may omit, and a check treats `None` as unknown unless the AWS
+//! API documents the omission as meaning "off".
+//!
+//! Collections are sorted by id (the collector sorts them) and maps are
+//! `BTreeMap`, so the serialised inventory is deterministic.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::observed::{Gap, Observed};
+
+pub type Tags = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    pub schema_version: String,
+    pub scan: ScanInfo,
+    /// Every read that failed, once each, in a stable order.
+    #[serde(default)]
+    pub gaps: Vec<Gap>,
+    #[serde(default)]
+    pub iam: Iam,
+    /// Regional data keyed by region name.
+    #[serde(default)]
+    pub regions: BTreeMap<String, RegionInventory>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanInfo {
+    pub account_id: String,
+    pub partition: String,
+    pub regions: Vec<String>,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub finished_at: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegionInventory {
+    pub clusters: Observed<Vec<Cluster>>,
+    pub instances: Observed<Vec<Instance>>,
+    /// The launch-template versions that nodegroups use, one entry per
+    /// (template, version) asked for.
+    pub launch_template_versions: Vec<LaunchTemplateVersion>,
+    pub security_groups: Observed<Vec<SecurityGroup>>,
+    pub subnets: Observed<Vec<Subnet>>,
+    pub route_tables: Observed<Vec<RouteTable>>,
+    pub volumes: Observed<Vec<Volume>>,
+    pub repositories: Observed<Vec<Repository>>,
+    pub registry_scanning: Observed<RegistryScanning>,
+    pub inspector: Inspector,
+}
+
+// ---------------------------------------------------------------- EKS
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    pub name: String,
+    pub arn: String,
+    /// `DescribeCluster`.
+    #[serde(default)]
+    pub config: Observed<ClusterConfig>,
+    #[serde(default)]
+    pub nodegroups: Observed<Vec<Nodegroup>>,
+    #[serde(default)]
+    pub fargate_profiles: Observed<Vec<FargateProfile>>,
+    #[serde(default)]
+    pub access_entries: Observed<Vec<AccessEntry>>,
+    #[serde(default)]
+    pub addons: Observed<Vec<Addon>>,
+    #[serde(default)]
+    pub pod_identity_associations: Observed<Vec<PodIdentityAssociation>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClusterConfig {
+    pub version: Option<String>,
+    pub platform_version: Option<String>,
+    pub status: Option<String>,
+    pub role_arn: Option<String>,
+    pub created_at: Option<String>,
+    pub endpoint_public_access: Option<bool>,
+    pub endpoint_private_access: Option<bool>,
+    /// EKS omits this when the public endpoint is off.
+    pub public_access_cidrs: Option<Vec<String>>,
+    pub subnet_ids: Vec<String>,
+    pub security_group_ids: Vec<String>,
+    pub cluster_security_group_id: Option<String>,
+    pub vpc_id: Option<String>,
+    /// EKS omits `encryptionConfig` when secrets encryption is off (moto
+    /// returns `[]`): both read as an empty list.
+    pub encryption_config: Vec<EncryptionConfig>,
+    /// Control-plane log types that are enabled; `None` when DescribeCluster
+    /// returned no `logging` block.
+    pub enabled_log_types: Option<Vec<String>>,
+    /// `identity.oidc.issuer`, e.g. `https://oidc.eks.<region>.amazonaws.com/id/<ID>`.
+    pub oidc_issuer: Option<String>,
+    /// `accessConfig.authenticationMode`: `API`, `API_AND_CONFIG_MAP`, `CONFIG_MAP`.
+    pub authentication_mode: Option<String>,
+    pub bootstrap_cluster_creator_admin_permissions: Option<bool>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EncryptionConfig {
+    pub resources: Vec<String>,
+    pub key_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Nodegroup {
+    pub name: String,
+    /// `DescribeNodegroup`.
+    #[serde(default)]
+    pub config: Observed<NodegroupConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NodegroupConfig {
+    pub arn: String,
+    pub status: Option<String>,
+    pub node_role: Option<String>,
+    pub subnets: Vec<String>,
+    pub instance_types: Vec<String>,
+    pub ami_type: Option<String>,
+    pub capacity_type: Option<String>,
+    pub launch_template: Option<LaunchTemplateRef>,
+    pub remote_access: Option<RemoteAccess>,
+    /// `resources.autoScalingGroups[].name`.
+    pub autoscaling_groups: Vec<String>,
+    pub remote_access_security_group: Option<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LaunchTemplateRef {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    /// As the nodegroup names it: a version number, or absent for the
+    /// template's default version.
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RemoteAccess {
+    pub ec2_ssh_key: Option<String>,
+    pub source_security_groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FargateProfile {
+    pub name: String,
+    pub arn: Option<String>,
+    pub pod_execution_role_arn: Option<String>,
+    pub subnets: Vec<String>,
+    pub selectors: Vec<FargateSelector>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FargateSelector {
+    pub namespace: Option<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessEntry {
+    pub principal_arn: String,
+    /// `DescribeAccessEntry`.
+    #[serde(default)]
+    pub detail: Observed<AccessEntryDetail>,
+    /// `ListAssociatedAccessPolicies`.
+    #[serde(default)]
+    pub access_policies: Observed<Vec<AssociatedAccessPolicy>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AccessEntryDetail {
+    pub arn: Option<String>,
+    /// `STANDARD`, `EC2_LINUX`, `EC2_WINDOWS`, `FARGATE_LINUX`, ...
+    pub kind: Option<String>,
+    pub username: Option<String>,
+    pub kubernetes_groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AssociatedAccessPolicy {
+    pub policy_arn: String,
+    /// `cluster` or `namespace`.
+    pub scope_type: Option<String>,
+    pub namespaces: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Addon {
+    pub name: String,
+    /// `DescribeAddon`.
+    #[serde(default)]
+    pub detail: Observed<AddonDetail>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddonDetail {
+    pub arn: Option<String>,
+    pub version: Option<String>,
+    pub status: Option<String>,
+    pub service_account_role_arn: Option<String>,
+    /// The add-on's configuration values (JSON or YAML text) as set by the user.
+    pub configuration_values: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PodIdentityAssociation {
+    pub association_id: String,
+    pub association_arn: Option<String>,
+    pub namespace: String,
+    pub service_account: String,
+    /// Only `DescribePodIdentityAssociation` returns the role.
+    #[serde(default)]
+    pub role_arn: Observed<String>,
+}
+
+// ---------------------------------------------------------------- EC2
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Instance {
+    pub instance_id: String,
+    pub arn: String,
+    pub state: Option<String>,
+    pub instance_type: Option<String>,
+    pub image_id: Option<String>,
+    pub metadata_options: Option<MetadataOptions>,
+    pub public_ip_address: Option<String>,
+    pub private_ip_address: Option<String>,
+    pub subnet_id: Option<String>,
+    pub vpc_id: Option<String>,
+    pub security_group_ids: Vec<String>,
+    pub iam_instance_profile_arn: Option<String>,
+    pub volume_ids: Vec<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetadataOptions {
+    /// `required` (IMDSv2 only) or `optional` (IMDSv1 allowed).
+    pub http_tokens: Option<String>,
+    pub http_put_response_hop_limit: Option<i32>,
+    /// `enabled` or `disabled`.
+    pub http_endpoint: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaunchTemplateVersion {
+    pub template_id: Option<String>,
+    pub template_name: Option<String>,
+    /// The version as the nodegroup asked for it (`None`: the default version).
+    pub requested_version: Option<String>,
+    #[serde(default)]
+    pub data: Observed<LaunchTemplateData>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LaunchTemplateData {
+    pub template_id: String,
+    pub template_name: Option<String>,
+    pub arn: String,
+    pub version_number: Option<i64>,
+    pub default_version: Option<bool>,
+    /// `None` when the version sets no metadata options: instances then get
+    /// the AMI's or the account's defaults.
+    pub metadata_options: Option<MetadataOptions>,
+    /// Any network interface with `AssociatePublicIpAddress: true`.
+    pub associate_public_ip: Option<bool>,
+    pub security_group_ids: Vec<String>,
+    pub iam_instance_profile_arn: Option<String>,
+    pub key_name: Option<String>,
+    pub image_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecurityGroup {
+    pub group_id: String,
+    pub arn: String,
+    pub group_name: Option<String>,
+    pub vpc_id: Option<String>,
+    pub ingress: Vec<SgRule>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SgRule {
+    /// `tcp`, `udp`, `icmp`, a protocol number, or `-1` for all.
+    pub ip_protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    pub ipv4_ranges: Vec<String>,
+    pub ipv6_ranges: Vec<String>,
+    pub prefix_list_ids: Vec<String>,
+    pub referenced_group_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Subnet {
+    pub subnet_id: String,
+    pub arn: String,
+    pub vpc_id: Option<String>,
+    pub cidr_block: Option<String>,
+    pub availability_zone: Option<String>,
+    pub map_public_ip_on_launch: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RouteTable {
+    pub route_table_id: String,
+    pub vpc_id: Option<String>,
+    /// The VPC's main route table (used by subnets without an explicit association).
+    pub main: bool,
+    pub subnet_ids: Vec<String>,
+    pub routes: Vec<Route>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Route {
+    pub destination_cidr: Option<String>,
+    pub destination_ipv6_cidr: Option<String>,
+    pub gateway_id: Option<String>,
+    pub nat_gateway_id: Option<String>,
+    pub state: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Volume {
+    pub volume_id: String,
+    pub arn: String,
+    pub encrypted: Option<bool>,
+    pub kms_key_id: Option<String>,
+    pub attached_instance_ids: Vec<String>,
+}
+
+// ---------------------------------------------------------------- IAM
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Iam {
+    /// `GetAccountAuthorizationDetails` (roles).
+    pub roles: Observed<Vec<Role>>,
+    /// From the same call.
+    pub instance_profiles: Observed<Vec<InstanceProfile>>,
+    /// Every managed policy attached to a collected role, customer or AWS managed.
+    pub managed_policies: Vec<ManagedPolicy>,
+    /// `ListOpenIDConnectProviders`.
+    pub oidc_providers: Observed<Vec<OidcProvider>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Role {
+    pub role_name: String,
+    pub arn: String,
+    pub path: Option<String>,
+    /// The decoded trust policy (IAM returns it URL-encoded or as plain JSON).
+    pub trust_policy: Observed<Value>,
+    pub inline_policies: Vec<InlinePolicy>,
+    pub attached_policy_arns: Vec<String>,
+    pub permissions_boundary_arn: Option<String>,
+    pub instance_profile_arns: Vec<String>,
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InlinePolicy {
+    pub name: String,
+    pub document: Observed<Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ManagedPolicy {
+    pub arn: String,
+    pub name: String,
+    pub default_version_id: Option<String>,
+    /// The default version's document.
+    pub document: Observed<Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InstanceProfile {
+    pub name: String,
+    pub arn: String,
+    pub role_arns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OidcProvider {
+    pub arn: String,
+    /// Issuer host and path without `https://`, as IAM stores it.
+    pub url: String,
+}
+
+// ---------------------------------------------------------------- ECR
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Repository {
+    pub name: String,
+    pub arn: String,
+    pub uri: Option<String>,
+    pub registry_id: Option<String>,
+    pub scan_on_push: Option<bool>,
+    /// `MUTABLE`, `IMMUTABLE`, `IMMUTABLE_WITH_EXCLUSION`, `MUTABLE_WITH_EXCLUSION`.
+    pub tag_mutability: Option<String>,
+    /// `AES256`, `KMS`, `KMS_DSSE`.
+    pub encryption_type: Option<String>,
+    pub kms_key: Option<String>,
+    /// `Known(None)`: no repository policy is set.
+    pub policy: Observed<Option<Value>>,
+    /// `Known(None)`: no lifecycle policy is set.
+    pub lifecycle_policy: Observed<Option<String>>,
+    pub images: Observed<Vec<Image>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Image {
+    pub digest: String,
+    pub tags: Vec<String>,
+    pub pushed_at: Option<String>,
+    pub size_bytes: Option<i64>,
+    /// `Known(None)`: ECR confirms the image was never scanned.
+    pub scan: Observed<Option<ImageScan>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImageScan {
+    /// `COMPLETE`, `IN_PROGRESS`, `FAILED`, `ACTIVE`, `UNSUPPORTED_IMAGE`, ...
+    pub status: String,
+    pub description: Option<String>,
+    pub completed_at: Option<String>,
+    /// Severity (`CRITICAL`, `HIGH`, ...) to count.
+    pub finding_counts: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RegistryScanning {
+    /// `BASIC` or `ENHANCED`.
+    pub scan_type: String,
+    pub rules: Vec<ScanningRule>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ScanningRule {
+    /// `SCAN_ON_PUSH`, `CONTINUOUS_SCAN` or `MANUAL`.
+    pub scan_frequency: String,
+    /// Repository-name filters with `*` wildcards (`WILDCARD` filter type).
+    pub repository_filters: Vec<String>,
+}
+
+// ---------------------------------------------------------------- Inspector2
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Inspector {
+    /// `BatchGetAccountStatus` for the scanned account.
+    pub account_status: Observed<InspectorStatus>,
+    /// `ListCoverage`.
+    pub coverage: Observed<Vec<CoveredResource>>,
+    /// `ListFindings` (active CRITICAL and HIGH), counted per resource.
+    pub finding_counts: Observed<Vec<InspectorFindingCount>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InspectorStatus {
+    /// Account-level state: `ENABLED`, `DISABLED`, ...
+    pub state: Option<String>,
+    pub ec2: Option<String>,
+    pub ecr: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CoveredResource {
+    /// Instance id, or the image's ARN/digest id as Inspector reports it.
+    pub resource_id: String,
+    /// `AWS_EC2_INSTANCE`, `AWS_ECR_CONTAINER_IMAGE`, `AWS_ECR_REPOSITORY`, ...
+    pub resource_type: String,
+    /// `ACTIVE` when Inspector is scanning it.
+    pub scan_status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InspectorFindingCount {
+    pub resource_id: String,
+    pub resource_type: String,
+    pub critical: u32,
+    pub high: u32,
+}

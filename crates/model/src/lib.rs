@@ -1,0 +1,22 @@
+//! The eksposture data model: the collected [`Inventory`], the [`Observed`]
+//! wrapper that keeps "could not read" apart from "not configured", the
+//! [`graph::Graph`] of typed relations that checks query, and the
+//! [`Finding`] a check emits.
+//!
+//! This crate depends on serde only, so everything that reasons over an
+//! inventory compiles and tests without the AWS SDK.
+
+pub mod arn;
+pub mod finding;
+pub mod graph;
+pub mod inventory;
+pub mod observed;
+
+pub use finding::{Evidence, Finding, ResourceRef, Severity, Status};
+pub use graph::Graph;
+pub use inventory::*;
+pub use observed::{Gap, GapReason, Observed};
+
+/// Version of the inventory and report JSON layouts. Bumped on any change
+/// that an older reader would misinterpret.
+pub const SCHEMA_VERSION: &str = "1";
