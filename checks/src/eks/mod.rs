@@ -1,0 +1,3 @@
+//! EKS control-plane checks.
+
+pub mod endpoint_not_open_to_world;

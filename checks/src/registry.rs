@@ -1,0 +1,101 @@
+//! Every check, sorted by id. Adding a check: create its file, add its module
+//! to the service's `mod.rs`, and list it here (a test fails otherwise).
+
+use crate::Check;
+
+macro_rules! registry {
+    ($($($seg:ident)::+),* $(,)?) => {
+        pub static CHECKS: &[Check] = &[
+            $(Check { meta: &crate::$($seg)::+::META, evaluate: crate::$($seg)::+::evaluate }),*
+        ];
+    };
+}
+
+registry![
+    eks::endpoint_not_open_to_world,
+];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::CHECKS;
+    use crate::testing::{examples, run_example};
+
+    #[test]
+    fn ids_are_unique_and_sorted() {
+        let ids: Vec<&str> = CHECKS.iter().map(|c| c.meta.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(ids, sorted, "CHECKS must be sorted by id, without duplicates");
+    }
+
+    #[test]
+    fn ids_match_their_file_paths() {
+        for c in CHECKS {
+            let rel = c.meta.file.split("src/").last().unwrap();
+            let id = rel.trim_end_matches(".rs").replace(['/', '_'], "-");
+            assert_eq!(c.meta.id, id, "{} is declared in {}", c.meta.id, c.meta.file);
+        }
+    }
+
+    #[test]
+    fn every_check_file_is_registered() {
+        let registered: BTreeSet<String> = CHECKS.iter().map(|c| c.meta.id.to_string()).collect();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for service in ["eks", "ec2", "iam", "ecr", "inspector", "path", "ecs"] {
+            let Ok(dir) = std::fs::read_dir(root.join(service)) else { continue };
+            for entry in dir {
+                let name = entry.unwrap().file_name().into_string().unwrap();
+                if name == "mod.rs" || !name.ends_with(".rs") || name.starts_with('_') {
+                    continue;
+                }
+                let id = format!("{service}-{}", name.trim_end_matches(".rs").replace('_', "-"));
+                assert!(registered.contains(&id), "{service}/{name} is not listed in registry.rs");
+            }
+        }
+    }
+
+    #[test]
+    fn docs_have_every_section_and_metadata_is_filled() {
+        for c in CHECKS {
+            let doc = c.meta.documentation();
+            for section in ["## What it checks", "## Rationale", "## Remediation", "## Examples"] {
+                assert!(doc.contains(section), "{} lacks {section}", c.meta.id);
+            }
+            assert!(!c.meta.title.is_empty() && c.meta.title.contains("should"), "{}: title should be a 'should' sentence", c.meta.id);
+            assert!(!c.meta.remediation.is_empty(), "{}: no remediation", c.meta.id);
+            assert!(!c.meta.compliance.is_empty(), "{}: no compliance references", c.meta.id);
+        }
+    }
+
+    #[test]
+    fn compliance_references_exist_in_their_catalogues() {
+        for c in CHECKS {
+            for r in c.meta.compliance {
+                assert!(crate::compliance::lookup(r).is_some(), "{}: unknown control {r}", c.meta.id);
+            }
+        }
+    }
+
+    #[test]
+    fn every_check_documents_fail_pass_and_unknown_examples() {
+        for c in CHECKS {
+            let kinds: BTreeSet<String> = examples(c.meta).into_iter().map(|(k, _)| k).collect();
+            for k in ["fail", "pass", "unknown"] {
+                assert!(kinds.contains(k), "{} has no `json,{k}` example", c.meta.id);
+            }
+        }
+    }
+
+    #[test]
+    fn documented_examples_hold() {
+        for c in CHECKS {
+            for (kind, json) in examples(c.meta) {
+                run_example(c, &kind, &json);
+            }
+        }
+    }
+}

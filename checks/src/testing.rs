@@ -1,0 +1,89 @@
+//! Test support: inventories from small JSON fragments, and the runner for
+//! the `## Examples` of each check's documentation.
+
+use eksposture_model::{Finding, Inventory, Status};
+use serde_json::{json, Value};
+
+use crate::{Check, CheckMeta};
+
+/// The inventory every fragment is merged into: one account, one region,
+/// and nothing else known.
+pub fn base() -> Value {
+    json!({
+        "schema_version": "1",
+        "scan": {
+            "account_id": "111122223333",
+            "partition": "aws",
+            "regions": ["us-east-1"],
+            "started_at": "2026-11-01T00:00:00Z",
+            "finished_at": "2026-11-01T00:00:10Z"
+        }
+    })
+}
+
+fn merge(into: &mut Value, from: Value) {
+    match (into, from) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                merge(a.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (slot, v) => *slot = v,
+    }
+}
+
+/// An inventory from a fragment merged into [`base`].
+pub fn inventory(fragment: Value) -> Inventory {
+    let mut v = base();
+    merge(&mut v, fragment);
+    serde_json::from_value(v).expect("fragment is a valid inventory")
+}
+
+/// Runs one check over a fragment.
+pub fn eval(check: &'static Check, fragment: Value) -> Vec<Finding> {
+    let inv = inventory(fragment);
+    crate::run(&inv, &[check])
+}
+
+/// The statuses of the findings, for compact assertions.
+pub fn statuses(findings: &[Finding]) -> Vec<Status> {
+    findings.iter().map(|f| f.status).collect()
+}
+
+/// `(kind, json)` for every ```` ```json,<kind> ```` block of a check's doc.
+pub fn examples(meta: &CheckMeta) -> Vec<(String, String)> {
+    let doc = meta.documentation();
+    let mut out = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in doc.lines() {
+        let t = line.trim();
+        if let Some((kind, body)) = current.as_mut() {
+            if t == "```" {
+                out.push((kind.clone(), body.clone()));
+                current = None;
+            } else {
+                body.push_str(line);
+                body.push('\n');
+            }
+        } else if let Some(kind) = t.strip_prefix("```json,") {
+            current = Some((kind.trim().to_string(), String::new()));
+        }
+    }
+    out
+}
+
+/// Asserts an example behaves as its tag says: `fail` yields a failure;
+/// `pass` only passes; `unknown` an unknown and no pass or fail.
+pub fn run_example(check: &'static Check, kind: &str, json: &str) {
+    let fragment: Value = serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("{}: example `{kind}` is not JSON: {e}", check.meta.id));
+    let findings = eval(check, fragment);
+    let st = statuses(&findings);
+    let ok = match kind {
+        "fail" => st.contains(&Status::Fail),
+        "pass" => !st.is_empty() && st.iter().all(|s| *s == Status::Pass),
+        "unknown" => st.contains(&Status::Unknown) && !st.contains(&Status::Fail) && !st.contains(&Status::Pass),
+        other => panic!("{}: unknown example kind {other}", check.meta.id),
+    };
+    assert!(ok, "{}: example `{kind}` produced {st:?}: {findings:#?}", check.meta.id);
+}
