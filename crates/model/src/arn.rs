@@ -67,7 +67,10 @@ mod tests {
         let a = parse("arn:aws:iam::123456789012:role/eks/node-role").unwrap();
         assert_eq!(a.service, "iam");
         assert_eq!(a.region, "");
-        assert_eq!(resource_name("arn:aws:iam::1:role/eks/node-role"), Some("node-role"));
+        assert_eq!(
+            resource_name("arn:aws:iam::1:role/eks/node-role"),
+            Some("node-role")
+        );
     }
 
     #[test]

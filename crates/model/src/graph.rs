@@ -98,6 +98,9 @@ pub struct NodeRoleUse {
     pub via_id: String,
 }
 
+/// Node role ARN -> what uses it.
+pub type NodeRoleMap = BTreeMap<String, BTreeSet<NodeRoleUse>>;
+
 pub struct Graph<'a> {
     pub inventory: &'a Inventory,
     nodes: Vec<NodeView<'a>>,
@@ -120,14 +123,23 @@ impl<'a> Graph<'a> {
             if let Some(clusters) = data.clusters.known() {
                 for c in clusters {
                     for ng in c.nodegroups.known().into_iter().flatten() {
-                        for asg in ng.config.known().map(|n| &n.autoscaling_groups).into_iter().flatten() {
+                        for asg in ng
+                            .config
+                            .known()
+                            .map(|n| &n.autoscaling_groups)
+                            .into_iter()
+                            .flatten()
+                        {
                             asg_owner.insert(asg.as_str(), (c.name.as_str(), ng.name.as_str()));
                         }
                     }
                 }
             }
             for inst in instances {
-                let asg = inst.tags.get(ASG_NAME_TAG).and_then(|a| asg_owner.get(a.as_str()));
+                let asg = inst
+                    .tags
+                    .get(ASG_NAME_TAG)
+                    .and_then(|a| asg_owner.get(a.as_str()));
                 let cluster_name = CLUSTER_NAME_TAGS
                     .iter()
                     .find_map(|t| inst.tags.get(*t).map(String::as_str))
@@ -158,7 +170,12 @@ impl<'a> Graph<'a> {
             .enumerate()
             .map(|(i, n)| (n.instance.instance_id.as_str(), i))
             .collect();
-        let roles = inventory.iam.roles.known().map(Vec::as_slice).unwrap_or_default();
+        let roles = inventory
+            .iam
+            .roles
+            .known()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         Graph {
             inventory,
             nodes,
@@ -273,7 +290,9 @@ impl<'a> Graph<'a> {
     }
 
     pub fn node(&self, instance_id: &str) -> Option<&NodeView<'a>> {
-        self.node_by_instance.get(instance_id).map(|i| &self.nodes[*i])
+        self.node_by_instance
+            .get(instance_id)
+            .map(|i| &self.nodes[*i])
     }
 
     pub fn nodes_of_cluster<'s>(
@@ -293,7 +312,10 @@ impl<'a> Graph<'a> {
 
     pub fn security_group(&self, region: &str, id: &str) -> Lookup<'a, SecurityGroup> {
         lookup(
-            self.inventory.regions.get(region).map(|d| &d.security_groups),
+            self.inventory
+                .regions
+                .get(region)
+                .map(|d| &d.security_groups),
             |g: &SecurityGroup| g.group_id == id,
         )
     }
@@ -317,7 +339,7 @@ impl<'a> Graph<'a> {
         };
         tables
             .iter()
-            .find(|t| t.subnet_ids.iter().any(|s| *s == subnet.subnet_id))
+            .find(|t| t.subnet_ids.contains(&subnet.subnet_id))
             .or_else(|| {
                 tables
                     .iter()
@@ -345,7 +367,12 @@ impl<'a> Graph<'a> {
     }
 
     pub fn roles(&self) -> &'a [Role] {
-        self.inventory.iam.roles.known().map(Vec::as_slice).unwrap_or_default()
+        self.inventory
+            .iam
+            .roles
+            .known()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// The roles of an instance profile.
@@ -389,8 +416,8 @@ impl<'a> Graph<'a> {
     /// Node roles and what uses them: nodegroup node roles, and the roles of
     /// node instances' instance profiles. Roles behind an unreadable instance
     /// profile are reported in the second list with the gap.
-    pub fn node_roles(&self) -> (BTreeMap<String, BTreeSet<NodeRoleUse>>, Vec<(String, &'a Gap)>) {
-        let mut roles: BTreeMap<String, BTreeSet<NodeRoleUse>> = BTreeMap::new();
+    pub fn node_roles(&self) -> (NodeRoleMap, Vec<(String, &'a Gap)>) {
+        let mut roles = NodeRoleMap::new();
         let mut unknown = Vec::new();
         for ng in self.nodegroups() {
             if let Some(role) = ng.config().and_then(|c| c.node_role.as_ref()) {
@@ -427,9 +454,12 @@ impl<'a> Graph<'a> {
     /// The IAM OIDC provider registered for a cluster's issuer URL.
     pub fn oidc_provider_for_issuer(&self, issuer: &str) -> Lookup<'a, OidcProvider> {
         let host_path = issuer.trim_start_matches("https://").trim_end_matches('/');
-        lookup(Some(&self.inventory.iam.oidc_providers), |p: &OidcProvider| {
-            p.url.trim_start_matches("https://").trim_end_matches('/') == host_path
-        })
+        lookup(
+            Some(&self.inventory.iam.oidc_providers),
+            |p: &OidcProvider| {
+                p.url.trim_start_matches("https://").trim_end_matches('/') == host_path
+            },
+        )
     }
 
     /// Roles whose trust policy names the given OIDC provider as a federated
@@ -474,14 +504,14 @@ impl<'a> Graph<'a> {
     }
 }
 
-fn lookup<'a, T>(
-    collection: Option<&'a Observed<Vec<T>>>,
-    pred: impl Fn(&T) -> bool,
-) -> Lookup<'a, T> {
+fn lookup<T>(collection: Option<&Observed<Vec<T>>>, pred: impl Fn(&T) -> bool) -> Lookup<'_, T> {
     match collection {
         None => Lookup::Missing,
         Some(Observed::Unknown(g)) => Lookup::Unknown(g),
-        Some(Observed::Known(items)) => items.iter().find(|i| pred(i)).map_or(Lookup::Missing, Lookup::Found),
+        Some(Observed::Known(items)) => items
+            .iter()
+            .find(|i| pred(i))
+            .map_or(Lookup::Missing, Lookup::Found),
     }
 }
 
@@ -496,7 +526,9 @@ fn federated_principals(trust: &Value) -> Vec<String> {
     for s in statements {
         match s.get("Principal").and_then(|p| p.get("Federated")) {
             Some(Value::String(p)) => out.push(p.clone()),
-            Some(Value::Array(ps)) => out.extend(ps.iter().filter_map(Value::as_str).map(String::from)),
+            Some(Value::Array(ps)) => {
+                out.extend(ps.iter().filter_map(Value::as_str).map(String::from));
+            }
             _ => {}
         }
     }
