@@ -2,7 +2,11 @@
 //! `FRAMEWORK:control`; a test fails on any reference not listed here.
 
 /// (framework prefix, framework title, [(control id, control title)])
-pub type Catalogue = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+pub type Catalogue = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
 
 pub const CATALOGUES: &[Catalogue] = &[
     (

@@ -32,31 +32,61 @@ impl Findings {
             resource,
             evidence,
             remediation: self.meta.remediation.to_string(),
-            compliance: self.meta.compliance.iter().map(|s| (*s).to_string()).collect(),
+            compliance: self
+                .meta
+                .compliance
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
         });
     }
 
-    pub fn pass(&mut self, resource: ResourceRef, message: impl Into<String>, evidence: Vec<Evidence>) {
+    pub fn pass(
+        &mut self,
+        resource: ResourceRef,
+        message: impl Into<String>,
+        evidence: Vec<Evidence>,
+    ) {
         self.emit(Status::Pass, resource, message, evidence);
     }
 
-    pub fn fail(&mut self, resource: ResourceRef, message: impl Into<String>, evidence: Vec<Evidence>) {
+    pub fn fail(
+        &mut self,
+        resource: ResourceRef,
+        message: impl Into<String>,
+        evidence: Vec<Evidence>,
+    ) {
         self.emit(Status::Fail, resource, message, evidence);
     }
 
     /// An unknown finding explained by the gap that left `what` unread.
-    pub fn unknown(&mut self, resource: ResourceRef, what: &str, gap: &Gap, mut evidence: Vec<Evidence>) {
+    pub fn unknown(
+        &mut self,
+        resource: ResourceRef,
+        what: &str,
+        gap: &Gap,
+        mut evidence: Vec<Evidence>,
+    ) {
         evidence.push(gap_evidence(gap));
         self.emit(
             Status::Unknown,
             resource,
-            format!("{what} could not be read ({}: {})", gap.reason.as_str(), gap.operation),
+            format!(
+                "{what} could not be read ({}: {})",
+                gap.reason.as_str(),
+                gap.operation
+            ),
             evidence,
         );
     }
 
     /// An unknown finding for a value AWS did not return.
-    pub fn unknown_because(&mut self, resource: ResourceRef, message: impl Into<String>, evidence: Vec<Evidence>) {
+    pub fn unknown_because(
+        &mut self,
+        resource: ResourceRef,
+        message: impl Into<String>,
+        evidence: Vec<Evidence>,
+    ) {
         self.emit(Status::Unknown, resource, message, evidence);
     }
 

@@ -91,7 +91,11 @@ pub struct UnknownCheck(pub String);
 
 impl std::fmt::Display for UnknownCheck {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "unknown check id {:?} (run `eksposture checks` to list them)", self.0)
+        write!(
+            f,
+            "unknown check id {:?} (run `eksposture checks` to list them)",
+            self.0
+        )
     }
 }
 

@@ -12,7 +12,17 @@ macro_rules! registry {
 }
 
 registry![
+    ec2::node_imds_hop_limit,
+    ec2::node_imdsv2_required,
+    ec2::node_sg_no_world_ingress,
+    ecr::images_scanned,
+    ecr::scan_on_push_enabled,
     eks::endpoint_not_open_to_world,
+    eks::endpoint_private,
+    eks::secrets_encrypted,
+    iam::irsa_trust_scoped,
+    iam::node_role_least_privilege,
+    path::pod_to_node_role,
 ];
 
 #[cfg(test)]
@@ -29,7 +39,10 @@ mod tests {
         let mut sorted = ids.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(ids, sorted, "CHECKS must be sorted by id, without duplicates");
+        assert_eq!(
+            ids, sorted,
+            "CHECKS must be sorted by id, without duplicates"
+        );
     }
 
     #[test]
@@ -37,7 +50,11 @@ mod tests {
         for c in CHECKS {
             let rel = c.meta.file.split("src/").last().unwrap();
             let id = rel.trim_end_matches(".rs").replace(['/', '_'], "-");
-            assert_eq!(c.meta.id, id, "{} is declared in {}", c.meta.id, c.meta.file);
+            assert_eq!(
+                c.meta.id, id,
+                "{} is declared in {}",
+                c.meta.id, c.meta.file
+            );
         }
     }
 
@@ -46,14 +63,23 @@ mod tests {
         let registered: BTreeSet<String> = CHECKS.iter().map(|c| c.meta.id.to_string()).collect();
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         for service in ["eks", "ec2", "iam", "ecr", "inspector", "path", "ecs"] {
-            let Ok(dir) = std::fs::read_dir(root.join(service)) else { continue };
+            let Ok(dir) = std::fs::read_dir(root.join(service)) else {
+                continue;
+            };
             for entry in dir {
                 let name = entry.unwrap().file_name().into_string().unwrap();
-                if name == "mod.rs" || !name.ends_with(".rs") || name.starts_with('_') {
+                let is_rust = Path::new(&name).extension().is_some_and(|e| e == "rs");
+                if name == "mod.rs" || !is_rust || name.starts_with('_') {
                     continue;
                 }
-                let id = format!("{service}-{}", name.trim_end_matches(".rs").replace('_', "-"));
-                assert!(registered.contains(&id), "{service}/{name} is not listed in registry.rs");
+                let id = format!(
+                    "{service}-{}",
+                    name.trim_end_matches(".rs").replace('_', "-")
+                );
+                assert!(
+                    registered.contains(&id),
+                    "{service}/{name} is not listed in registry.rs"
+                );
             }
         }
     }
@@ -62,12 +88,29 @@ mod tests {
     fn docs_have_every_section_and_metadata_is_filled() {
         for c in CHECKS {
             let doc = c.meta.documentation();
-            for section in ["## What it checks", "## Rationale", "## Remediation", "## Examples"] {
+            for section in [
+                "## What it checks",
+                "## Rationale",
+                "## Remediation",
+                "## Examples",
+            ] {
                 assert!(doc.contains(section), "{} lacks {section}", c.meta.id);
             }
-            assert!(!c.meta.title.is_empty() && c.meta.title.contains("should"), "{}: title should be a 'should' sentence", c.meta.id);
-            assert!(!c.meta.remediation.is_empty(), "{}: no remediation", c.meta.id);
-            assert!(!c.meta.compliance.is_empty(), "{}: no compliance references", c.meta.id);
+            assert!(
+                !c.meta.title.is_empty() && c.meta.title.contains("should"),
+                "{}: title should be a 'should' sentence",
+                c.meta.id
+            );
+            assert!(
+                !c.meta.remediation.is_empty(),
+                "{}: no remediation",
+                c.meta.id
+            );
+            assert!(
+                !c.meta.compliance.is_empty(),
+                "{}: no compliance references",
+                c.meta.id
+            );
         }
     }
 
@@ -75,7 +118,11 @@ mod tests {
     fn compliance_references_exist_in_their_catalogues() {
         for c in CHECKS {
             for r in c.meta.compliance {
-                assert!(crate::compliance::lookup(r).is_some(), "{}: unknown control {r}", c.meta.id);
+                assert!(
+                    crate::compliance::lookup(r).is_some(),
+                    "{}: unknown control {r}",
+                    c.meta.id
+                );
             }
         }
     }

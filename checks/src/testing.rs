@@ -82,8 +82,16 @@ pub fn run_example(check: &'static Check, kind: &str, json: &str) {
     let ok = match kind {
         "fail" => st.contains(&Status::Fail),
         "pass" => !st.is_empty() && st.iter().all(|s| *s == Status::Pass),
-        "unknown" => st.contains(&Status::Unknown) && !st.contains(&Status::Fail) && !st.contains(&Status::Pass),
+        "unknown" => {
+            st.contains(&Status::Unknown)
+                && !st.contains(&Status::Fail)
+                && !st.contains(&Status::Pass)
+        }
         other => panic!("{}: unknown example kind {other}", check.meta.id),
     };
-    assert!(ok, "{}: example `{kind}` produced {st:?}: {findings:#?}", check.meta.id);
+    assert!(
+        ok,
+        "{}: example `{kind}` produced {st:?}: {findings:#?}",
+        check.meta.id
+    );
 }

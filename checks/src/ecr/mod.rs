@@ -1,1 +1,244 @@
-//! ecr checks.
+//! ECR repository and image checks, and the registry-scanning rules they share.
+
+pub mod images_scanned;
+pub mod scan_on_push_enabled;
+
+use eksposture_model::{
+    CoveredResource, Evidence, Graph, Image, Observed, RegistryScanning, Repository, ScanningRule,
+};
+
+/// Whether an ECR registry scanning filter (type `WILDCARD`) selects a
+/// repository. As the ECR user guide documents it ("Filters to choose which
+/// repositories are scanned"): a filter *without* `*` matches every name that
+/// **contains** it (`prod` matches `repo-prod-repo`); a filter *with* `*`
+/// must match the whole name, each `*` standing for zero or more characters
+/// (`*prod` matches `repo-prod` but not `prod-repo`). An empty filter matches
+/// nothing.
+pub fn scanning_filter_matches(filter: &str, repository: &str) -> bool {
+    if filter.is_empty() {
+        false
+    } else if filter.contains('*') {
+        wildcard_match(filter.as_bytes(), repository.as_bytes())
+    } else {
+        repository.contains(filter)
+    }
+}
+
+/// Whole-string match where `*` matches any sequence (greedy with
+/// backtracking to the last `*`, linear in practice).
+fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && pattern[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == text[t] {
+            p += 1;
+            t += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == b'*')
+}
+
+/// The registry scanning rule, and its filter, that scans a repository
+/// automatically. Under `ENHANCED` scanning `CONTINUOUS_SCAN` and
+/// `SCAN_ON_PUSH` rules count (ECR enforces continuous over scan-on-push when
+/// both match, so it is preferred here); under `BASIC` only `SCAN_ON_PUSH`
+/// exists. `MANUAL` rules and unrecognised scan types never count.
+pub fn automatic_scanning_rule<'a>(
+    scanning: &'a RegistryScanning,
+    repository: &str,
+) -> Option<(&'a ScanningRule, &'a str)> {
+    let frequencies: &[&str] = match scanning.scan_type.as_str() {
+        "ENHANCED" => &["CONTINUOUS_SCAN", "SCAN_ON_PUSH"],
+        "BASIC" => &["SCAN_ON_PUSH"],
+        _ => &[],
+    };
+    frequencies.iter().find_map(|freq| {
+        scanning
+            .rules
+            .iter()
+            .filter(|r| r.scan_frequency == *freq)
+            .find_map(|r| {
+                r.repository_filters
+                    .iter()
+                    .find(|f| scanning_filter_matches(f, repository))
+                    .map(|f| (r, f.as_str()))
+            })
+    })
+}
+
+/// The region's registry scanning configuration as evidence, naming the
+/// rule and filter that matched a repository, or listing the rules when none
+/// did. ECR registries have no ARN: the id is the registry (account) id.
+pub fn registry_scanning_evidence(
+    g: &Graph<'_>,
+    region: &str,
+    repo: &Repository,
+    scanning: &RegistryScanning,
+    matched: Option<(&ScanningRule, &str)>,
+) -> Evidence {
+    let detail = match matched {
+        Some((rule, filter)) => format!(
+            "rule {} with filter {filter:?} matches",
+            rule.scan_frequency
+        ),
+        None if scanning.rules.is_empty() => "no rules".to_string(),
+        None => {
+            let rules: Vec<String> = scanning
+                .rules
+                .iter()
+                .map(|r| format!("{}[{}]", r.scan_frequency, r.repository_filters.join(",")))
+                .collect();
+            format!("no matching rule (rules: {})", rules.join(" "))
+        }
+    };
+    Evidence::new(
+        "AwsEcrRegistry",
+        repo.registry_id.as_deref().unwrap_or(g.account_id()),
+        format!(
+            "scanning configuration in {region}: scanType={}, {detail}",
+            scanning.scan_type
+        ),
+    )
+}
+
+/// The Inspector2 coverage entry showing an image under active scanning.
+/// Inspector names an image by its ARN (`<repository ARN>/<digest>`); an id
+/// that is just the digest, or ends with `/<digest>` under the same
+/// repository name, is accepted too. The same digest in another repository
+/// is a different image and does not match.
+pub fn inspector_image_coverage<'a>(
+    coverage: &'a [CoveredResource],
+    repo: &Repository,
+    image: &Image,
+) -> Option<&'a CoveredResource> {
+    let arn = Graph::image_arn(repo, image);
+    let in_repo = format!("repository/{}/{}", repo.name, image.digest);
+    coverage.iter().find(|c| {
+        c.resource_type == "AWS_ECR_CONTAINER_IMAGE"
+            && c.scan_status.as_deref() == Some("ACTIVE")
+            && !image.digest.is_empty()
+            && (c.resource_id == arn
+                || c.resource_id == image.digest
+                || c.resource_id.ends_with(&in_repo))
+    })
+}
+
+/// ECR's verdict on one image's scan (`DescribeImages` `imageScanStatus`),
+/// before Inspector coverage is considered; each carries its explanation.
+pub enum ScanVerdict {
+    Scanned(String),
+    NotScanned(String),
+    Undecided(String),
+}
+
+pub fn ecr_scan_verdict(image: &Image) -> ScanVerdict {
+    match &image.scan {
+        Observed::Unknown(gap) => ScanVerdict::Undecided(format!(
+            "the image scan status could not be read ({}: {})",
+            gap.reason.as_str(),
+            gap.operation
+        )),
+        Observed::Known(None) => {
+            ScanVerdict::NotScanned("ECR reports the image was never scanned".into())
+        }
+        Observed::Known(Some(scan)) => {
+            let why = scan
+                .description
+                .as_deref()
+                .map_or_else(String::new, |d| format!(": {d}"));
+            match scan.status.as_str() {
+                "COMPLETE" | "ACTIVE" => {
+                    ScanVerdict::Scanned(format!("ECR scan status {}", scan.status))
+                }
+                "IN_PROGRESS" | "PENDING" => {
+                    ScanVerdict::Undecided(format!("the scan is {}, not yet complete", scan.status))
+                }
+                "FAILED"
+                | "UNSUPPORTED_IMAGE"
+                | "SCAN_ELIGIBILITY_EXPIRED"
+                | "FINDINGS_UNAVAILABLE"
+                | "LIMIT_EXCEEDED"
+                | "IMAGE_ARCHIVED" => ScanVerdict::NotScanned(format!(
+                    "the image has no completed scan: status {}{why}",
+                    scan.status
+                )),
+                other => ScanVerdict::Undecided(format!("unrecognised scan status {other:?}")),
+            }
+        }
+    }
+}
+
+/// The image, its tags and its ECR scan state, as evidence.
+pub fn image_evidence(repo: &Repository, image: &Image) -> Evidence {
+    let tags = if image.tags.is_empty() {
+        "untagged".to_string()
+    } else {
+        image.tags.join(",")
+    };
+    let state = match &image.scan {
+        Observed::Unknown(_) => "imageScanStatus unread".to_string(),
+        Observed::Known(None) => "no imageScanStatus".to_string(),
+        Observed::Known(Some(s)) => match &s.completed_at {
+            Some(at) => format!("imageScanStatus={}, completed {at}", s.status),
+            None => format!("imageScanStatus={}", s.status),
+        },
+    };
+    Evidence::new(
+        "AwsEcrContainerImage",
+        Graph::image_arn(repo, image),
+        format!(
+            "image {} ({tags}) in repository {}; {state}",
+            image.digest, repo.name
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scanning_filter_matches;
+
+    #[test]
+    fn filters_match_as_the_ecr_user_guide_table_says() {
+        let names = [
+            "prod",
+            "repo-prod",
+            "prod-repo",
+            "repo-prod-repo",
+            "prodrepo",
+        ];
+        let table = [
+            ("prod", [true, true, true, true, true]),
+            ("*prod", [true, true, false, false, false]),
+            ("prod*", [true, false, true, false, true]),
+            ("*prod*", [true, true, true, true, true]),
+            ("prod*repo", [false, false, true, false, true]),
+        ];
+        for (filter, expected) in table {
+            for (name, want) in names.iter().zip(expected) {
+                assert_eq!(
+                    scanning_filter_matches(filter, name),
+                    want,
+                    "{filter} vs {name}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn star_matches_everything_and_empty_filter_nothing() {
+        assert!(scanning_filter_matches("*", "team/app"));
+        assert!(scanning_filter_matches("team/*", "team/app"));
+        assert!(!scanning_filter_matches("", "team/app"));
+        assert!(scanning_filter_matches("a*b*c", "axxbyyc"));
+        assert!(!scanning_filter_matches("a*b*c", "axxbyy"));
+    }
+}

@@ -60,17 +60,28 @@ pub const WORLD: [&str; 2] = ["0.0.0.0/0", "::/0"];
 
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     for (region, gap) in g.cluster_listing_gaps() {
-        out.unknown(clusters_of_region_ref(g, region), "the region's EKS clusters", gap, vec![]);
+        out.unknown(
+            clusters_of_region_ref(g, region),
+            "the region's EKS clusters",
+            gap,
+            vec![],
+        );
     }
     for c in g.clusters() {
         let config = match c.cluster.config.as_result() {
             Ok(config) => config,
             Err(gap) => {
-                out.unknown(cluster_ref(&c), "the cluster configuration", gap, vec![cluster_evidence(&c)]);
+                out.unknown(
+                    cluster_ref(&c),
+                    "the cluster configuration",
+                    gap,
+                    vec![cluster_evidence(&c)],
+                );
                 continue;
             }
         };
-        let evidence = |detail: String| vec![Evidence::new("AwsEksCluster", &c.cluster.arn, detail)];
+        let evidence =
+            |detail: String| vec![Evidence::new("AwsEksCluster", &c.cluster.arn, detail)];
         match (config.endpoint_public_access, &config.public_access_cidrs) {
             (Some(false), _) => out.pass(
                 cluster_ref(&c),
@@ -97,7 +108,10 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                             c.cluster.name,
                             open.join(", ")
                         ),
-                        evidence(format!("endpointPublicAccess=true, publicAccessCidrs={}", cidrs.join(","))),
+                        evidence(format!(
+                            "endpointPublicAccess=true, publicAccessCidrs={}",
+                            cidrs.join(",")
+                        )),
                     );
                 }
             }
@@ -122,7 +136,7 @@ mod tests {
 
     use crate::testing::{eval, statuses};
 
-    fn cluster(config: serde_json::Value) -> serde_json::Value {
+    fn cluster(config: &serde_json::Value) -> serde_json::Value {
         json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
             "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}})
     }
@@ -133,29 +147,48 @@ mod tests {
 
     #[test]
     fn fails_when_public_and_open_to_ipv6_world() {
-        let f = eval(check(), cluster(json!({"known": {"endpoint_public_access": true, "public_access_cidrs": ["10.0.0.0/8", "::/0"]}})));
+        let f = eval(
+            check(),
+            cluster(
+                &json!({"known": {"endpoint_public_access": true, "public_access_cidrs": ["10.0.0.0/8", "::/0"]}}),
+            ),
+        );
         assert_eq!(statuses(&f), [Status::Fail]);
-        assert_eq!(f[0].resource.id, "arn:aws:eks:us-east-1:111122223333:cluster/c");
+        assert_eq!(
+            f[0].resource.id,
+            "arn:aws:eks:us-east-1:111122223333:cluster/c"
+        );
         assert!(f[0].message.contains("::/0"));
     }
 
     #[test]
     fn passes_when_public_endpoint_disabled() {
-        let f = eval(check(), cluster(json!({"known": {"endpoint_public_access": false, "endpoint_private_access": true}})));
+        let f = eval(
+            check(),
+            cluster(
+                &json!({"known": {"endpoint_public_access": false, "endpoint_private_access": true}}),
+            ),
+        );
         assert_eq!(statuses(&f), [Status::Pass]);
     }
 
     #[test]
     fn unknown_when_endpoint_flag_missing() {
-        let f = eval(check(), cluster(json!({"known": {}})));
+        let f = eval(check(), cluster(&json!({"known": {}})));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 
     #[test]
     fn unknown_for_region_whose_clusters_could_not_be_listed() {
-        let f = eval(check(), json!({"regions": {"us-east-1": {"clusters": {"unknown": {"service": "eks",
-            "region": "us-east-1", "operation": "ListClusters", "reason": "access_denied", "message": "denied"}}}}}));
+        let f = eval(
+            check(),
+            json!({"regions": {"us-east-1": {"clusters": {"unknown": {"service": "eks",
+            "region": "us-east-1", "operation": "ListClusters", "reason": "access_denied", "message": "denied"}}}}}),
+        );
         assert_eq!(statuses(&f), [Status::Unknown]);
-        assert_eq!(f[0].resource.id, "arn:aws:eks:us-east-1:111122223333:cluster/*");
+        assert_eq!(
+            f[0].resource.id,
+            "arn:aws:eks:us-east-1:111122223333:cluster/*"
+        );
     }
 }

@@ -1,1 +1,188 @@
-//! iam checks.
+//! IAM checks, and the analyses they share: what a role's permission
+//! policies grant beyond the EKS worker-node baseline ([`role_power`]), and
+//! which roles a cluster's OIDC provider can assume ([`irsa_providers`],
+//! [`irsa_trusts`]).
+//!
+//! A grant is judged by the documents, never by policy names. Three kinds of
+//! grant are risky, each reported once with the statements behind it:
+//! full administrator access; a whole-service wildcard (`iam:*`, `s3:*`, ...)
+//! on every resource; and sensitive actions (privilege escalation, secrets,
+//! ECR write, ...) on every resource of their type in the account.
+//!
+//! "Every resource of its type" is decided by asking the policy evaluator
+//! about a probe ARN with a name no policy would spell out
+//! (`arn:aws:iam::<account>:role/eksposture-probe`, one per scanned region
+//! for regional services): `*`, `arn:aws:iam::*:role/*` and a `NotResource`
+//! match it, a pattern naming specific resources does not. An unconditional
+//! `Deny` that covers the probe cancels the grant.
+
+pub mod irsa_trust_scoped;
+pub mod node_role_least_privilege;
+
+// Helper modules carry a leading `_` so the registry test does not take
+// them for checks.
+#[cfg(test)]
+#[path = "_fixtures.rs"]
+pub(crate) mod fixtures;
+#[path = "_irsa.rs"]
+mod irsa;
+#[path = "_power.rs"]
+mod power;
+
+use std::collections::BTreeSet;
+
+use eksposture_model::graph::{Lookup, NodeRoleUse};
+use eksposture_model::{Evidence, Graph, Role};
+
+use crate::emit::gap_evidence;
+use eksposture_policy::Policy;
+use serde_json::Value;
+
+pub use irsa::{describe_scope, irsa_providers, irsa_trusts, IrsaProvider, TrustRead};
+pub use power::{role_power, Power, RiskyGrant, RolePower, Unreadable};
+
+/// Evidence naming a policy of a role: its ARN, or an id under the role for
+/// an inline policy.
+pub fn policy_evidence(role: &Role, source: &str, detail: String) -> Evidence {
+    match source.strip_prefix("inline:") {
+        Some(name) => Evidence::new(
+            "AwsIamRoleInlinePolicy",
+            format!("{}/inline-policy/{name}", role.arn),
+            detail,
+        ),
+        None => Evidence::new("AwsIamPolicy", source, detail),
+    }
+}
+
+pub fn role_evidence(role: &Role, detail: impl Into<String>) -> Evidence {
+    Evidence::new("AwsIamRole", &role.arn, detail)
+}
+
+/// Parses a decoded document, or one still held as (URL-encoded) text.
+pub fn parse_document(doc: &Value) -> Result<Policy, String> {
+    match doc {
+        Value::String(raw) => Policy::from_raw(raw).map_err(|e| e.to_string()),
+        other => Policy::parse(other).map_err(|e| e.to_string()),
+    }
+}
+
+/// The chain from clusters to what makes a role a node role: each cluster,
+/// then the nodegroups and (at most ten) instances that use the role.
+pub fn node_role_use_evidence(g: &Graph<'_>, uses: &BTreeSet<NodeRoleUse>) -> Vec<Evidence> {
+    const MAX_INSTANCES: usize = 10;
+    let mut out = Vec::new();
+    let mut clusters = BTreeSet::new();
+    for u in uses {
+        if clusters.insert((&u.region, &u.cluster_name)) {
+            let arn = g
+                .cluster(&u.region, &u.cluster_name)
+                .map_or_else(|| u.cluster_name.clone(), |c| c.arn.clone());
+            out.push(Evidence::new(
+                "AwsEksCluster",
+                arn,
+                format!("cluster {} ({})", u.cluster_name, u.region),
+            ));
+        }
+    }
+    let instances = uses.iter().filter(|u| u.via_kind == "instance").count();
+    for u in uses.iter().filter(|u| u.via_kind == "nodegroup") {
+        out.push(Evidence::new(
+            "AwsEksNodegroup",
+            &u.via_id,
+            format!("node role of a nodegroup of cluster {}", u.cluster_name),
+        ));
+    }
+    for u in uses
+        .iter()
+        .filter(|u| u.via_kind == "instance")
+        .take(MAX_INSTANCES)
+    {
+        out.push(Evidence::new(
+            "AwsEc2Instance",
+            &u.via_id,
+            format!(
+                "instance profile role of a node of cluster {}",
+                u.cluster_name
+            ),
+        ));
+    }
+    if instances > MAX_INSTANCES {
+        out.push(Evidence::new(
+            "AwsEc2Instance",
+            "...",
+            format!("and {} more node instances", instances - MAX_INSTANCES),
+        ));
+    }
+    out
+}
+
+/// The role IMDS would serve on an instance, judged by [`role_power`].
+pub enum InstanceRole {
+    /// The role's name and what it grants.
+    OverBroad(String, RolePower),
+    /// No role, or one within the baseline; the text says which.
+    Limited(String),
+    /// The text says what could not be read.
+    Unknown(String),
+}
+
+/// Follows an instance profile to its role and the role's policies, pushing
+/// the instance profile, role and granting statements onto the evidence chain.
+pub fn instance_role(g: &Graph<'_>, profile: Option<&str>, ev: &mut Vec<Evidence>) -> InstanceRole {
+    let Some(profile) = profile else {
+        return InstanceRole::Limited(
+            "no instance profile, IMDS serves no role credentials".into(),
+        );
+    };
+    let role_arn = match g.instance_profile_roles(profile) {
+        Lookup::Found(roles) => {
+            ev.push(Evidence::new(
+                "AwsIamInstanceProfile",
+                profile,
+                format!("roles: {}", roles.join(", ")),
+            ));
+            match roles.first() {
+                Some(arn) => arn,
+                None => return InstanceRole::Limited("the instance profile holds no role".into()),
+            }
+        }
+        Lookup::Unknown(gap) => {
+            ev.push(gap_evidence(gap));
+            return InstanceRole::Unknown(format!("instance profile {profile} could not be read"));
+        }
+        Lookup::Missing => {
+            return InstanceRole::Unknown(format!(
+                "instance profile {profile} is not in the account's list"
+            ))
+        }
+    };
+    let role = match g.role(role_arn) {
+        Lookup::Found(role) => role,
+        Lookup::Unknown(gap) => {
+            ev.push(gap_evidence(gap));
+            return InstanceRole::Unknown(format!(
+                "the IAM roles could not be read, so node role {role_arn} is unknown"
+            ));
+        }
+        Lookup::Missing => {
+            return InstanceRole::Unknown(format!(
+                "node role {role_arn} is not in the account's role list"
+            ))
+        }
+    };
+    let power = role_power(g, role);
+    ev.push(role_evidence(role, format!("node role {}", role.role_name)));
+    ev.extend(power.evidence(role));
+    match power.verdict() {
+        Power::OverBroad => InstanceRole::OverBroad(role.role_name.clone(), power),
+        Power::WithinBaseline => InstanceRole::Limited(format!(
+            "node role {} grants nothing beyond the worker-node baseline",
+            role.role_name
+        )),
+        Power::Unknown => InstanceRole::Unknown(format!(
+            "node role {} could not be fully read: {}",
+            role.role_name,
+            power.unread_summary()
+        )),
+    }
+}

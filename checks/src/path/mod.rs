@@ -1,1 +1,3 @@
 //! path checks.
+
+pub mod pod_to_node_role;

@@ -1,0 +1,167 @@
+use eksposture_model::{Graph, MetadataOptions, Status};
+
+use super::{endpoint_disabled, for_each_imds_subject, Verdict};
+use crate::{declare_check, Findings};
+
+declare_check! {
+    /// ## What it checks
+    ///
+    /// Every node instance of a cluster, and the launch-template version each
+    /// nodegroup *uses*: **fail** when `HttpPutResponseHopLimit` is greater
+    /// than 1 and the metadata endpoint is not disabled; **pass** when the
+    /// hop limit is 1 or `HttpEndpoint` is `disabled`; **unknown** when the
+    /// metadata options or the hop limit were not returned, when a
+    /// launch-template version sets no metadata options (the AMI's or the
+    /// account's default applies, which is not read), when the version in
+    /// use could not be read, or when a region's instances, clusters or
+    /// nodegroups could not be listed.
+    ///
+    /// ## Rationale
+    ///
+    /// A pod's traffic to 169.254.169.254 crosses one more network hop than
+    /// the node's own. With a hop limit of 2 or more the IMDSv2 token
+    /// reaches pods, so every pod that is not explicitly blocked can read
+    /// the node role's credentials and act as the node (pull any image,
+    /// describe the VPC, attach network interfaces, and whatever else the
+    /// role carries). The EKS Best Practices Guide (IAM: "restrict access to
+    /// the instance profile assigned to the worker node") asks for a hop
+    /// limit of 1. Severity is high, not medium: the exposure needs no
+    /// vulnerability, only a pod, and it is the first step of the
+    /// pod-to-node-role path. The hop limit does not restrict IMDSv1; that
+    /// is `ec2-node-imdsv2-required`.
+    ///
+    /// ## Remediation
+    ///
+    /// Set `HttpPutResponseHopLimit=1` (with `HttpTokens=required`) in a new
+    /// launch-template version and roll the nodegroup to it; for running
+    /// instances, `aws ec2 modify-instance-metadata-options --instance-id
+    /// <id> --http-put-response-hop-limit 1`. Pods that need AWS access use
+    /// IRSA or EKS Pod Identity instead.
+    ///
+    /// ## Examples
+    ///
+    /// ```json,fail
+    /// {"regions": {"us-east-1": {"clusters": {"known": []}, "instances": {"known": [
+    ///   {"instance_id": "i-1", "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+    ///    "tags": {"eks:cluster-name": "prod"},
+    ///    "metadata_options": {"http_tokens": "required", "http_put_response_hop_limit": 2}}]}}}}
+    /// ```
+    ///
+    /// ```json,pass
+    /// {"regions": {"us-east-1": {"clusters": {"known": []}, "instances": {"known": [
+    ///   {"instance_id": "i-1", "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+    ///    "tags": {"eks:cluster-name": "prod"},
+    ///    "metadata_options": {"http_tokens": "required", "http_put_response_hop_limit": 1}}]}}}}
+    /// ```
+    ///
+    /// ```json,unknown
+    /// {"regions": {"us-east-1": {"clusters": {"known": []}, "instances": {"known": [
+    ///   {"instance_id": "i-1", "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+    ///    "tags": {"eks:cluster-name": "prod"},
+    ///    "metadata_options": {"http_tokens": "required"}}]}}}}
+    /// ```
+    id: "ec2-node-imds-hop-limit",
+    title: "EKS nodes should keep the instance metadata service to the node (hop limit 1)",
+    severity: High,
+    resource_type: "AwsEc2Instance",
+    remediation: "Set HttpPutResponseHopLimit=1 on node instances and in the launch-template version each nodegroup uses; give pods AWS access through IRSA or Pod Identity.",
+    compliance: ["EKS-BPG:iam", "NIST-800-190:4.3.5", "PCI-DSS-4.0:2.2.6"],
+}
+
+fn judge(o: &MetadataOptions) -> Verdict {
+    if endpoint_disabled(o) {
+        return (
+            Status::Pass,
+            "has the instance metadata endpoint disabled".into(),
+        );
+    }
+    match o.http_put_response_hop_limit {
+        Some(h) if h > 1 => (
+            Status::Fail,
+            format!("lets pods reach the instance metadata service (HttpPutResponseHopLimit={h})"),
+        ),
+        Some(1) => (
+            Status::Pass,
+            "keeps the instance metadata service on the node (HttpPutResponseHopLimit=1)".into(),
+        ),
+        Some(h) => (
+            Status::Unknown,
+            format!("has an unrecognised HttpPutResponseHopLimit {h}"),
+        ),
+        None => (
+            Status::Unknown,
+            "sets no HttpPutResponseHopLimit; the AMI or account default applies (not read)".into(),
+        ),
+    }
+}
+
+pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
+    for_each_imds_subject(g, out, judge);
+}
+
+#[cfg(test)]
+mod tests {
+    use eksposture_model::Status;
+    use serde_json::json;
+
+    use crate::ec2::fixtures::{node, nodegroup_with_template, region, template_version, LT_ARN};
+    use crate::testing::{eval, statuses};
+
+    fn check() -> &'static crate::Check {
+        crate::find(super::META.id).unwrap()
+    }
+
+    fn one_node(options: serde_json::Value) -> Vec<eksposture_model::Finding> {
+        eval(
+            check(),
+            region(json!({"instances": {"known": [node("i-1", options)]}})),
+        )
+    }
+
+    #[test]
+    fn fails_when_node_hop_limit_lets_pods_reach_imds() {
+        let f = one_node(json!({"http_tokens": "required", "http_put_response_hop_limit": 2}));
+        assert_eq!(statuses(&f), [Status::Fail]);
+        assert!(
+            f[0].message.contains("HttpPutResponseHopLimit=2"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0].evidence[0]
+            .detail
+            .contains("HttpPutResponseHopLimit=2"));
+    }
+
+    #[test]
+    fn passes_when_hop_limit_is_one() {
+        let f = one_node(json!({"http_put_response_hop_limit": 1, "http_endpoint": "enabled"}));
+        assert_eq!(statuses(&f), [Status::Pass]);
+    }
+
+    #[test]
+    fn passes_when_metadata_endpoint_disabled() {
+        let f = one_node(json!({"http_put_response_hop_limit": 3, "http_endpoint": "disabled"}));
+        assert_eq!(statuses(&f), [Status::Pass]);
+    }
+
+    #[test]
+    fn unknown_when_hop_limit_not_returned() {
+        let f = one_node(json!({"http_tokens": "required"}));
+        assert_eq!(statuses(&f), [Status::Unknown]);
+    }
+
+    #[test]
+    fn judges_only_the_launch_template_version_the_nodegroup_uses() {
+        let f = eval(
+            check(),
+            region(json!({
+            "clusters": nodegroup_with_template("1"),
+            "launch_template_versions": [
+                template_version(1, json!({"http_put_response_hop_limit": 2})),
+                template_version(2, json!({"http_put_response_hop_limit": 1}))]})),
+        );
+        assert_eq!(statuses(&f), [Status::Fail]);
+        assert_eq!(f[0].resource.id, LT_ARN);
+        assert!(f[0].message.contains("version 1"), "{}", f[0].message);
+    }
+}

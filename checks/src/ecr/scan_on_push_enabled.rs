@@ -1,0 +1,260 @@
+use eksposture_model::{Evidence, Graph, Observed};
+
+use super::{automatic_scanning_rule, registry_scanning_evidence};
+use crate::emit::gap_evidence;
+use crate::support::{repositories_of_region_ref, repository_ref};
+use crate::{declare_check, Findings};
+
+declare_check! {
+    /// ## What it checks
+    ///
+    /// For every ECR repository, against its region's registry scanning
+    /// configuration (`GetRegistryScanningConfiguration`):
+    ///
+    /// - registry **`ENHANCED`** (Amazon Inspector): **pass** when a
+    ///   `CONTINUOUS_SCAN` or `SCAN_ON_PUSH` rule has a filter matching the
+    ///   repository name, else **fail**. The repository's own `scanOnPush`
+    ///   does not count: under enhanced scanning, repositories that match no
+    ///   filter have scanning disabled.
+    /// - registry **`BASIC`**: **pass** when a `SCAN_ON_PUSH` rule's filter
+    ///   matches the repository (registry-level basic scan on push) or the
+    ///   repository has `scanOnPush=true`; **fail** when neither does and
+    ///   `scanOnPush=false`; **unknown** when no rule matches and
+    ///   `DescribeRepositories` returned no `scanOnPush`.
+    /// - **unknown** when the registry configuration could not be read (even
+    ///   with `scanOnPush=true`, which an enhanced registry would ignore) or
+    ///   names an unrecognised scan type, and when the region's repositories
+    ///   could not be listed.
+    ///
+    /// Filters follow the ECR rules: without `*` a filter matches names that
+    /// contain it; with `*` it must match the whole name. `MANUAL` rules and
+    /// rules with no filters match nothing.
+    ///
+    /// ## Rationale
+    ///
+    /// Images that are never scanned ship their known CVEs to the cluster
+    /// unnoticed. Scanning on push (or continuously) is the control CIS 5.1.1,
+    /// AWS FSBP ECR.1 and NIST SP 800-190 §4.1.1 ask for.
+    ///
+    /// ## Remediation
+    ///
+    /// Prefer registry-level rules, e.g. `aws ecr put-registry-scanning-configuration
+    /// --scan-type ENHANCED --rules '[{"scanFrequency":"CONTINUOUS_SCAN",
+    /// "repositoryFilters":[{"filter":"*","filterType":"WILDCARD"}]}]'`; with
+    /// basic scanning, a `SCAN_ON_PUSH` rule with filter `*`.
+    ///
+    /// ## Examples
+    ///
+    /// ```json,fail
+    /// {"regions": {"us-east-1": {
+    ///   "registry_scanning": {"known": {"scan_type": "ENHANCED", "rules": [
+    ///     {"scan_frequency": "CONTINUOUS_SCAN", "repository_filters": ["team-a/*"]}]}},
+    ///   "repositories": {"known": [{"name": "team-b/api", "scan_on_push": true,
+    ///     "arn": "arn:aws:ecr:us-east-1:111122223333:repository/team-b/api"}]}}}}
+    /// ```
+    ///
+    /// ```json,pass
+    /// {"regions": {"us-east-1": {
+    ///   "registry_scanning": {"known": {"scan_type": "BASIC", "rules": [
+    ///     {"scan_frequency": "SCAN_ON_PUSH", "repository_filters": ["*"]}]}},
+    ///   "repositories": {"known": [{"name": "api", "scan_on_push": false,
+    ///     "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api"}]}}}}
+    /// ```
+    ///
+    /// ```json,unknown
+    /// {"regions": {"us-east-1": {
+    ///   "registry_scanning": {"unknown": {"service": "ecr", "region": "us-east-1",
+    ///     "operation": "GetRegistryScanningConfiguration", "reason": "access_denied",
+    ///     "message": "AccessDeniedException"}},
+    ///   "repositories": {"known": [{"name": "api", "scan_on_push": false,
+    ///     "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api"}]}}}}
+    /// ```
+    id: "ecr-scan-on-push-enabled",
+    title: "ECR repositories should scan images on push or continuously",
+    severity: Medium,
+    resource_type: "AwsEcrRepository",
+    remediation: "Add a registry scanning rule (ENHANCED CONTINUOUS_SCAN/SCAN_ON_PUSH, or BASIC SCAN_ON_PUSH) whose filter matches the repository.",
+    compliance: ["CIS-EKS-1.8:5.1.1", "AWS-FSBP:ECR.1", "NIST-800-190:4.1.1", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:11.3.1", "EKS-BPG:image"],
+}
+
+pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
+    for (region, gap) in g.repository_listing_gaps() {
+        out.unknown(
+            repositories_of_region_ref(g, region),
+            "the region's ECR repositories",
+            gap,
+            vec![],
+        );
+    }
+    for r in g.repositories() {
+        let Some(data) = g.inventory.regions.get(r.region) else {
+            continue;
+        };
+        let repo = r.repository;
+        let flag = repo
+            .scan_on_push
+            .map_or_else(|| "unset".to_string(), |f| f.to_string());
+        let mut evidence = vec![Evidence::new(
+            "AwsEcrRepository",
+            &repo.arn,
+            format!("repository {}, scanOnPush={flag}", repo.name),
+        )];
+        let scanning = match &data.registry_scanning {
+            Observed::Known(s) => s,
+            Observed::Unknown(gap) => {
+                evidence.push(gap_evidence(gap));
+                out.unknown_because(
+                    repository_ref(&r),
+                    format!(
+                        "the registry scanning configuration could not be read ({}: {}): its rules may cover the repository and decide whether scanOnPush={flag} applies",
+                        gap.reason.as_str(),
+                        gap.operation
+                    ),
+                    evidence,
+                );
+                continue;
+            }
+        };
+        let rule = automatic_scanning_rule(scanning, &repo.name);
+        evidence.push(registry_scanning_evidence(
+            g, r.region, repo, scanning, rule,
+        ));
+        if let Some((rule, filter)) = rule {
+            let msg = format!(
+                "{} registry rule {filter:?} scans it ({})",
+                scanning.scan_type, rule.scan_frequency
+            );
+            out.pass(repository_ref(&r), msg, evidence);
+            continue;
+        }
+        let res = repository_ref(&r);
+        match (scanning.scan_type.as_str(), repo.scan_on_push) {
+            ("ENHANCED", _) => out.fail(
+                res,
+                format!(
+                    "repository {} matches no enhanced scanning rule, so it is not scanned (its own scanOnPush={flag} does not apply under enhanced scanning)",
+                    repo.name
+                ),
+                evidence,
+            ),
+            ("BASIC", Some(true)) => out.pass(res, "the repository scans on push (basic scanning)", evidence),
+            ("BASIC", Some(false)) => out.fail(
+                res,
+                format!("repository {} does not scan on push and no registry rule covers it", repo.name),
+                evidence,
+            ),
+            ("BASIC", None) => out.unknown_because(
+                res,
+                "no registry rule covers the repository and DescribeRepositories returned no scanOnPush",
+                evidence,
+            ),
+            (other, _) => out.unknown_because(res, format!("unrecognised registry scan type {other:?}"), evidence),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use eksposture_model::{Finding, Status};
+    use serde_json::{json, Value};
+
+    use crate::testing::{eval, statuses};
+
+    /// Repository `team-a/api` with the given `scan_on_push`, under a
+    /// registry scanning configuration.
+    fn run(scanning: &Value, scan_on_push: Option<bool>) -> Vec<Finding> {
+        let check = crate::find(super::META.id).unwrap();
+        eval(
+            check,
+            json!({"regions": {"us-east-1": {"registry_scanning": scanning,
+            "repositories": {"known": [{"name": "team-a/api", "scan_on_push": scan_on_push,
+            "arn": "arn:aws:ecr:us-east-1:111122223333:repository/team-a/api"}]}}}}),
+        )
+    }
+
+    fn registry(scan_type: &str, freq: &str, filters: &[&str]) -> Value {
+        json!({"known": {"scan_type": scan_type,
+            "rules": [{"scan_frequency": freq, "repository_filters": filters}]}})
+    }
+
+    #[test]
+    fn fails_under_enhanced_scanning_when_no_filter_matches_even_with_repo_flag() {
+        let f = run(
+            &registry("ENHANCED", "SCAN_ON_PUSH", &["team-b*"]),
+            Some(true),
+        );
+        assert_eq!(statuses(&f), [Status::Fail]);
+        assert!(f[0].message.contains("does not apply under enhanced"));
+    }
+
+    #[test]
+    fn fails_under_basic_scanning_when_flag_off_and_only_manual_rule() {
+        let f = run(&registry("BASIC", "MANUAL", &["*"]), Some(false));
+        assert_eq!(statuses(&f), [Status::Fail]);
+    }
+
+    #[test]
+    fn fails_when_basic_registry_has_continuous_rule_which_basic_does_not_support() {
+        let f = run(&registry("BASIC", "CONTINUOUS_SCAN", &["*"]), Some(false));
+        assert_eq!(statuses(&f), [Status::Fail]);
+    }
+
+    #[test]
+    fn passes_on_enhanced_continuous_rule_with_substring_filter() {
+        let f = run(
+            &registry("ENHANCED", "CONTINUOUS_SCAN", &["api"]),
+            Some(false),
+        );
+        assert_eq!(statuses(&f), [Status::Pass]);
+        assert!(f[0]
+            .evidence
+            .iter()
+            .any(|e| e.detail.contains("CONTINUOUS_SCAN")));
+    }
+
+    #[test]
+    fn passes_on_basic_registry_scan_on_push_filter() {
+        let f = run(&registry("BASIC", "SCAN_ON_PUSH", &["team-a/*"]), None);
+        assert_eq!(statuses(&f), [Status::Pass]);
+    }
+
+    #[test]
+    fn passes_on_repository_flag_under_basic_scanning() {
+        let f = run(
+            &json!({"known": {"scan_type": "BASIC", "rules": []}}),
+            Some(true),
+        );
+        assert_eq!(statuses(&f), [Status::Pass]);
+    }
+
+    #[test]
+    fn unknown_when_basic_and_repository_flag_missing() {
+        let f = run(&registry("BASIC", "SCAN_ON_PUSH", &[]), None);
+        assert_eq!(statuses(&f), [Status::Unknown]);
+    }
+
+    #[test]
+    fn unknown_when_registry_configuration_unreadable_even_with_repo_flag() {
+        let gap = json!({"unknown": {"service": "ecr", "region": "us-east-1",
+            "operation": "GetRegistryScanningConfiguration", "reason": "access_denied", "message": "denied"}});
+        let f = run(&gap, Some(true));
+        assert_eq!(statuses(&f), [Status::Unknown]);
+        assert!(f[0].evidence.iter().any(|e| e.kind == "Gap"));
+    }
+
+    #[test]
+    fn unknown_for_region_whose_repositories_could_not_be_listed() {
+        let check = crate::find(super::META.id).unwrap();
+        let gap = json!({"unknown": {"service": "ecr", "region": "us-east-1",
+            "operation": "DescribeRepositories", "reason": "throttled", "message": "slow"}});
+        let f = eval(
+            check,
+            json!({"regions": {"us-east-1": {"repositories": gap}}}),
+        );
+        assert_eq!(statuses(&f), [Status::Unknown]);
+        assert_eq!(
+            f[0].resource.id,
+            "arn:aws:ecr:us-east-1:111122223333:repository/*"
+        );
+    }
+}

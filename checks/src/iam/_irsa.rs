@@ -1,0 +1,157 @@
+//! IRSA: which clusters an IAM OIDC provider serves, and which roles trust it.
+
+use std::collections::BTreeMap;
+
+use eksposture_model::graph::{ClusterView, Lookup};
+use eksposture_model::{Evidence, Gap, Graph, OidcProvider, Role};
+use eksposture_policy::{federated_trusts, FederatedTrust, SubjectScope};
+
+use super::parse_document;
+use crate::support::{cluster_evidence, cluster_ref, clusters_of_region_ref};
+use crate::Findings;
+
+/// An IAM OIDC provider and the clusters whose issuer it registers. Several
+/// clusters can share one issuer (moto gives every cluster of a region the
+/// same one), so findings about a role name all of them.
+pub struct IrsaProvider<'a> {
+    pub provider: &'a OidcProvider,
+    pub clusters: Vec<ClusterView<'a>>,
+}
+
+impl IrsaProvider<'_> {
+    /// `prod (us-east-1), dev (us-east-1)`.
+    pub fn cluster_names(&self) -> String {
+        let names: Vec<String> = self
+            .clusters
+            .iter()
+            .map(|c| format!("{} ({})", c.cluster.name, c.region))
+            .collect();
+        names.join(", ")
+    }
+
+    /// The clusters, then the provider.
+    pub fn evidence(&self) -> Vec<Evidence> {
+        let mut ev: Vec<Evidence> = self.clusters.iter().map(cluster_evidence).collect();
+        ev.push(Evidence::new(
+            "AwsIamOidcProvider",
+            &self.provider.arn,
+            format!("IAM OIDC provider for {}", self.provider.url),
+        ));
+        ev
+    }
+}
+
+/// The clusters' IAM OIDC providers, keyed by provider ARN. Emits an unknown
+/// finding for each region whose clusters could not be listed and for each
+/// cluster whose issuer, or the account's provider list, could not be read.
+/// A cluster whose issuer has no provider has no IRSA roles and is left out.
+pub fn irsa_providers<'a>(
+    g: &Graph<'a>,
+    out: &mut Findings,
+) -> BTreeMap<&'a str, IrsaProvider<'a>> {
+    for (region, gap) in g.cluster_listing_gaps() {
+        let all = clusters_of_region_ref(g, region);
+        out.unknown(all, "the region's EKS clusters", gap, vec![]);
+    }
+    let mut providers: BTreeMap<&str, IrsaProvider<'_>> = BTreeMap::new();
+    for c in g.clusters() {
+        let ev = vec![cluster_evidence(&c)];
+        let issuer = match c.cluster.config.as_result() {
+            Ok(config) => config.oidc_issuer.as_deref(),
+            Err(gap) => {
+                out.unknown(cluster_ref(&c), "the cluster's OIDC issuer", gap, ev);
+                continue;
+            }
+        };
+        let Some(issuer) = issuer else {
+            out.unknown_because(
+                cluster_ref(&c),
+                "DescribeCluster returned no OIDC issuer",
+                ev,
+            );
+            continue;
+        };
+        match g.oidc_provider_for_issuer(issuer) {
+            Lookup::Found(provider) => providers
+                .entry(provider.arn.as_str())
+                .or_insert(IrsaProvider {
+                    provider,
+                    clusters: Vec::new(),
+                })
+                .clusters
+                .push(c),
+            Lookup::Unknown(gap) => {
+                out.unknown(cluster_ref(&c), "the account's IAM OIDC providers", gap, ev);
+            }
+            Lookup::Missing => {}
+        }
+    }
+    providers
+}
+
+/// What a role's trust policy says about a set of providers.
+pub enum TrustRead<'a> {
+    /// The `Allow` web-identity statements for one of the providers (none for
+    /// a role that is not an IRSA role of these clusters).
+    Trusts(Vec<FederatedTrust>),
+    /// The trust policy could not be read: the role may trust a provider.
+    Unknown(&'a Gap),
+    /// The trust policy names a provider but cannot be parsed.
+    Unparsable(String),
+}
+
+pub fn irsa_trusts<'a>(
+    role: &'a Role,
+    providers: &BTreeMap<&str, IrsaProvider<'_>>,
+) -> TrustRead<'a> {
+    let doc = match role.trust_policy.as_result() {
+        Ok(doc) => doc,
+        Err(gap) => return TrustRead::Unknown(gap),
+    };
+    match parse_document(doc) {
+        Ok(policy) => TrustRead::Trusts(
+            federated_trusts(&policy)
+                .into_iter()
+                .filter(|t| providers.contains_key(t.provider_arn.as_str()))
+                .collect(),
+        ),
+        Err(reason) => {
+            let text = doc.to_string();
+            if providers.keys().any(|arn| text.contains(arn)) {
+                TrustRead::Unparsable(reason)
+            } else {
+                TrustRead::Trusts(Vec::new())
+            }
+        }
+    }
+}
+
+/// Who a `:sub` scope admits, for messages.
+pub fn describe_scope(subject: &SubjectScope, aud_pinned: bool) -> String {
+    let sa = |ns: &str, name: &str| format!("system:serviceaccount:{ns}:{name}");
+    match subject {
+        SubjectScope::SingleServiceAccount { namespace, name } => {
+            format!("service account {}", sa(namespace, name))
+        }
+        SubjectScope::ServiceAccounts(list) => {
+            format!(
+                "service accounts {}",
+                list.iter()
+                    .map(|s| sa(&s.namespace, &s.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        SubjectScope::NonServiceAccount { values } => format!(
+            "subjects {} (no service-account token matches)",
+            values.join(", ")
+        ),
+        SubjectScope::Wildcard { pattern } => {
+            format!("any service account matching the :sub wildcard {pattern:?}")
+        }
+        SubjectScope::Unconstrained if aud_pinned => {
+            "any service account (only :aud is constrained, no :sub condition)".into()
+        }
+        SubjectScope::Unconstrained => "any service account (no :sub condition)".into(),
+    }
+}
