@@ -1,1 +1,220 @@
+//! Live collectors: the only crate that talks to AWS. Each service module
+//! reads one service for one region (IAM: once, globally) into the plain
+//! [`eksposture_model::Inventory`] types. A failed call never aborts the scan
+//! and never reads as "not configured": it becomes an [`Observed::Unknown`]
+//! carrying a [`Gap`], and the gap is also listed in the inventory.
 
+mod context;
+pub mod ec2;
+pub mod ecr;
+pub mod eks;
+mod error;
+pub mod iam;
+pub mod inspector;
+pub mod operations;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use eksposture_model::{arn, Inventory, RegionInventory, ScanInfo, SCHEMA_VERSION};
+
+pub use context::{Ctx, GapSink, Limits, Progress};
+pub use error::classify;
+
+/// What to collect and how to reach AWS.
+#[derive(Clone)]
+pub struct Options {
+    pub profile: Option<String>,
+    /// Regions to scan; empty means the profile's or the environment's region.
+    pub regions: Vec<String>,
+    /// Overrides every service endpoint (moto, LocalStack, VPC endpoints).
+    /// `AWS_ENDPOINT_URL` is honoured by the SDK without this.
+    pub endpoint_url: Option<String>,
+    pub max_attempts: u32,
+    /// Limit on one attempt of one call.
+    pub attempt_timeout: Duration,
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            profile: None,
+            regions: Vec::new(),
+            endpoint_url: None,
+            max_attempts: 5,
+            attempt_timeout: Duration::from_secs(20),
+            progress: None,
+        }
+    }
+}
+
+/// Nothing could be scanned.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("no AWS region: pass --region, set AWS_REGION, or set a region in the profile")]
+    NoRegion,
+    #[error("invalid region name {0:?}: expected a name like us-east-1")]
+    BadRegion(String),
+    #[error("cannot identify the account (STS GetCallerIdentity failed): {0}")]
+    Identity(String),
+}
+
+/// Loads the shared SDK configuration (credential chain, profile, endpoint,
+/// adaptive retry, timeouts).
+pub async fn load_config(opts: &Options) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(opts.max_attempts.max(1)))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(opts.attempt_timeout)
+                .operation_timeout(opts.attempt_timeout * opts.max_attempts.max(1) * 2)
+                .build(),
+        );
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+fn valid_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+/// The regions to scan: the ones asked for, else the configured one.
+pub fn resolve_regions(opts: &Options, sdk: &SdkConfig) -> Result<Vec<String>, CollectError> {
+    let mut regions: Vec<String> = if opts.regions.is_empty() {
+        sdk.region()
+            .map(|r| vec![r.to_string()])
+            .ok_or(CollectError::NoRegion)?
+    } else {
+        opts.regions.clone()
+    };
+    regions.sort();
+    regions.dedup();
+    if let Some(bad) = regions.iter().find(|r| !valid_region(r)) {
+        return Err(CollectError::BadRegion(bad.clone()));
+    }
+    Ok(regions)
+}
+
+/// Collects the whole inventory of the account the credentials belong to.
+pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
+    let started_at = now_rfc3339();
+    let sdk = load_config(opts).await;
+    let regions = resolve_regions(opts, &sdk)?;
+    let home = Region::new(regions[0].clone());
+    let partition = arn::partition_for_region(&regions[0]).to_string();
+
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&sdk)
+            .region(home.clone())
+            .build(),
+    );
+    let identity = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| CollectError::Identity(error::describe(&e)))?;
+    let account_id = identity
+        .account()
+        .map(str::to_string)
+        .ok_or_else(|| CollectError::Identity("the response carried no account id".into()))?;
+
+    let gaps = Arc::new(GapSink::default());
+    let limits = Arc::new(Limits::default());
+    let ctx_for = |region: &str| Ctx {
+        region: region.to_string(),
+        account_id: account_id.clone(),
+        partition: partition.clone(),
+        sdk: sdk.clone(),
+        gaps: gaps.clone(),
+        limits: limits.clone(),
+        progress: opts.progress.clone(),
+    };
+    if let Some(p) = &opts.progress {
+        // IAM plus, per region: EKS, EC2, ECR, Inspector.
+        p.set_total(1 + 4 * regions.len() as u64);
+    }
+
+    let iam_ctx = ctx_for(&regions[0]);
+    let iam_fut = iam::collect(&iam_ctx);
+    let region_futs = regions.iter().map(|r| {
+        let ctx = ctx_for(r);
+        async move {
+            let data = collect_region(&ctx).await;
+            (ctx.region, data)
+        }
+    });
+    let (iam, region_data) = tokio::join!(iam_fut, futures::future::join_all(region_futs));
+
+    let mut gaps = gaps.take();
+    gaps.sort();
+    gaps.dedup();
+    Ok(Inventory {
+        schema_version: SCHEMA_VERSION.to_string(),
+        scan: ScanInfo {
+            account_id,
+            partition,
+            regions,
+            started_at,
+            finished_at: now_rfc3339(),
+        },
+        gaps,
+        iam,
+        regions: region_data.into_iter().collect(),
+    })
+}
+
+async fn collect_region(ctx: &Ctx) -> RegionInventory {
+    let eks_then_ec2 = async {
+        let clusters = eks::collect(ctx).await;
+        ctx.step("eks");
+        let ec2 = ec2::collect(ctx, &clusters).await;
+        ctx.step("ec2");
+        (clusters, ec2)
+    };
+    let ecr_fut = async {
+        let r = ecr::collect(ctx).await;
+        ctx.step("ecr");
+        r
+    };
+    let inspector_fut = async {
+        let r = inspector::collect(ctx).await;
+        ctx.step("inspector2");
+        r
+    };
+    let ((clusters, ec2), ecr, inspector) = tokio::join!(eks_then_ec2, ecr_fut, inspector_fut);
+    RegionInventory {
+        clusters,
+        instances: ec2.instances,
+        launch_template_versions: ec2.launch_template_versions,
+        security_groups: ec2.security_groups,
+        subnets: ec2.subnets,
+        route_tables: ec2.route_tables,
+        volumes: ec2.volumes,
+        repositories: ecr.repositories,
+        registry_scanning: ecr.registry_scanning,
+        inspector,
+    }
+}
+
+/// RFC 3339 UTC timestamp of the wall clock (collection metadata only).
+pub fn now_rfc3339() -> String {
+    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}

@@ -1,0 +1,356 @@
+//! Collector paths through `aws-smithy-mocks`.
+
+use std::sync::Arc;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_ec2::config::retry::RetryConfig;
+use aws_sdk_ec2::config::{Credentials, Region};
+use aws_sdk_ec2::operation::describe_instances::{DescribeInstancesError, DescribeInstancesOutput};
+use aws_sdk_ec2::operation::describe_launch_template_versions::{
+    DescribeLaunchTemplateVersionsError, DescribeLaunchTemplateVersionsOutput,
+};
+use aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput;
+use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
+use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
+use aws_sdk_ec2::operation::describe_volumes::DescribeVolumesOutput;
+use aws_sdk_ec2::types::{
+    Filter, LaunchTemplateHttpTokensState, LaunchTemplateInstanceMetadataOptions, Reservation,
+    ResponseLaunchTemplateData, Tag, VolumeAttachment,
+};
+use aws_sdk_ec2::Client;
+use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
+use aws_smithy_types::error::ErrorMetadata;
+use eksposture_model::{
+    Cluster, GapReason, LaunchTemplateRef, Nodegroup, NodegroupConfig, Observed,
+};
+
+use crate::{Ctx, GapSink, Limits};
+
+pub(super) fn test_ctx() -> Ctx {
+    Ctx {
+        region: "us-east-1".into(),
+        account_id: "123456789012".into(),
+        partition: "aws".into(),
+        sdk: aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .build(),
+        gaps: Arc::new(GapSink::default()),
+        limits: Arc::new(Limits::default()),
+        progress: None,
+    }
+}
+
+fn client(rules: &[Rule]) -> Client {
+    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+    for r in rules {
+        interceptor = interceptor.with_rule(r);
+    }
+    let conf = aws_sdk_ec2::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
+        .retry_config(RetryConfig::disabled())
+        .http_client(aws_smithy_mocks::create_mock_http_client())
+        .interceptor(interceptor)
+        .build();
+    Client::from_conf(conf)
+}
+
+/// Empty answers for every region-wide call; tests put their rules first.
+fn empty_region(mut first: Vec<Rule>) -> Vec<Rule> {
+    first.extend([
+        mock!(Client::describe_instances)
+            .then_output(|| DescribeInstancesOutput::builder().build()),
+        mock!(Client::describe_security_groups)
+            .then_output(|| DescribeSecurityGroupsOutput::builder().build()),
+        mock!(Client::describe_subnets).then_output(|| DescribeSubnetsOutput::builder().build()),
+        mock!(Client::describe_route_tables)
+            .then_output(|| DescribeRouteTablesOutput::builder().build()),
+        mock!(Client::describe_volumes).then_output(|| DescribeVolumesOutput::builder().build()),
+    ]);
+    first
+}
+
+fn cluster(asgs: &[&str], templates: &[LaunchTemplateRef]) -> Observed<Vec<Cluster>> {
+    let nodegroups = templates
+        .iter()
+        .enumerate()
+        .map(|(i, lt)| Nodegroup {
+            name: format!("ng-{i}"),
+            config: Observed::Known(NodegroupConfig {
+                autoscaling_groups: asgs.iter().map(ToString::to_string).collect(),
+                launch_template: Some(lt.clone()),
+                ..NodegroupConfig::default()
+            }),
+        })
+        .collect();
+    Observed::Known(vec![Cluster {
+        name: "prod".into(),
+        arn: "arn:aws:eks:us-east-1:123456789012:cluster/prod".into(),
+        config: Observed::default(),
+        nodegroups: Observed::Known(nodegroups),
+        fargate_profiles: Observed::default(),
+        access_entries: Observed::default(),
+        addons: Observed::default(),
+        pod_identity_associations: Observed::default(),
+    }])
+}
+
+fn has_filter(filters: &[Filter], name: &str, value: &str) -> bool {
+    filters
+        .iter()
+        .any(|f| f.name() == Some(name) && f.values().iter().any(|v| v == value))
+}
+
+fn instance(id: &str, tag: (&str, &str)) -> aws_sdk_ec2::types::Instance {
+    aws_sdk_ec2::types::Instance::builder()
+        .instance_id(id)
+        .tags(Tag::builder().key(tag.0).value(tag.1).build())
+        .build()
+}
+
+#[tokio::test]
+async fn describe_instances_failure_makes_instances_and_volumes_unknown() {
+    let ctx = test_ctx();
+    let rules = empty_region(vec![mock!(Client::describe_instances).then_error(|| {
+        DescribeInstancesError::generic(
+            ErrorMetadata::builder()
+                .code("UnauthorizedOperation")
+                .message("denied")
+                .build(),
+        )
+    })]);
+    let data = super::collect_with(&ctx, &client(&rules), &cluster(&[], &[])).await;
+    let gap = data.instances.gap().expect("instances unknown");
+    assert_eq!(gap.reason, GapReason::AccessDenied);
+    assert_eq!(gap.operation, "DescribeInstances");
+    assert_eq!(data.volumes.gap(), Some(gap));
+    assert!(data.security_groups.is_known());
+    assert!(data.subnets.is_known());
+    assert!(data.route_tables.is_known());
+}
+
+#[tokio::test]
+async fn nodes_found_by_cluster_tag_and_by_asg_are_merged_once() {
+    let ctx = test_ctx();
+    let rules = empty_region(vec![
+        mock!(Client::describe_instances)
+            .match_requests(|r| {
+                has_filter(r.filters(), "tag-key", "kubernetes.io/cluster/prod")
+                    && has_filter(r.filters(), "instance-state-name", "running")
+            })
+            .then_output(|| {
+                DescribeInstancesOutput::builder()
+                    .reservations(
+                        Reservation::builder()
+                            .instances(instance("i-2", ("eks:cluster-name", "prod")))
+                            .instances(instance("i-1", ("eks:cluster-name", "prod")))
+                            .build(),
+                    )
+                    .build()
+            }),
+        mock!(Client::describe_instances)
+            .match_requests(|r| {
+                has_filter(r.filters(), "tag:aws:autoscaling:groupName", "eks-ng-asg")
+            })
+            .then_output(|| {
+                DescribeInstancesOutput::builder()
+                    .reservations(
+                        Reservation::builder()
+                            .instances(instance("i-1", ("aws:autoscaling:groupName", "eks-ng-asg")))
+                            .instances(instance("i-3", ("aws:autoscaling:groupName", "eks-ng-asg")))
+                            .build(),
+                    )
+                    .build()
+            }),
+        mock!(Client::describe_volumes)
+            .match_requests(|r| has_filter(r.filters(), "attachment.instance-id", "i-3"))
+            .then_output(|| {
+                DescribeVolumesOutput::builder()
+                    .volumes(
+                        aws_sdk_ec2::types::Volume::builder()
+                            .volume_id("vol-1")
+                            .encrypted(false)
+                            .attachments(VolumeAttachment::builder().instance_id("i-3").build())
+                            .build(),
+                    )
+                    .build()
+            }),
+    ]);
+    let lt = LaunchTemplateRef {
+        id: Some("lt-1".into()),
+        name: None,
+        version: Some("1".into()),
+    };
+    let rules = [
+        rules,
+        vec![
+            mock!(Client::describe_launch_template_versions).then_output(|| {
+                DescribeLaunchTemplateVersionsOutput::builder()
+                    .launch_template_versions(
+                        aws_sdk_ec2::types::LaunchTemplateVersion::builder()
+                            .launch_template_id("lt-1")
+                            .version_number(1)
+                            .build(),
+                    )
+                    .build()
+            }),
+        ],
+    ]
+    .concat();
+    let data = super::collect_with(&ctx, &client(&rules), &cluster(&["eks-ng-asg"], &[lt])).await;
+    let ids: Vec<&str> = data
+        .instances
+        .known()
+        .expect("instances known")
+        .iter()
+        .map(|i| i.instance_id.as_str())
+        .collect();
+    assert_eq!(ids, ["i-1", "i-2", "i-3"]);
+    let vols = data.volumes.known().expect("volumes known");
+    assert_eq!(vols.len(), 1);
+    assert_eq!(
+        vols[0].arn,
+        "arn:aws:ec2:us-east-1:123456789012:volume/vol-1"
+    );
+    assert_eq!(vols[0].attached_instance_ids, vec!["i-3"]);
+    assert!(ctx.gaps.take().is_empty());
+}
+
+fn lt_version(
+    n: i64,
+    default: bool,
+    tokens: LaunchTemplateHttpTokensState,
+) -> aws_sdk_ec2::types::LaunchTemplateVersion {
+    aws_sdk_ec2::types::LaunchTemplateVersion::builder()
+        .launch_template_id("lt-1")
+        .launch_template_name("nodes")
+        .version_number(n)
+        .default_version(default)
+        .launch_template_data(
+            ResponseLaunchTemplateData::builder()
+                .metadata_options(
+                    LaunchTemplateInstanceMetadataOptions::builder()
+                        .http_tokens(tokens)
+                        .build(),
+                )
+                .build(),
+        )
+        .build()
+}
+
+#[tokio::test]
+async fn launch_template_versions_are_resolved_per_requested_version() {
+    let ctx = test_ctx();
+    let rules = empty_region(vec![mock!(Client::describe_launch_template_versions)
+        .match_requests(|r| {
+            r.launch_template_id() == Some("lt-1")
+                && r.versions().contains(&"2".to_string())
+                && r.versions().contains(&"$Default".to_string())
+        })
+        .then_output(|| {
+            DescribeLaunchTemplateVersionsOutput::builder()
+                .launch_template_versions(lt_version(
+                    2,
+                    false,
+                    LaunchTemplateHttpTokensState::Optional,
+                ))
+                .launch_template_versions(lt_version(
+                    3,
+                    true,
+                    LaunchTemplateHttpTokensState::Required,
+                ))
+                .build()
+        })]);
+    let refs = [
+        LaunchTemplateRef {
+            id: Some("lt-1".into()),
+            name: Some("nodes".into()),
+            version: Some("2".into()),
+        },
+        LaunchTemplateRef {
+            id: Some("lt-1".into()),
+            name: Some("nodes".into()),
+            version: None,
+        },
+    ];
+    let data = super::collect_with(&ctx, &client(&rules), &cluster(&[], &refs)).await;
+    let v = &data.launch_template_versions;
+    assert_eq!(v.len(), 2);
+    // Sorted by requested version: None (the default) first.
+    assert_eq!(v[0].requested_version, None);
+    let default = v[0].data.known().expect("default version known");
+    assert_eq!(default.version_number, Some(3));
+    assert_eq!(
+        default
+            .metadata_options
+            .as_ref()
+            .and_then(|m| m.http_tokens.as_deref()),
+        Some("required")
+    );
+    assert_eq!(v[1].requested_version.as_deref(), Some("2"));
+    let two = v[1].data.known().expect("version 2 known");
+    assert_eq!(
+        two.metadata_options
+            .as_ref()
+            .and_then(|m| m.http_tokens.as_deref()),
+        Some("optional")
+    );
+    assert_eq!(
+        two.arn,
+        "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-1"
+    );
+    assert_eq!(v[1].template_id.as_deref(), Some("lt-1"));
+    assert_eq!(v[1].template_name.as_deref(), Some("nodes"));
+}
+
+#[tokio::test]
+async fn launch_template_call_failure_makes_its_versions_unknown() {
+    let ctx = test_ctx();
+    let rules = empty_region(vec![mock!(Client::describe_launch_template_versions)
+        .then_error(|| {
+            DescribeLaunchTemplateVersionsError::generic(
+                ErrorMetadata::builder()
+                    .code("InvalidLaunchTemplateId.NotFound")
+                    .build(),
+            )
+        })]);
+    let refs = [LaunchTemplateRef {
+        id: None,
+        name: Some("gone".into()),
+        version: Some("1".into()),
+    }];
+    let data = super::collect_with(&ctx, &client(&rules), &cluster(&[], &refs)).await;
+    let v = &data.launch_template_versions;
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].template_name.as_deref(), Some("gone"));
+    assert_eq!(v[0].requested_version.as_deref(), Some("1"));
+    assert_eq!(v[0].data.gap().map(|g| g.reason), Some(GapReason::Error));
+}
+
+#[tokio::test]
+async fn unknown_clusters_still_search_nodes_by_eks_tags() {
+    let ctx = test_ctx();
+    let rules = empty_region(vec![mock!(Client::describe_instances)
+        .match_requests(|r| {
+            has_filter(r.filters(), "tag-key", "eks:cluster-name")
+                && !r
+                    .filters()
+                    .iter()
+                    .any(|f| f.name() == Some("tag:aws:autoscaling:groupName"))
+        })
+        .then_output(|| {
+            DescribeInstancesOutput::builder()
+                .reservations(
+                    Reservation::builder()
+                        .instances(instance("i-9", ("eks:cluster-name", "other")))
+                        .build(),
+                )
+                .build()
+        })]);
+    let unknown =
+        Observed::Unknown(ctx.gap("eks", "ListClusters", GapReason::AccessDenied, "denied"));
+    let data = super::collect_with(&ctx, &client(&rules), &unknown).await;
+    assert_eq!(data.instances.known().map(Vec::len), Some(1));
+    assert!(data.launch_template_versions.is_empty());
+}

@@ -1,0 +1,250 @@
+//! ECR: repositories, their policies, lifecycle policies and images, and the
+//! registry scanning configuration.
+//!
+//! Concurrency: every call takes one permit of `ctx.limits.ecr` for its own
+//! duration only (never across another call), so per-repository and
+//! per-image work can fan out without deadlocking on the shared bound.
+
+mod map;
+#[cfg(test)]
+mod tests;
+
+use aws_sdk_ecr::operation::describe_image_scan_findings::DescribeImageScanFindingsError;
+use aws_sdk_ecr::operation::get_lifecycle_policy::GetLifecyclePolicyError;
+use aws_sdk_ecr::operation::get_repository_policy::GetRepositoryPolicyError;
+use aws_sdk_ecr::types::ImageIdentifier;
+use aws_sdk_ecr::Client;
+use eksposture_model::{GapReason, Image, Observed, RegistryScanning, Repository};
+use serde_json::Value;
+
+use crate::Ctx;
+
+const SERVICE: &str = "ecr";
+
+pub struct EcrData {
+    pub repositories: Observed<Vec<Repository>>,
+    pub registry_scanning: Observed<RegistryScanning>,
+}
+
+pub async fn collect(ctx: &Ctx) -> EcrData {
+    let client = Client::from_conf(
+        aws_sdk_ecr::config::Builder::from(&ctx.sdk)
+            .region(ctx.region())
+            .build(),
+    );
+    collect_with(ctx, &client).await
+}
+
+pub(crate) async fn collect_with(ctx: &Ctx, client: &Client) -> EcrData {
+    let (repositories, registry_scanning) =
+        tokio::join!(repositories(ctx, client), registry_scanning(ctx, client));
+    EcrData {
+        repositories,
+        registry_scanning,
+    }
+}
+
+async fn repositories(ctx: &Ctx, client: &Client) -> Observed<Vec<Repository>> {
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = {
+            let _permit = ctx.limits.ecr.acquire().await;
+            client
+                .describe_repositories()
+                .set_next_token(token.clone())
+                .send()
+                .await
+        };
+        let page = match page {
+            Ok(p) => p,
+            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeRepositories", &e)),
+        };
+        found.extend(page.repositories().iter().map(map::repository));
+        match page.next_token {
+            Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
+            _ => break,
+        }
+    }
+    let mut repos = futures::future::join_all(
+        found
+            .into_iter()
+            .map(|r| repository_details(ctx, client, r)),
+    )
+    .await;
+    repos.sort_by(|a, b| a.arn.cmp(&b.arn));
+    Observed::Known(repos)
+}
+
+async fn repository_details(ctx: &Ctx, client: &Client, mut repo: Repository) -> Repository {
+    let (policy, lifecycle_policy, mut images) = tokio::join!(
+        repository_policy(ctx, client, &repo),
+        lifecycle_policy(ctx, client, &repo),
+        images(ctx, client, &repo),
+    );
+    map::sort_images(&mut images);
+    repo.policy = policy;
+    repo.lifecycle_policy = lifecycle_policy;
+    repo.images = images;
+    repo
+}
+
+async fn repository_policy(
+    ctx: &Ctx,
+    client: &Client,
+    repo: &Repository,
+) -> Observed<Option<Value>> {
+    let out = {
+        let _permit = ctx.limits.ecr.acquire().await;
+        client
+            .get_repository_policy()
+            .repository_name(&repo.name)
+            .set_registry_id(repo.registry_id.clone())
+            .send()
+            .await
+    };
+    match out {
+        Ok(o) => match o.policy_text() {
+            None => Observed::Known(None),
+            Some(text) => match map::repository_policy(text) {
+                Ok(v) => Observed::Known(Some(v)),
+                Err(e) => Observed::Unknown(ctx.gap(
+                    SERVICE,
+                    "GetRepositoryPolicy",
+                    GapReason::Error,
+                    format!(
+                        "the policy of repository {} is not valid JSON: {e}",
+                        repo.arn
+                    ),
+                )),
+            },
+        },
+        Err(e)
+            if e.as_service_error().is_some_and(
+                GetRepositoryPolicyError::is_repository_policy_not_found_exception,
+            ) =>
+        {
+            Observed::Known(None)
+        }
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "GetRepositoryPolicy", &e)),
+    }
+}
+
+async fn lifecycle_policy(
+    ctx: &Ctx,
+    client: &Client,
+    repo: &Repository,
+) -> Observed<Option<String>> {
+    let out = {
+        let _permit = ctx.limits.ecr.acquire().await;
+        client
+            .get_lifecycle_policy()
+            .repository_name(&repo.name)
+            .set_registry_id(repo.registry_id.clone())
+            .send()
+            .await
+    };
+    match out {
+        Ok(o) => Observed::Known(o.lifecycle_policy_text().map(str::to_string)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(GetLifecyclePolicyError::is_lifecycle_policy_not_found_exception) =>
+        {
+            Observed::Known(None)
+        }
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "GetLifecyclePolicy", &e)),
+    }
+}
+
+async fn images(ctx: &Ctx, client: &Client, repo: &Repository) -> Observed<Vec<Image>> {
+    let mut details = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = {
+            let _permit = ctx.limits.ecr.acquire().await;
+            client
+                .describe_images()
+                .repository_name(&repo.name)
+                .set_registry_id(repo.registry_id.clone())
+                .set_next_token(token.clone())
+                .send()
+                .await
+        };
+        let page = match page {
+            Ok(p) => p,
+            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeImages", &e)),
+        };
+        details.extend(page.image_details().iter().map(map::image));
+        match page.next_token {
+            Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
+            _ => break,
+        }
+    }
+    let images = details.into_iter().map(|(mut image, scan)| async move {
+        image.scan = match scan {
+            Some(scan) => Observed::Known(Some(scan)),
+            None => image_scan(ctx, client, repo, &image.digest).await,
+        };
+        image
+    });
+    Observed::Known(futures::future::join_all(images).await)
+}
+
+/// The scan of an image `DescribeImages` reported without a scan status.
+/// `ScanNotFoundException` confirms it was never scanned. Only the summary
+/// is read, so one finding per page is enough.
+async fn image_scan(
+    ctx: &Ctx,
+    client: &Client,
+    repo: &Repository,
+    digest: &str,
+) -> Observed<Option<eksposture_model::ImageScan>> {
+    if digest.is_empty() {
+        return Observed::Unknown(ctx.gap(
+            SERVICE,
+            "DescribeImages",
+            GapReason::Error,
+            format!("an image in repository {} has no digest", repo.arn),
+        ));
+    }
+    let out = {
+        let _permit = ctx.limits.ecr.acquire().await;
+        client
+            .describe_image_scan_findings()
+            .repository_name(&repo.name)
+            .set_registry_id(repo.registry_id.clone())
+            .image_id(ImageIdentifier::builder().image_digest(digest).build())
+            .max_results(1)
+            .send()
+            .await
+    };
+    match out {
+        Ok(o) => Observed::Known(Some(map::scan_findings(&o))),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(DescribeImageScanFindingsError::is_scan_not_found_exception) =>
+        {
+            Observed::Known(None)
+        }
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeImageScanFindings", &e)),
+    }
+}
+
+async fn registry_scanning(ctx: &Ctx, client: &Client) -> Observed<RegistryScanning> {
+    let out = {
+        let _permit = ctx.limits.ecr.acquire().await;
+        client.get_registry_scanning_configuration().send().await
+    };
+    match out {
+        Ok(o) => match map::registry_scanning(o.scanning_configuration()) {
+            Some(r) => Observed::Known(r),
+            None => Observed::Unknown(ctx.gap(
+                SERVICE,
+                "GetRegistryScanningConfiguration",
+                GapReason::Error,
+                "the response carried no scanning configuration scan type",
+            )),
+        },
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "GetRegistryScanningConfiguration", &e)),
+    }
+}

@@ -1,0 +1,288 @@
+//! The ECR collector against mocked responses: "not found" answers that mean
+//! "not configured", and scan lookups for images without a scan status.
+
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ecr::operation::describe_image_scan_findings::{
+    DescribeImageScanFindingsError, DescribeImageScanFindingsOutput,
+};
+use aws_sdk_ecr::operation::describe_images::DescribeImagesOutput;
+use aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesOutput;
+use aws_sdk_ecr::operation::get_lifecycle_policy::{
+    GetLifecyclePolicyError, GetLifecyclePolicyOutput,
+};
+use aws_sdk_ecr::operation::get_registry_scanning_configuration::{
+    GetRegistryScanningConfigurationError, GetRegistryScanningConfigurationOutput,
+};
+use aws_sdk_ecr::operation::get_repository_policy::{
+    GetRepositoryPolicyError, GetRepositoryPolicyOutput,
+};
+use aws_sdk_ecr::types::error::{
+    LifecyclePolicyNotFoundException, RepositoryPolicyNotFoundException, ScanNotFoundException,
+};
+use aws_sdk_ecr::types::{
+    FindingSeverity, ImageDetail, ImageScanFindings, ImageScanFindingsSummary, ImageScanStatus,
+    RegistryScanningConfiguration, Repository, ScanStatus, ScanType,
+};
+use aws_sdk_ecr::Client;
+use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
+use aws_smithy_types::error::ErrorMetadata;
+use eksposture_model::{GapReason, Observed};
+
+use crate::{Ctx, GapSink, Limits};
+
+fn ctx() -> Ctx {
+    Ctx {
+        region: "eu-west-1".into(),
+        account_id: "123456789012".into(),
+        partition: "aws".into(),
+        sdk: SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .build(),
+        gaps: Arc::new(GapSink::default()),
+        limits: Arc::new(Limits::default()),
+        progress: None,
+    }
+}
+
+fn client(rules: &[&Rule]) -> Client {
+    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+    for rule in rules {
+        interceptor = interceptor.with_rule(rule);
+    }
+    let conf = aws_sdk_ecr::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(aws_sdk_ecr::config::Credentials::new(
+            "AKID", "SECRET", None, None, "test",
+        ))
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .http_client(aws_smithy_mocks::create_mock_http_client())
+        .interceptor(interceptor)
+        .build();
+    Client::from_conf(conf)
+}
+
+fn one_repository(name: &'static str) -> Rule {
+    mock!(Client::describe_repositories).then_output(move || {
+        DescribeRepositoriesOutput::builder()
+            .repositories(
+                Repository::builder()
+                    .repository_name(name)
+                    .repository_arn(format!(
+                        "arn:aws:ecr:eu-west-1:123456789012:repository/{name}"
+                    ))
+                    .registry_id("123456789012")
+                    .build(),
+            )
+            .build()
+    })
+}
+
+fn basic_registry() -> Rule {
+    mock!(Client::get_registry_scanning_configuration).then_output(|| {
+        GetRegistryScanningConfigurationOutput::builder()
+            .scanning_configuration(
+                RegistryScanningConfiguration::builder()
+                    .scan_type(ScanType::Basic)
+                    .build(),
+            )
+            .build()
+    })
+}
+
+#[tokio::test]
+async fn absent_policies_are_known_none_and_unscanned_images_are_looked_up() {
+    let repos = one_repository("app");
+    let no_policy = mock!(Client::get_repository_policy).then_error(|| {
+        GetRepositoryPolicyError::RepositoryPolicyNotFoundException(
+            RepositoryPolicyNotFoundException::builder()
+                .message("none")
+                .build(),
+        )
+    });
+    let no_lifecycle = mock!(Client::get_lifecycle_policy).then_error(|| {
+        GetLifecyclePolicyError::LifecyclePolicyNotFoundException(
+            LifecyclePolicyNotFoundException::builder().build(),
+        )
+    });
+    let images = mock!(Client::describe_images)
+        .match_requests(|req| {
+            req.repository_name() == Some("app") && req.registry_id() == Some("123456789012")
+        })
+        .then_output(|| {
+            DescribeImagesOutput::builder()
+                // Real ECR with a scan: status and summary inline, no lookup.
+                .image_details(
+                    ImageDetail::builder()
+                        .image_digest("sha256:cc")
+                        .image_scan_status(
+                            ImageScanStatus::builder()
+                                .status(ScanStatus::Complete)
+                                .build(),
+                        )
+                        .image_scan_findings_summary(
+                            ImageScanFindingsSummary::builder()
+                                .finding_severity_counts(FindingSeverity::Critical, 3)
+                                .build(),
+                        )
+                        .build(),
+                )
+                // moto / never scanned: no status.
+                .image_details(
+                    ImageDetail::builder()
+                        .image_digest("sha256:bb")
+                        .image_tags("old")
+                        .build(),
+                )
+                .image_details(
+                    ImageDetail::builder()
+                        .image_digest("sha256:aa")
+                        .image_tags("new")
+                        .build(),
+                )
+                .build()
+        });
+    let never_scanned = mock!(Client::describe_image_scan_findings)
+        .match_requests(|req| req.image_id().and_then(|i| i.image_digest()) == Some("sha256:bb"))
+        .then_error(|| {
+            DescribeImageScanFindingsError::ScanNotFoundException(
+                ScanNotFoundException::builder().build(),
+            )
+        });
+    let scanned = mock!(Client::describe_image_scan_findings)
+        .match_requests(|req| req.image_id().and_then(|i| i.image_digest()) == Some("sha256:aa"))
+        .then_output(|| {
+            DescribeImageScanFindingsOutput::builder()
+                .image_scan_findings(
+                    ImageScanFindings::builder()
+                        .finding_severity_counts(FindingSeverity::High, 1)
+                        .build(),
+                )
+                .build()
+        });
+    let registry = basic_registry();
+    let ctx = ctx();
+    let client = client(&[
+        &repos,
+        &no_policy,
+        &no_lifecycle,
+        &images,
+        &never_scanned,
+        &scanned,
+        &registry,
+    ]);
+    let data = super::collect_with(&ctx, &client).await;
+
+    let repos = data.repositories.known().unwrap();
+    assert_eq!(repos.len(), 1);
+    let repo = &repos[0];
+    assert_eq!(repo.policy, Observed::Known(None));
+    assert_eq!(repo.lifecycle_policy, Observed::Known(None));
+    let images = repo.images.known().unwrap();
+    let digests: Vec<&str> = images.iter().map(|i| i.digest.as_str()).collect();
+    assert_eq!(digests, vec!["sha256:aa", "sha256:bb", "sha256:cc"]);
+
+    let aa = images[0].scan.known().unwrap().as_ref().unwrap();
+    assert_eq!(aa.status, "COMPLETE");
+    assert_eq!(aa.finding_counts.get("HIGH"), Some(&1));
+    assert_eq!(
+        images[1].scan,
+        Observed::Known(None),
+        "ScanNotFoundException: never scanned"
+    );
+    let cc = images[2].scan.known().unwrap().as_ref().unwrap();
+    assert_eq!(cc.finding_counts.get("CRITICAL"), Some(&3));
+    assert_eq!(
+        never_scanned.num_calls() + scanned.num_calls(),
+        2,
+        "no lookup for the image with a status"
+    );
+
+    assert_eq!(data.registry_scanning.known().unwrap().scan_type, "BASIC");
+    assert!(ctx.gaps.take().is_empty());
+}
+
+#[tokio::test]
+async fn policies_are_read_and_lookup_failures_are_unknown() {
+    let repos = one_repository("svc");
+    let policy = mock!(Client::get_repository_policy).then_output(|| {
+        GetRepositoryPolicyOutput::builder()
+            .policy_text(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*"}]}"#)
+            .build()
+    });
+    let lifecycle = mock!(Client::get_lifecycle_policy).then_output(|| {
+        GetLifecyclePolicyOutput::builder()
+            .lifecycle_policy_text(r#"{"rules":[]}"#)
+            .build()
+    });
+    let images = mock!(Client::describe_images).then_output(|| {
+        DescribeImagesOutput::builder()
+            .image_details(ImageDetail::builder().image_digest("sha256:dd").build())
+            .build()
+    });
+    let denied = mock!(Client::describe_image_scan_findings).then_error(|| {
+        DescribeImageScanFindingsError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .build(),
+        )
+    });
+    let registry_denied = mock!(Client::get_registry_scanning_configuration).then_error(|| {
+        GetRegistryScanningConfigurationError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .build(),
+        )
+    });
+    let ctx = ctx();
+    let data = super::collect_with(
+        &ctx,
+        &client(&[
+            &repos,
+            &policy,
+            &lifecycle,
+            &images,
+            &denied,
+            &registry_denied,
+        ]),
+    )
+    .await;
+
+    let repo = &data.repositories.known().unwrap()[0];
+    let doc = repo.policy.known().unwrap().as_ref().unwrap();
+    assert_eq!(doc["Statement"][0]["Principal"], "*");
+    assert_eq!(
+        repo.lifecycle_policy,
+        Observed::Known(Some(r#"{"rules":[]}"#.to_string()))
+    );
+    let scan_gap = repo.images.known().unwrap()[0].scan.gap().unwrap();
+    assert_eq!(scan_gap.reason, GapReason::AccessDenied);
+    assert_eq!(scan_gap.operation, "DescribeImageScanFindings");
+    assert_eq!(scan_gap.region, "eu-west-1");
+    assert_eq!(
+        data.registry_scanning.gap().unwrap().reason,
+        GapReason::AccessDenied
+    );
+    assert_eq!(ctx.gaps.take().len(), 2);
+}
+
+#[tokio::test]
+async fn describe_repositories_failure_leaves_repositories_unknown() {
+    let denied = mock!(Client::describe_repositories).then_error(|| {
+        aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .build(),
+        )
+    });
+    let registry = basic_registry();
+    let ctx = ctx();
+    let data = super::collect_with(&ctx, &client(&[&denied, &registry])).await;
+    assert_eq!(
+        data.repositories.gap().unwrap().reason,
+        GapReason::AccessDenied
+    );
+    assert!(data.registry_scanning.is_known());
+}

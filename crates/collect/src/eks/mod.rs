@@ -1,0 +1,391 @@
+//! EKS: clusters, nodegroups, Fargate profiles, access entries, add-ons,
+//! Pod Identity associations.
+//!
+//! Every list is paginated; every describe runs concurrently under the
+//! shared EKS concurrency bound. A failed call makes only the narrowest value
+//! it feeds unknown (one nodegroup's `DescribeNodegroup` failing leaves the
+//! other nodegroups and the cluster known).
+
+mod map;
+#[cfg(test)]
+mod tests;
+
+use aws_sdk_eks::Client;
+use eksposture_model::{
+    AccessEntry, Addon, Cluster, ClusterConfig, FargateProfile, GapReason, Nodegroup, Observed,
+    PodIdentityAssociation,
+};
+use futures::future::join_all;
+
+pub use map::{
+    map_access_entry, map_access_policy, map_addon, map_cluster, map_fargate_profile, map_nodegroup,
+};
+
+use crate::Ctx;
+
+const SERVICE: &str = "eks";
+
+pub async fn collect(ctx: &Ctx) -> Observed<Vec<Cluster>> {
+    let client = Client::from_conf(
+        aws_sdk_eks::config::Builder::from(&ctx.sdk)
+            .region(ctx.region())
+            .build(),
+    );
+    collect_with(ctx, &client).await
+}
+
+/// Every cluster of the region, read through `client`.
+pub async fn collect_with(ctx: &Ctx, client: &Client) -> Observed<Vec<Cluster>> {
+    let listed = {
+        let _permit = ctx.limits.eks.acquire().await.ok();
+        client
+            .list_clusters()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+    };
+    let mut names = match listed {
+        Ok(n) => n,
+        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListClusters", &e)),
+    };
+    names.sort();
+    names.dedup();
+    Observed::Known(join_all(names.iter().map(|n| cluster(ctx, client, n))).await)
+}
+
+fn missing(ctx: &Ctx, operation: &str, what: &str) -> eksposture_model::Gap {
+    ctx.gap(
+        SERVICE,
+        operation,
+        GapReason::Error,
+        format!("the response carried no {what}"),
+    )
+}
+
+async fn cluster(ctx: &Ctx, client: &Client, name: &str) -> Cluster {
+    let (config, nodegroups, fargate_profiles, access_entries, addons, pod_identity_associations) = tokio::join!(
+        describe_cluster(ctx, client, name),
+        nodegroups(ctx, client, name),
+        fargate_profiles(ctx, client, name),
+        access_entries(ctx, client, name),
+        addons(ctx, client, name),
+        pod_identities(ctx, client, name),
+    );
+    let (arn, config) = config;
+    Cluster {
+        name: name.to_string(),
+        arn,
+        config,
+        nodegroups,
+        fargate_profiles,
+        access_entries,
+        addons,
+        pod_identity_associations,
+    }
+}
+
+/// The cluster's ARN (from the response, else built from its name) and its
+/// configuration.
+async fn describe_cluster(
+    ctx: &Ctx,
+    client: &Client,
+    name: &str,
+) -> (String, Observed<ClusterConfig>) {
+    let fallback = format!(
+        "arn:{}:eks:{}:{}:cluster/{name}",
+        ctx.partition, ctx.region, ctx.account_id
+    );
+    let out = {
+        let _permit = ctx.limits.eks.acquire().await.ok();
+        client.describe_cluster().name(name).send().await
+    };
+    match out {
+        Ok(o) => match o.cluster {
+            Some(c) => (
+                c.arn.clone().unwrap_or(fallback),
+                Observed::Known(map_cluster(&c)),
+            ),
+            None => (
+                fallback,
+                Observed::Unknown(missing(ctx, "DescribeCluster", "cluster")),
+            ),
+        },
+        Err(e) => (
+            fallback,
+            Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeCluster", &e)),
+        ),
+    }
+}
+
+async fn nodegroups(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<Nodegroup>> {
+    let listed = {
+        let _permit = ctx.limits.eks.acquire().await.ok();
+        client
+            .list_nodegroups()
+            .cluster_name(cluster)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+    };
+    let mut names = match listed {
+        Ok(n) => n,
+        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListNodegroups", &e)),
+    };
+    names.sort();
+    names.dedup();
+    let describe = |name: String| async move {
+        let out = {
+            let _permit = ctx.limits.eks.acquire().await.ok();
+            client
+                .describe_nodegroup()
+                .cluster_name(cluster)
+                .nodegroup_name(&name)
+                .send()
+                .await
+        };
+        let fallback_arn = format!(
+            "arn:{}:eks:{}:{}:nodegroup/{cluster}/{name}",
+            ctx.partition, ctx.region, ctx.account_id
+        );
+        let config = match out {
+            Ok(o) => match o.nodegroup {
+                Some(n) => Observed::Known(map_nodegroup(&n, &fallback_arn)),
+                None => Observed::Unknown(missing(ctx, "DescribeNodegroup", "nodegroup")),
+            },
+            Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeNodegroup", &e)),
+        };
+        Nodegroup { name, config }
+    };
+    Observed::Known(join_all(names.into_iter().map(describe)).await)
+}
+
+/// The model keeps no per-profile unknown, so one failed describe makes the
+/// whole list unknown rather than dropping that profile.
+async fn fargate_profiles(
+    ctx: &Ctx,
+    client: &Client,
+    cluster: &str,
+) -> Observed<Vec<FargateProfile>> {
+    let listed = {
+        let _permit = ctx.limits.eks.acquire().await.ok();
+        client
+            .list_fargate_profiles()
+            .cluster_name(cluster)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+    };
+    let mut names = match listed {
+        Ok(n) => n,
+        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListFargateProfiles", &e)),
+    };
+    names.sort();
+    names.dedup();
+    let describe = |name: String| async move {
+        let out = {
+            let _permit = ctx.limits.eks.acquire().await.ok();
+            client
+                .describe_fargate_profile()
+                .cluster_name(cluster)
+                .fargate_profile_name(&name)
+                .send()
+                .await
+        };
+        match out {
+            Ok(o) => match o.fargate_profile {
+                Some(p) => Ok(map_fargate_profile(&name, &p)),
+                None => Err(missing(ctx, "DescribeFargateProfile", "Fargate profile")),
+            },
+            Err(e) => Err(ctx.sdk_gap(SERVICE, "DescribeFargateProfile", &e)),
+        }
+    };
+    join_all(names.into_iter().map(describe))
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .into()
+}
+
+async fn access_entries(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<AccessEntry>> {
+    let listed = {
+        let _permit = ctx.limits.eks.acquire().await.ok();
+        client
+            .list_access_entries()
+            .cluster_name(cluster)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+    };
+    let mut principals = match listed {
+        Ok(n) => n,
+        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListAccessEntries", &e)),
+    };
+    principals.sort();
+    principals.dedup();
+    let entry = |principal_arn: String| async move {
+        let detail = async {
+            let out = {
+                let _permit = ctx.limits.eks.acquire().await.ok();
+                client
+                    .describe_access_entry()
+                    .cluster_name(cluster)
+                    .principal_arn(&principal_arn)
+                    .send()
+                    .await
+            };
+            match out {
+                Ok(o) => match o.access_entry {
+                    Some(e) => Observed::Known(map_access_entry(&e)),
+                    None => Observed::Unknown(missing(ctx, "DescribeAccessEntry", "access entry")),
+                },
+                Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeAccessEntry", &e)),
+            }
+        };
+        let policies = async {
+            let out = {
+                let _permit = ctx.limits.eks.acquire().await.ok();
+                client
+                    .list_associated_access_policies()
+                    .cluster_name(cluster)
+                    .principal_arn(&principal_arn)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect()
+                    .await
+            };
+            match out {
+                Ok(list) => {
+                    let mut p: Vec<_> = list.iter().map(map_access_policy).collect();
+                    p.sort_by(|a, b| a.policy_arn.cmp(&b.policy_arn));
+                    Observed::Known(p)
+                }
+                Err(e) => {
+                    Observed::Unknown(ctx.sdk_gap(SERVICE, "ListAssociatedAccessPolicies", &e))
+                }
+            }
+        };
+        let (detail, access_policies) = tokio::join!(detail, policies);
+        AccessEntry {
+            principal_arn,
+            detail,
+            access_policies,
+        }
+    };
+    Observed::Known(join_all(principals.into_iter().map(entry)).await)
+}
+
+async fn addons(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<Addon>> {
+    let listed = {
+        let _permit = ctx.limits.eks.acquire().await.ok();
+        client
+            .list_addons()
+            .cluster_name(cluster)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+    };
+    let mut names = match listed {
+        Ok(n) => n,
+        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListAddons", &e)),
+    };
+    names.sort();
+    names.dedup();
+    let describe = |name: String| async move {
+        let out = {
+            let _permit = ctx.limits.eks.acquire().await.ok();
+            client
+                .describe_addon()
+                .cluster_name(cluster)
+                .addon_name(&name)
+                .send()
+                .await
+        };
+        let detail = match out {
+            Ok(o) => match o.addon {
+                Some(a) => Observed::Known(map_addon(&a)),
+                None => Observed::Unknown(missing(ctx, "DescribeAddon", "add-on")),
+            },
+            Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeAddon", &e)),
+        };
+        Addon { name, detail }
+    };
+    Observed::Known(join_all(names.into_iter().map(describe)).await)
+}
+
+async fn pod_identities(
+    ctx: &Ctx,
+    client: &Client,
+    cluster: &str,
+) -> Observed<Vec<PodIdentityAssociation>> {
+    let listed = {
+        let _permit = ctx.limits.eks.acquire().await.ok();
+        client
+            .list_pod_identity_associations()
+            .cluster_name(cluster)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+    };
+    let summaries = match listed {
+        Ok(n) => n,
+        Err(e) => {
+            return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListPodIdentityAssociations", &e))
+        }
+    };
+    let describe = |s: aws_sdk_eks::types::PodIdentityAssociationSummary| async move {
+        let association_id = s.association_id.clone().unwrap_or_default();
+        // The list answer has no role: only the describe call names it.
+        let role_arn = if association_id.is_empty() {
+            Observed::Unknown(missing(
+                ctx,
+                "ListPodIdentityAssociations",
+                "association id",
+            ))
+        } else {
+            let out = {
+                let _permit = ctx.limits.eks.acquire().await.ok();
+                client
+                    .describe_pod_identity_association()
+                    .cluster_name(cluster)
+                    .association_id(&association_id)
+                    .send()
+                    .await
+            };
+            match out {
+                Ok(o) => match o.association.and_then(|a| a.role_arn) {
+                    Some(r) => Observed::Known(r),
+                    None => {
+                        Observed::Unknown(missing(ctx, "DescribePodIdentityAssociation", "roleArn"))
+                    }
+                },
+                Err(e) => {
+                    Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribePodIdentityAssociation", &e))
+                }
+            }
+        };
+        PodIdentityAssociation {
+            association_id,
+            association_arn: s.association_arn,
+            namespace: s.namespace.unwrap_or_default(),
+            service_account: s.service_account.unwrap_or_default(),
+            role_arn,
+        }
+    };
+    let mut out = join_all(summaries.into_iter().map(describe)).await;
+    out.sort_by(|a, b| a.association_id.cmp(&b.association_id));
+    out.dedup_by(|a, b| a.association_id == b.association_id);
+    Observed::Known(out)
+}

@@ -1,0 +1,345 @@
+//! Error paths and pagination through `aws-smithy-mocks`.
+
+use std::sync::Arc;
+
+use aws_config::BehaviorVersion;
+use aws_sdk_eks::config::retry::RetryConfig;
+use aws_sdk_eks::config::{Credentials, Region};
+use aws_sdk_eks::operation::describe_access_entry::DescribeAccessEntryOutput;
+use aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput;
+use aws_sdk_eks::operation::describe_nodegroup::{DescribeNodegroupError, DescribeNodegroupOutput};
+use aws_sdk_eks::operation::describe_pod_identity_association::DescribePodIdentityAssociationOutput;
+use aws_sdk_eks::operation::list_access_entries::ListAccessEntriesOutput;
+use aws_sdk_eks::operation::list_addons::ListAddonsOutput;
+use aws_sdk_eks::operation::list_associated_access_policies::ListAssociatedAccessPoliciesOutput;
+use aws_sdk_eks::operation::list_clusters::{ListClustersError, ListClustersOutput};
+use aws_sdk_eks::operation::list_fargate_profiles::ListFargateProfilesOutput;
+use aws_sdk_eks::operation::list_nodegroups::ListNodegroupsOutput;
+use aws_sdk_eks::operation::list_pod_identity_associations::ListPodIdentityAssociationsOutput;
+use aws_sdk_eks::types::{
+    AccessScope, AccessScopeType, AssociatedAccessPolicy, Nodegroup as SdkNodegroup,
+    PodIdentityAssociation as SdkPodIdentity, PodIdentityAssociationSummary, VpcConfigResponse,
+};
+use aws_sdk_eks::Client;
+use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::error::ErrorMetadata;
+use eksposture_model::{Cluster, GapReason, Observed};
+
+use crate::{Ctx, GapSink, Limits};
+
+pub(super) fn test_ctx() -> Ctx {
+    Ctx {
+        region: "us-east-1".into(),
+        account_id: "123456789012".into(),
+        partition: "aws".into(),
+        sdk: aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .build(),
+        gaps: Arc::new(GapSink::default()),
+        limits: Arc::new(Limits::default()),
+        progress: None,
+    }
+}
+
+/// A client whose every call is answered by the first matching rule.
+fn client(rules: &[Rule]) -> Client {
+    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+    for r in rules {
+        interceptor = interceptor.with_rule(r);
+    }
+    let conf = aws_sdk_eks::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
+        .retry_config(RetryConfig::disabled())
+        .http_client(aws_smithy_mocks::create_mock_http_client())
+        .interceptor(interceptor)
+        .build();
+    Client::from_conf(conf)
+}
+
+/// One cluster `prod` with nothing in it; tests put their own rules first.
+fn one_empty_cluster() -> Vec<Rule> {
+    vec![
+        mock!(Client::list_clusters)
+            .then_output(|| ListClustersOutput::builder().clusters("prod").build()),
+        mock!(Client::describe_cluster).then_output(|| {
+            DescribeClusterOutput::builder()
+                .cluster(
+                    aws_sdk_eks::types::Cluster::builder()
+                        .name("prod")
+                        .arn("arn:aws:eks:us-east-1:123456789012:cluster/prod")
+                        .resources_vpc_config(
+                            VpcConfigResponse::builder()
+                                .endpoint_public_access(true)
+                                .public_access_cidrs("0.0.0.0/0")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Client::list_nodegroups).then_output(|| ListNodegroupsOutput::builder().build()),
+        mock!(Client::list_fargate_profiles)
+            .then_output(|| ListFargateProfilesOutput::builder().build()),
+        mock!(Client::list_access_entries)
+            .then_output(|| ListAccessEntriesOutput::builder().build()),
+        mock!(Client::list_addons).then_output(|| ListAddonsOutput::builder().build()),
+        mock!(Client::list_pod_identity_associations)
+            .then_output(|| ListPodIdentityAssociationsOutput::builder().build()),
+    ]
+}
+
+async fn collect_one(rules: Vec<Rule>) -> (Cluster, Ctx) {
+    let ctx = test_ctx();
+    let clusters = super::collect_with(&ctx, &client(&rules)).await;
+    let Observed::Known(mut list) = clusters else {
+        panic!("clusters unknown: {clusters:?}");
+    };
+    assert_eq!(list.len(), 1);
+    (list.remove(0), ctx)
+}
+
+fn with_defaults(mut first: Vec<Rule>) -> Vec<Rule> {
+    first.extend(one_empty_cluster());
+    first
+}
+
+#[tokio::test]
+async fn list_clusters_access_denied_makes_clusters_unknown_and_records_a_gap() {
+    let ctx = test_ctx();
+    let rules = [mock!(Client::list_clusters).then_error(|| {
+        ListClustersError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .message("not authorized to perform eks:ListClusters")
+                .build(),
+        )
+    })];
+    let clusters = super::collect_with(&ctx, &client(&rules)).await;
+    let gap = clusters.gap().expect("clusters must be unknown");
+    assert_eq!(gap.reason, GapReason::AccessDenied);
+    assert_eq!(gap.operation, "ListClusters");
+    let recorded = ctx.gaps.take();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0], *gap);
+}
+
+#[tokio::test]
+async fn addons_404_without_error_code_is_not_supported_and_rest_stays_known() {
+    let rules = with_defaults(vec![mock!(Client::list_addons).then_http_response(|| {
+        HttpResponse::new(
+            StatusCode::try_from(404).unwrap(),
+            SdkBody::from("<html>Not Found</html>"),
+        )
+    })]);
+    let (cluster, ctx) = collect_one(rules).await;
+    let gap = cluster.addons.gap().expect("addons must be unknown");
+    assert_eq!(gap.reason, GapReason::NotSupported);
+    assert_eq!(gap.operation, "ListAddons");
+    let config = cluster.config.known().expect("config stays known");
+    assert_eq!(config.endpoint_public_access, Some(true));
+    assert_eq!(
+        cluster.arn,
+        "arn:aws:eks:us-east-1:123456789012:cluster/prod"
+    );
+    assert_eq!(cluster.nodegroups, Observed::Known(vec![]));
+    assert_eq!(cluster.access_entries, Observed::Known(vec![]));
+    assert_eq!(cluster.pod_identity_associations, Observed::Known(vec![]));
+    assert_eq!(ctx.gaps.take().len(), 1);
+}
+
+fn nodegroup_pages() -> Vec<Rule> {
+    vec![
+        mock!(Client::list_nodegroups)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| {
+                ListNodegroupsOutput::builder()
+                    .nodegroups("ng-b")
+                    .next_token("page2")
+                    .build()
+            }),
+        mock!(Client::list_nodegroups)
+            .match_requests(|r| r.next_token() == Some("page2"))
+            .then_output(|| ListNodegroupsOutput::builder().nodegroups("ng-a").build()),
+    ]
+}
+
+#[tokio::test]
+async fn nodegroups_are_read_across_pages_and_sorted() {
+    let mut rules = nodegroup_pages();
+    rules.push(mock!(Client::describe_nodegroup).then_compute_output(|r| {
+        let name = r.nodegroup_name().unwrap_or_default().to_string();
+        DescribeNodegroupOutput::builder()
+            .nodegroup(
+                SdkNodegroup::builder()
+                    .nodegroup_name(&name)
+                    .nodegroup_arn(format!(
+                        "arn:aws:eks:us-east-1:123456789012:nodegroup/prod/{name}/x"
+                    ))
+                    .build(),
+            )
+            .build()
+    }));
+    let (cluster, _) = collect_one(with_defaults(rules)).await;
+    let ngs = cluster.nodegroups.known().expect("nodegroups known");
+    let names: Vec<&str> = ngs.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["ng-a", "ng-b"]);
+    assert!(ngs.iter().all(|n| n.config.is_known()));
+}
+
+#[tokio::test]
+async fn one_failed_nodegroup_describe_leaves_the_others_known() {
+    let mut rules = nodegroup_pages();
+    rules.push(
+        mock!(Client::describe_nodegroup)
+            .match_requests(|r| r.nodegroup_name() == Some("ng-a"))
+            .then_error(|| {
+                DescribeNodegroupError::generic(
+                    ErrorMetadata::builder()
+                        .code("AccessDeniedException")
+                        .build(),
+                )
+            }),
+    );
+    rules.push(mock!(Client::describe_nodegroup).then_output(|| {
+        DescribeNodegroupOutput::builder()
+            .nodegroup(SdkNodegroup::builder().nodegroup_name("ng-b").build())
+            .build()
+    }));
+    let (cluster, _) = collect_one(with_defaults(rules)).await;
+    let ngs = cluster.nodegroups.known().expect("nodegroups known");
+    assert_eq!(
+        ngs[0].config.gap().map(|g| g.reason),
+        Some(GapReason::AccessDenied)
+    );
+    let b = ngs[1].config.known().expect("ng-b known");
+    // No ARN in the answer: the nodegroup is still named by one.
+    assert_eq!(
+        b.arn,
+        "arn:aws:eks:us-east-1:123456789012:nodegroup/prod/ng-b"
+    );
+}
+
+#[tokio::test]
+async fn access_entries_carry_detail_and_associated_policies() {
+    let principal = "arn:aws:iam::123456789012:role/admin";
+    let rules = vec![
+        mock!(Client::list_access_entries).then_output(move || {
+            ListAccessEntriesOutput::builder()
+                .access_entries(principal)
+                .build()
+        }),
+        mock!(Client::describe_access_entry)
+            .match_requests(move |r| r.principal_arn() == Some(principal))
+            .then_output(move || {
+                DescribeAccessEntryOutput::builder()
+                    .access_entry(
+                        aws_sdk_eks::types::AccessEntry::builder()
+                            .principal_arn(principal)
+                            .access_entry_arn(
+                                "arn:aws:eks:us-east-1:123456789012:access-entry/prod/role/x",
+                            )
+                            .r#type("STANDARD")
+                            .username("admin")
+                            .kubernetes_groups("ops")
+                            .build(),
+                    )
+                    .build()
+            }),
+        mock!(Client::list_associated_access_policies).then_output(move || {
+            ListAssociatedAccessPoliciesOutput::builder()
+                .principal_arn(principal)
+                .associated_access_policies(
+                    AssociatedAccessPolicy::builder()
+                        .policy_arn("arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy")
+                        .access_scope(
+                            AccessScope::builder()
+                                .r#type(AccessScopeType::Namespace)
+                                .namespaces("dev")
+                                .build(),
+                        )
+                        .build(),
+                )
+                .associated_access_policies(
+                    AssociatedAccessPolicy::builder()
+                        .policy_arn(
+                            "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                        )
+                        .access_scope(
+                            AccessScope::builder()
+                                .r#type(AccessScopeType::Cluster)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        }),
+    ];
+    let (cluster, ctx) = collect_one(with_defaults(rules)).await;
+    let entries = cluster
+        .access_entries
+        .known()
+        .expect("access entries known");
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0];
+    assert_eq!(e.principal_arn, principal);
+    let d = e.detail.known().expect("detail known");
+    assert_eq!(d.kind.as_deref(), Some("STANDARD"));
+    assert_eq!(d.username.as_deref(), Some("admin"));
+    assert_eq!(d.kubernetes_groups, vec!["ops"]);
+    let p = e.access_policies.known().expect("policies known");
+    assert_eq!(p.len(), 2);
+    assert!(p[0].policy_arn.ends_with("AmazonEKSClusterAdminPolicy"));
+    assert_eq!(p[0].scope_type.as_deref(), Some("cluster"));
+    assert_eq!(p[1].scope_type.as_deref(), Some("namespace"));
+    assert_eq!(p[1].namespaces, vec!["dev"]);
+    assert!(ctx.gaps.take().is_empty());
+}
+
+#[tokio::test]
+async fn pod_identity_role_comes_from_describe() {
+    let rules = vec![
+        mock!(Client::list_pod_identity_associations).then_output(|| {
+            ListPodIdentityAssociationsOutput::builder()
+                .associations(
+                    PodIdentityAssociationSummary::builder()
+                        .association_id("a-1")
+                        .association_arn(
+                            "arn:aws:eks:us-east-1:123456789012:podidentityassociation/prod/a-1",
+                        )
+                        .namespace("kube-system")
+                        .service_account("aws-node")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Client::describe_pod_identity_association)
+            .match_requests(|r| r.association_id() == Some("a-1"))
+            .then_output(|| {
+                DescribePodIdentityAssociationOutput::builder()
+                    .association(
+                        SdkPodIdentity::builder()
+                            .association_id("a-1")
+                            .role_arn("arn:aws:iam::123456789012:role/cni")
+                            .build(),
+                    )
+                    .build()
+            }),
+    ];
+    let (cluster, _) = collect_one(with_defaults(rules)).await;
+    let assoc = cluster
+        .pod_identity_associations
+        .known()
+        .expect("associations known");
+    assert_eq!(assoc.len(), 1);
+    assert_eq!(assoc[0].namespace, "kube-system");
+    assert_eq!(assoc[0].service_account, "aws-node");
+    assert_eq!(
+        assoc[0].role_arn,
+        Observed::Known("arn:aws:iam::123456789012:role/cni".to_string())
+    );
+}

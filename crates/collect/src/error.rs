@@ -1,0 +1,149 @@
+//! Turning SDK errors into gap reasons.
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use eksposture_model::GapReason;
+
+/// Access to the HTTP status of a raw response, whatever its type.
+pub trait RawStatus {
+    fn status_code(&self) -> Option<u16>;
+}
+
+impl RawStatus for HttpResponse {
+    fn status_code(&self) -> Option<u16> {
+        Some(self.status().as_u16())
+    }
+}
+
+const ACCESS_DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedAccess",
+    "AuthFailure",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "NotAuthorized",
+];
+
+const THROTTLED: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+    "PriorRequestNotComplete",
+];
+
+/// The gap reason and a one-line message for a failed call.
+///
+/// An HTTP 404 or 500/501 that carries no AWS error code is an endpoint that
+/// does not implement the operation (an emulator, or a region/partition
+/// without the API): `not_supported`, never "resource absent".
+pub fn classify<E, R>(err: &SdkError<E, R>) -> (GapReason, String)
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: RawStatus + std::fmt::Debug,
+{
+    let message = describe(err);
+    let reason = match err {
+        SdkError::ServiceError(ctx) => {
+            let code = ctx.err().code();
+            let status = ctx.raw().status_code();
+            reason_for(code, status)
+        }
+        SdkError::ResponseError(ctx) => reason_for(None, ctx.raw().status_code()),
+        _ => GapReason::Error,
+    };
+    (reason, message)
+}
+
+fn reason_for(code: Option<&str>, status: Option<u16>) -> GapReason {
+    match code {
+        Some(c) if ACCESS_DENIED.iter().any(|a| c.eq_ignore_ascii_case(a)) => {
+            GapReason::AccessDenied
+        }
+        Some(c) if THROTTLED.iter().any(|a| c.eq_ignore_ascii_case(a)) => GapReason::Throttled,
+        Some(c)
+            if c.ends_with("NotSupportedException")
+                || c == "InvalidAction"
+                || c == "UnknownOperationException" =>
+        {
+            GapReason::NotSupported
+        }
+        Some(_) => match status {
+            Some(403) => GapReason::AccessDenied,
+            Some(429) => GapReason::Throttled,
+            _ => GapReason::Error,
+        },
+        None => match status {
+            Some(404 | 500 | 501) => GapReason::NotSupported,
+            Some(401 | 403) => GapReason::AccessDenied,
+            Some(429) => GapReason::Throttled,
+            _ => GapReason::Error,
+        },
+    }
+}
+
+/// A one-line description of an SDK error with its cause chain.
+pub fn describe<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    if let SdkError::ServiceError(ctx) = err {
+        let e = ctx.err();
+        match (e.code(), e.message()) {
+            (Some(c), Some(m)) => return format!("{c}: {m}"),
+            (Some(c), None) => return c.to_string(),
+            (None, _) => {}
+        }
+    }
+    DisplayErrorContext(err).to_string().replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_404_without_code_is_not_supported() {
+        assert_eq!(reason_for(None, Some(404)), GapReason::NotSupported);
+        assert_eq!(reason_for(None, Some(500)), GapReason::NotSupported);
+    }
+
+    #[test]
+    fn coded_not_found_is_an_error_not_unsupported() {
+        assert_eq!(
+            reason_for(Some("ResourceNotFoundException"), Some(404)),
+            GapReason::Error
+        );
+    }
+
+    #[test]
+    fn access_denied_and_throttling_codes() {
+        assert_eq!(
+            reason_for(Some("AccessDeniedException"), Some(403)),
+            GapReason::AccessDenied
+        );
+        assert_eq!(
+            reason_for(Some("UnauthorizedOperation"), Some(403)),
+            GapReason::AccessDenied
+        );
+        assert_eq!(
+            reason_for(Some("Throttling"), Some(400)),
+            GapReason::Throttled
+        );
+        assert_eq!(
+            reason_for(Some("SomethingElse"), Some(403)),
+            GapReason::AccessDenied
+        );
+    }
+}

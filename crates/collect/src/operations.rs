@@ -1,0 +1,65 @@
+//! Every AWS operation the collectors send, as `service:Operation` (the IAM
+//! action names). The read-only guarantee and the least-privilege policy are
+//! both derived from this one list; a test checks each name is a read.
+
+pub const OPERATIONS: &[&str] = &[
+    "ec2:DescribeInstances",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVolumes",
+    "ecr:DescribeImageScanFindings",
+    "ecr:DescribeImages",
+    "ecr:DescribeRepositories",
+    "ecr:GetLifecyclePolicy",
+    "ecr:GetRegistryScanningConfiguration",
+    "ecr:GetRepositoryPolicy",
+    "eks:DescribeAccessEntry",
+    "eks:DescribeAddon",
+    "eks:DescribeCluster",
+    "eks:DescribeFargateProfile",
+    "eks:DescribeNodegroup",
+    "eks:DescribePodIdentityAssociation",
+    "eks:ListAccessEntries",
+    "eks:ListAddons",
+    "eks:ListAssociatedAccessPolicies",
+    "eks:ListClusters",
+    "eks:ListFargateProfiles",
+    "eks:ListNodegroups",
+    "eks:ListPodIdentityAssociations",
+    "iam:GetAccountAuthorizationDetails",
+    "iam:GetPolicy",
+    "iam:GetPolicyVersion",
+    "iam:ListOpenIDConnectProviders",
+    "inspector2:BatchGetAccountStatus",
+    "inspector2:ListCoverage",
+    "inspector2:ListFindings",
+    "sts:GetCallerIdentity",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::OPERATIONS;
+
+    #[test]
+    fn every_operation_is_a_read() {
+        for op in OPERATIONS {
+            let (_, action) = op.split_once(':').unwrap();
+            assert!(
+                ["List", "Describe", "Get", "BatchGet"]
+                    .iter()
+                    .any(|p| action.starts_with(p)),
+                "{op} is not a read-only operation"
+            );
+        }
+    }
+
+    #[test]
+    fn operations_are_sorted_and_unique() {
+        let mut sorted = OPERATIONS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, OPERATIONS, "keep OPERATIONS sorted and unique");
+    }
+}
