@@ -94,7 +94,7 @@ impl Ctx {
             + Send
             + Sync
             + 'static,
-        R: crate::error::RawStatus + std::fmt::Debug,
+        R: crate::error::RawStatus + std::fmt::Debug + 'static,
     {
         let (reason, message) = crate::error::classify(err);
         self.gap(service, operation, reason, message)

@@ -2,7 +2,6 @@
 
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use eksposture_model::GapReason;
 
@@ -50,7 +49,7 @@ const THROTTLED: &[&str] = &[
 pub fn classify<E, R>(err: &SdkError<E, R>) -> (GapReason, String)
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: RawStatus + std::fmt::Debug,
+    R: RawStatus + std::fmt::Debug + 'static,
 {
     let message = describe(err);
     let reason = match err {
@@ -96,7 +95,7 @@ fn reason_for(code: Option<&str>, status: Option<u16>) -> GapReason {
 pub fn describe<E, R>(err: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
     if let SdkError::ServiceError(ctx) = err {
         let e = ctx.err();
@@ -106,7 +105,18 @@ where
             (None, _) => {}
         }
     }
-    DisplayErrorContext(err).to_string().replace('\n', " ")
+    // Display of each error in the chain, without the Debug dumps that
+    // `DisplayErrorContext` appends for some dispatch failures.
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ").replace('\n', " ")
 }
 
 #[cfg(test)]

@@ -59,6 +59,8 @@ pub enum CollectError {
     NoRegion,
     #[error("invalid region name {0:?}: expected a name like us-east-1")]
     BadRegion(String),
+    #[error("profile {0:?} is not defined in {1}: check the name (aws configure list-profiles)")]
+    UnknownProfile(String, String),
     #[error("cannot identify the account (STS GetCallerIdentity failed): {0}")]
     Identity(String),
 }
@@ -114,6 +116,9 @@ pub fn resolve_regions(opts: &Options, sdk: &SdkConfig) -> Result<Vec<String>, C
 /// Collects the whole inventory of the account the credentials belong to.
 pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
     let started_at = now_rfc3339();
+    if let Some(p) = &opts.profile {
+        check_profile(p)?;
+    }
     let sdk = load_config(opts).await;
     let regions = resolve_regions(opts, &sdk)?;
     let home = Region::new(regions[0].clone());
@@ -209,6 +214,54 @@ async fn collect_region(ctx: &Ctx) -> RegionInventory {
         repositories: ecr.repositories,
         registry_scanning: ecr.registry_scanning,
         inspector,
+    }
+}
+
+/// The shared config and credentials files, as the AWS CLI finds them.
+fn profile_files() -> Vec<std::path::PathBuf> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
+    };
+    [
+        file("AWS_CONFIG_FILE", "config"),
+        file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// An unknown `--profile` would otherwise fall through the credential chain
+/// to instance metadata and fail with an unrelated message.
+fn check_profile(name: &str) -> Result<(), CollectError> {
+    let files = profile_files();
+    let defined = files.iter().any(|path| {
+        std::fs::read_to_string(path).is_ok_and(|text| {
+            text.lines().any(|line| {
+                let line = line.trim();
+                line.strip_prefix('[')
+                    .and_then(|l| l.strip_suffix(']'))
+                    .map(str::trim)
+                    .is_some_and(|section| {
+                        section == name
+                            || section
+                                .strip_prefix("profile")
+                                .is_some_and(|rest| rest.trim() == name)
+                    })
+            })
+        })
+    });
+    if defined {
+        Ok(())
+    } else {
+        let shown: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+        Err(CollectError::UnknownProfile(
+            name.to_string(),
+            shown.join(" or "),
+        ))
     }
 }
 

@@ -1,0 +1,168 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use eksposture_model::Severity;
+
+/// Read-only security posture scanner for AWS accounts that run Amazon EKS.
+#[derive(Debug, Parser)]
+#[command(name = "eksposture", version, propagate_version = true)]
+#[command(
+    after_help = "Exit codes (audit): 0 no failures at or above --fail-on and the scan is complete; \
+3 failures at or above --fail-on; 4 no such failures but some reads failed; \
+2 usage error; 1 nothing could be scanned."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan an account (or a saved inventory) and report the findings.
+    Audit(AuditArgs),
+    /// Read an account and save its inventory for `audit --inventory`.
+    Collect(CollectArgs),
+    /// List the checks.
+    Checks(ChecksArgs),
+    /// Print a check's documentation.
+    Explain {
+        /// A check id, as listed by `eksposture checks`.
+        id: String,
+    },
+}
+
+/// How to reach AWS.
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// Named profile from the AWS config files (default: AWS_PROFILE or `default`).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Region to scan; repeat or separate with commas (default: AWS_REGION or the profile's region).
+    #[arg(long = "region", value_name = "REGION", value_delimiter = ',')]
+    pub regions: Vec<String>,
+    /// Send every AWS call to this endpoint (moto, LocalStack); AWS_ENDPOINT_URL works too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Attempts per API call, with adaptive backoff on throttling.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Report format.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Table, env = "EKSPOSTURE_OUTPUT")]
+    pub output: Format,
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Exit 3 when a check fails at this severity or above; `never` disables.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Low, env = "EKSPOSTURE_FAIL_ON")]
+    pub fail_on: FailOn,
+    /// Run only these checks (comma-separated ids; default: all).
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub checks: Option<Vec<String>>,
+    /// Evaluate a saved inventory (from `eksposture collect`) without calling AWS.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "max_attempts"])]
+    pub inventory: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Where to write the inventory JSON (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// Listing format.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Table)]
+    pub output: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Informational,
+    Never,
+}
+
+impl FailOn {
+    /// The lowest severity whose failures fail the run.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::High => Some(Severity::High),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Informational => Some(Severity::Informational),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn regions_repeat_and_split_on_commas() {
+        let cli = Cli::try_parse_from([
+            "eksposture",
+            "audit",
+            "--region",
+            "us-east-1,eu-west-1",
+            "--region",
+            "ap-south-1",
+        ])
+        .unwrap();
+        let Command::Audit(a) = cli.command else {
+            panic!("not audit")
+        };
+        assert_eq!(a.aws.regions, ["us-east-1", "eu-west-1", "ap-south-1"]);
+    }
+
+    #[test]
+    fn inventory_conflicts_with_aws_flags() {
+        for flag in [
+            ["--profile", "p"],
+            ["--region", "us-east-1"],
+            ["--endpoint-url", "http://x"],
+            ["--max-attempts", "2"],
+        ] {
+            let r = Cli::try_parse_from([
+                "eksposture",
+                "audit",
+                "--inventory",
+                "i.json",
+                flag[0],
+                flag[1],
+            ]);
+            assert!(r.is_err(), "{flag:?}");
+        }
+        assert!(Cli::try_parse_from(["eksposture", "audit", "--inventory", "i.json"]).is_ok());
+    }
+}

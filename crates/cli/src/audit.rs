@@ -1,0 +1,264 @@
+//! `eksposture audit` and `eksposture collect`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{anyhow, Context, Result};
+use eksposture_collect::{CollectError, Options, Progress};
+use eksposture_model::{Inventory, SCHEMA_VERSION};
+use eksposture_report::{render_json, render_table, render_table_with, TableOptions};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use crate::args::{AuditArgs, AwsArgs, CollectArgs, Format};
+use crate::exit::{outcome, unscannable, usage, Failure, Outcome};
+use crate::output;
+use crate::progress::Bar;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Table width when the report goes to a file.
+const FILE_TABLE_WIDTH: u16 = 120;
+
+pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
+    // Everything that can be wrong with the command line is reported before
+    // a scan that may take minutes.
+    let checks = eksposture_checks::select(args.checks.as_deref()).map_err(usage)?;
+    if let Some(path) = &args.output_file {
+        output::check_writable(path).map_err(usage)?;
+    }
+    let inventory = match &args.inventory {
+        Some(path) => load_inventory(path).map_err(usage)?,
+        None => collect_inventory(&args.aws)?,
+    };
+
+    let findings = eksposture_checks::run(&inventory, &checks);
+    let report = eksposture_report::build(&inventory, findings, VERSION);
+
+    match &args.output_file {
+        Some(path) if !output::is_stdout(path) => {
+            let text = match args.output {
+                Format::Json => render_json(&report),
+                Format::Table => render_table_with(
+                    &report,
+                    TableOptions {
+                        color: false,
+                        width: Some(FILE_TABLE_WIDTH),
+                    },
+                ),
+            };
+            output::write_atomic(path, text.as_bytes()).map_err(usage)?;
+            if output::stderr_is_terminal() {
+                eprintln!(
+                    "eksposture: wrote {} ({} failing, {} unknown, {})",
+                    path.display(),
+                    report.summary.fail,
+                    report.summary.unknown,
+                    count(report.gaps.len(), "gap", "gaps"),
+                );
+            }
+        }
+        _ => {
+            let text = match args.output {
+                Format::Json => render_json(&report),
+                Format::Table => render_table(&report, output::stdout_wants_color()),
+            };
+            output::print(&text).map_err(usage)?;
+        }
+    }
+    Ok(outcome(&report, args.fail_on))
+}
+
+pub fn collect(args: &CollectArgs) -> Result<Outcome, Failure> {
+    output::check_writable(&args.out).map_err(usage)?;
+    let inventory = collect_inventory(&args.aws)?;
+    let mut json = serde_json::to_string_pretty(&inventory)
+        .context("cannot serialise the inventory")
+        .map_err(unscannable)?;
+    json.push('\n');
+    if output::is_stdout(&args.out) {
+        output::print(&json).map_err(usage)?;
+    } else {
+        output::write_atomic(&args.out, json.as_bytes()).map_err(usage)?;
+        if output::stderr_is_terminal() {
+            eprintln!(
+                "eksposture: wrote {} ({}, {})",
+                args.out.display(),
+                count(inventory.scan.regions.len(), "region", "regions"),
+                count(inventory.gaps.len(), "gap", "gaps"),
+            );
+        }
+    }
+    // The gaps are recorded in the file; `audit --inventory` reports them.
+    Ok(Outcome::Clean)
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Runs the collectors on a runtime built only for this: the commands that
+/// do not call AWS start without one.
+fn collect_inventory(aws: &AwsArgs) -> Result<Inventory, Failure> {
+    let bar = Bar::on_terminal();
+    let opts = Options {
+        profile: aws.profile.clone(),
+        regions: aws
+            .regions
+            .iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect(),
+        endpoint_url: aws.endpoint_url.clone(),
+        max_attempts: aws.max_attempts,
+        progress: bar.clone().map(|b| b as Arc<dyn Progress>),
+        ..Options::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(unscannable)?;
+    let result = runtime.block_on(eksposture_collect::collect(&opts));
+    // Blocking tasks the SDK may leave behind (file reads, DNS) must not
+    // hold the process open.
+    runtime.shutdown_background();
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+    result.map_err(|e| unscannable(describe_collect_error(&e)))
+}
+
+fn describe_collect_error(e: &CollectError) -> anyhow::Error {
+    match e {
+        CollectError::Identity(_) => anyhow!(
+            "{e} — check the credentials (--profile, AWS_PROFILE) and that the endpoint is reachable"
+        ),
+        _ => anyhow!("{e}"),
+    }
+}
+
+/// The top-level keys that tell what kind of file this is, read before the
+/// full parse so a file from another version is named as such rather than
+/// reported as a type error deep inside it.
+#[derive(Deserialize)]
+struct Probe {
+    schema_version: Option<serde_json::Value>,
+    tool: Option<IgnoredAny>,
+    findings: Option<IgnoredAny>,
+}
+
+/// Reads an inventory written by `eksposture collect` (or by hand).
+pub fn load_inventory(path: &Path) -> Result<Inventory> {
+    let name = path.display();
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read inventory {name}"))?;
+    let probe: Probe = serde_json::from_str(&text).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            anyhow!("{name} is not valid JSON: {e}")
+        } else {
+            anyhow!("{name} is not an eksposture inventory: {e}")
+        }
+    })?;
+    if probe.tool.is_some() && probe.findings.is_some() {
+        return Err(anyhow!(
+            "{name} is an eksposture report, not an inventory; pass a file written by `eksposture collect --out FILE`"
+        ));
+    }
+    match &probe.schema_version {
+        None => {
+            return Err(anyhow!(
+                "{name} has no schema_version, so it is not an eksposture inventory; write one with `eksposture collect --out FILE`"
+            ))
+        }
+        Some(serde_json::Value::String(v)) if v == SCHEMA_VERSION => {}
+        Some(other) => {
+            return Err(anyhow!(
+                "{name} has schema_version {other}; this eksposture reads \"{SCHEMA_VERSION}\" — re-run eksposture collect"
+            ))
+        }
+    }
+    serde_json::from_str(&text)
+        .map_err(|e| anyhow!("{name} is not a valid eksposture inventory: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::load_inventory;
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    fn error(text: &str) -> String {
+        let f = file(text);
+        format!("{:#}", load_inventory(f.path()).unwrap_err())
+    }
+
+    const SCAN: &str = r#""scan": {"account_id": "1", "partition": "aws", "regions": [], "started_at": "", "finished_at": ""}"#;
+
+    #[test]
+    fn reads_a_minimal_inventory() {
+        let f = file(&format!(r#"{{"schema_version": "1", {SCAN}}}"#));
+        let inv = load_inventory(f.path()).unwrap();
+        assert_eq!(inv.scan.account_id, "1");
+    }
+
+    #[test]
+    fn syntax_errors_name_line_and_column() {
+        let e = error("{\n  \"schema_version\": \"1\",\n  oops\n}");
+        assert!(
+            e.contains("is not valid JSON") && e.contains("line 3 column 3"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn other_schema_versions_are_named() {
+        let e = error(&format!(r#"{{"schema_version": "7", {SCAN}}}"#));
+        assert!(
+            e.ends_with(
+                r#"has schema_version "7"; this eksposture reads "1" — re-run eksposture collect"#
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_report_is_not_an_inventory() {
+        let e = error(&format!(
+            r#"{{"schema_version": "1", "tool": {{}}, {SCAN}, "findings": []}}"#
+        ));
+        assert!(e.contains("is an eksposture report"), "{e}");
+    }
+
+    #[test]
+    fn missing_schema_version_is_explained() {
+        assert!(error("{}").contains("has no schema_version"));
+        assert!(error("[]").contains("is not an eksposture inventory"));
+    }
+
+    #[test]
+    fn type_errors_inside_the_inventory_name_the_position() {
+        let e = error(r#"{"schema_version": "1", "scan": 5}"#);
+        assert!(
+            e.contains("is not a valid eksposture inventory") && e.contains("line 1"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unreadable_file_is_named() {
+        let e = format!(
+            "{:#}",
+            load_inventory(std::path::Path::new("/nonexistent/inv.json")).unwrap_err()
+        );
+        assert!(
+            e.starts_with("cannot read inventory /nonexistent/inv.json: "),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,77 @@
+//! `eksposture checks` and `eksposture explain`: the check registry for people.
+
+use std::fmt::Write as _;
+
+use anyhow::Result;
+use eksposture_checks::{UnknownCheck, CHECKS};
+use serde_json::json;
+
+use crate::args::{ChecksArgs, Format};
+use crate::exit::{usage, Failure, Outcome};
+use crate::output;
+
+pub fn list(args: &ChecksArgs) -> Result<Outcome, Failure> {
+    let text = match args.output {
+        Format::Json => json_listing(),
+        Format::Table => table_listing(),
+    };
+    output::print(&text).map_err(usage)?;
+    Ok(Outcome::Clean)
+}
+
+fn json_listing() -> String {
+    let checks: Vec<_> = CHECKS
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.meta.id,
+                "title": c.meta.title,
+                "severity": c.meta.severity,
+                "resource_type": c.meta.resource_type,
+                "compliance": c.meta.compliance,
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&checks).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+fn table_listing() -> String {
+    let id_width = CHECKS
+        .iter()
+        .map(|c| c.meta.id.len())
+        .max()
+        .unwrap_or(0)
+        .max(2);
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<id_width$}  {:<13}  TITLE", "ID", "SEVERITY");
+    for c in CHECKS {
+        let _ = writeln!(
+            out,
+            "{:<id_width$}  {:<13}  {}",
+            c.meta.id,
+            c.meta.severity.as_str(),
+            c.meta.title
+        );
+    }
+    out
+}
+
+pub fn explain(id: &str) -> Result<Outcome, Failure> {
+    let check = eksposture_checks::find(id).ok_or_else(|| usage(UnknownCheck(id.to_string())))?;
+    let m = check.meta;
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", m.id);
+    let _ = writeln!(out, "{}\n", m.title);
+    let _ = writeln!(
+        out,
+        "Severity: {} · Resource type: {}",
+        m.severity, m.resource_type
+    );
+    let _ = writeln!(out, "Compliance: {}\n", m.compliance.join(", "));
+    out.push_str(m.documentation().trim_end());
+    out.push('\n');
+    output::print(&out).map_err(usage)?;
+    Ok(Outcome::Clean)
+}

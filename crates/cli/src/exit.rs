@@ -1,0 +1,58 @@
+//! Exit codes: 0 complete and nothing failing at or above `--fail-on`;
+//! 3 failing findings at or above `--fail-on`; 4 no such failures but the
+//! scan is incomplete (gaps); 2 usage error; 1 nothing could be scanned.
+
+use eksposture_report::Report;
+
+use crate::args::FailOn;
+
+/// How a command that ran to the end exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Clean = 0,
+    Failing = 3,
+    Incomplete = 4,
+}
+
+/// Why a command stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// Nothing could be scanned: no region, no credentials, STS failed.
+    Unscannable = 1,
+    /// Bad arguments or files: unknown check id, unreadable inventory,
+    /// unwritable output path.
+    Usage = 2,
+}
+
+/// An error to print as one line and the code to exit with.
+pub struct Failure {
+    pub code: Code,
+    pub error: anyhow::Error,
+}
+
+pub fn usage(error: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: Code::Usage,
+        error: error.into(),
+    }
+}
+
+pub fn unscannable(error: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: Code::Unscannable,
+        error: error.into(),
+    }
+}
+
+pub fn outcome(report: &Report, fail_on: FailOn) -> Outcome {
+    if fail_on
+        .threshold()
+        .is_some_and(|t| report.fails_at_or_above(t))
+    {
+        Outcome::Failing
+    } else if report.is_complete() {
+        Outcome::Clean
+    } else {
+        Outcome::Incomplete
+    }
+}

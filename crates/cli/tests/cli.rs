@@ -1,0 +1,382 @@
+//! The `eksposture` binary as users and scripts see it: arguments, output
+//! streams, files and exit codes. Offline only: every AWS setting is pointed
+//! at nothing.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const CHECK: &str = "eks-endpoint-not-open-to-world";
+const CLUSTER_ARN: &str = "arn:aws:eks:us-east-1:111122223333:cluster/prod";
+
+fn eksposture() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_eksposture"));
+    c.env("AWS_CONFIG_FILE", "/nonexistent/eksposture-tests/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/eksposture-tests/credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for var in [
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "EKSPOSTURE_OUTPUT",
+        "EKSPOSTURE_FAIL_ON",
+        "NO_COLOR",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    eksposture().args(args).output().expect("the binary runs")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// The one `error: ...` line a failed command prints.
+fn one_error_line(o: &Output) -> String {
+    let err = stderr(o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line on stderr, got: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    lines[0].to_string()
+}
+
+fn inventory(gaps: &str) -> String {
+    format!(
+        r#"{{"schema_version": "1",
+  "scan": {{"account_id": "111122223333", "partition": "aws", "regions": ["us-east-1"],
+           "started_at": "2025-01-02T03:04:05Z", "finished_at": "2025-01-02T03:04:09Z"}},
+  "gaps": [{gaps}],
+  "regions": {{"us-east-1": {{"clusters": {{"known": [{{"name": "prod",
+    "arn": "{CLUSTER_ARN}",
+    "config": {{"known": {{"endpoint_public_access": true, "public_access_cidrs": ["0.0.0.0/0"]}}}}}}]}}}}}}}}"#
+    )
+}
+
+const A_GAP: &str = r#"{"service": "eks", "region": "us-east-1", "operation": "ListAccessEntries",
+  "reason": "not_supported", "message": "HTTP 404 with no AWS error code"}"#;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Fixture {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn file(&self, name: &str, text: &str) -> String {
+        let p = self.dir.path().join(name);
+        fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_string()
+    }
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn version_prints_name_and_version() {
+    let o = run(&["--version"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stdout(&o),
+        format!("eksposture {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn checks_lists_the_registry() {
+    let o = run(&["checks"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(CHECK))
+        .expect("check listed");
+    assert!(line.contains("high"), "{line}");
+}
+
+#[test]
+fn checks_as_json_carries_the_metadata() {
+    let o = run(&["checks", "--output", "json"]);
+    assert_eq!(code(&o), 0);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let c = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == CHECK)
+        .unwrap();
+    assert_eq!(c["severity"], "high");
+    assert_eq!(c["resource_type"], "AwsEksCluster");
+    assert!(c["title"].as_str().unwrap().contains("should"));
+    assert!(c["compliance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "AWS-FSBP:EKS.1"));
+}
+
+#[test]
+fn explain_prints_the_documentation() {
+    let o = run(&["explain", CHECK]);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(out.contains("## What it checks"), "{out}");
+    assert!(out.contains("## Remediation"), "{out}");
+}
+
+#[test]
+fn explain_of_an_unknown_id_is_a_usage_error() {
+    let o = run(&["explain", "nope"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        one_error_line(&o),
+        "error: unknown check id \"nope\" (run `eksposture checks` to list them)"
+    );
+}
+
+#[test]
+fn unknown_check_id_is_rejected_before_anything_is_read() {
+    let o = run(&["audit", "--checks", "nope", "--inventory", "x.json"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        one_error_line(&o),
+        "error: unknown check id \"nope\" (run `eksposture checks` to list them)"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn failing_finding_exits_3_with_the_finding_in_json() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let o = run(&["audit", "--inventory", &inv, "--output", "json"]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["schema_version"], "1");
+    assert_eq!(v["scan"]["account_id"], "111122223333");
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check_id"] == CHECK)
+        .expect("finding present");
+    assert_eq!(f["status"], "fail");
+    assert_eq!(f["resource"]["id"], CLUSTER_ARN);
+    assert!(v["summary"]["by_severity"]["high"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn fail_on_never_exits_0_when_complete() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let o = run(&["audit", "--inventory", &inv, "--fail-on", "never"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
+
+#[test]
+fn fail_on_never_exits_4_when_the_scan_has_gaps() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(A_GAP));
+    let o = run(&["audit", "--inventory", &inv, "--fail-on", "never"]);
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+    assert!(stdout(&o).contains("ListAccessEntries"));
+}
+
+#[test]
+fn failures_below_the_threshold_do_not_fail_the_run() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--fail-on",
+        "critical",
+        "--checks",
+        CHECK,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = run(&["audit", "--inventory", &inv, "--fail-on", "critical"]);
+    assert_ne!(code(&o), 3);
+}
+
+#[test]
+fn failures_at_the_threshold_fail_the_run_even_with_gaps() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(A_GAP));
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--fail-on",
+        "high",
+        "--checks",
+        CHECK,
+    ]);
+    assert_eq!(code(&o), 3);
+}
+
+#[test]
+fn table_report_names_the_resource_without_colour_when_piped() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let o = run(&["audit", "--inventory", &inv, "--checks", CHECK]);
+    assert_eq!(code(&o), 3);
+    let out = stdout(&o);
+    assert!(out.contains("cluster/prod") && out.contains(CHECK), "{out}");
+    assert!(out.contains("account 111122223333"), "{out}");
+    assert!(!out.contains('\x1b'), "{out}");
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn malformed_inventory_is_one_line_naming_file_and_position() {
+    let fx = Fixture::new();
+    let inv = fx.file(
+        "broken.json",
+        "{\n  \"schema_version\": \"1\",\n  oops\n}\n",
+    );
+    let o = run(&["audit", "--inventory", &inv]);
+    assert_eq!(code(&o), 2);
+    let line = one_error_line(&o);
+    assert!(
+        line.contains("broken.json") && line.contains("line 3 column 3"),
+        "{line}"
+    );
+}
+
+#[test]
+fn wrong_schema_version_is_a_usage_error() {
+    let fx = Fixture::new();
+    let inv = fx.file(
+        "inventory.json",
+        &inventory("").replacen("\"1\"", "\"7\"", 1),
+    );
+    let o = run(&["audit", "--inventory", &inv]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        one_error_line(&o),
+        format!("error: {inv} has schema_version \"7\"; this eksposture reads \"1\" — re-run eksposture collect")
+    );
+}
+
+#[test]
+fn missing_inventory_file_is_a_usage_error() {
+    let o = run(&["audit", "--inventory", "/nonexistent/inventory.json"]);
+    assert_eq!(code(&o), 2);
+    assert!(one_error_line(&o).contains("cannot read inventory /nonexistent/inventory.json"));
+}
+
+#[test]
+fn inventory_with_aws_flags_is_a_usage_error() {
+    let o = run(&["audit", "--inventory", "x.json", "--region", "us-east-1"]);
+    assert_eq!(code(&o), 2);
+    let o = run(&["audit", "--inventory", "x.json", "--profile", "prod"]);
+    assert_eq!(code(&o), 2);
+}
+
+#[test]
+fn output_file_is_written_and_stdout_stays_empty() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let out = fx.path("report.json");
+    fs::write(&out, "previous report").unwrap();
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--output",
+        "json",
+        "--output-file",
+        &out,
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let v: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["tool"]["name"], "eksposture");
+    assert_eq!(entries(fx.dir.path()), ["inventory.json", "report.json"]);
+}
+
+#[test]
+fn output_file_in_a_missing_directory_fails_and_leaves_nothing() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let out = fx.path("missing/report.json");
+    let o = run(&["audit", "--inventory", &inv, "--output-file", &out]);
+    assert_eq!(code(&o), 2);
+    let line = one_error_line(&o);
+    assert!(line.contains(&out), "{line}");
+    assert!(o.stdout.is_empty());
+    assert_eq!(entries(fx.dir.path()), ["inventory.json"]);
+}
+
+#[test]
+fn no_region_anywhere_means_nothing_could_be_scanned() {
+    let o = run(&["audit"]);
+    assert_eq!(code(&o), 1);
+    assert!(one_error_line(&o).contains("region"));
+}
+
+#[test]
+fn invalid_region_means_nothing_could_be_scanned() {
+    let o = run(&["audit", "--region", "moon-base"]);
+    assert_eq!(code(&o), 1);
+    assert!(one_error_line(&o).contains("moon-base"));
+}
+
+#[test]
+fn collect_into_a_missing_directory_fails_before_collecting() {
+    let o = run(&[
+        "collect",
+        "--out",
+        "/nonexistent/dir/inv.json",
+        "--region",
+        "us-east-1",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(one_error_line(&o).contains("/nonexistent/dir/inv.json"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(code(&run(&["audit", "--fail-on", "sometimes"])), 2);
+    assert_eq!(code(&run(&["audit", "--output", "xml"])), 2);
+    assert_eq!(code(&run(&["collect"])), 2);
+    assert_eq!(code(&run(&["frobnicate"])), 2);
+}

@@ -1,0 +1,278 @@
+//! The human-readable rendering: a header, the failing findings, a summary
+//! and the gaps.
+
+use std::fmt::Write as _;
+
+use comfy_table::{
+    presets, Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width,
+};
+use eksposture_model::{arn, Finding, Severity};
+
+use crate::Report;
+
+/// Width used when the caller gives none and stdout is not a terminal.
+const DEFAULT_WIDTH: u16 = 120;
+/// Narrower terminals get the default width and wrap.
+const MIN_TERMINAL_WIDTH: u16 = 40;
+/// Gap messages are AWS error texts, sometimes whole HTML pages.
+const GAP_MESSAGE_CHARS: usize = 100;
+
+/// How to draw the table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TableOptions {
+    /// ANSI colours (the caller decides: a terminal and no `NO_COLOR`).
+    pub color: bool,
+    /// Total width in columns; `None`: the terminal's width when stdout is a
+    /// terminal, else 120.
+    pub width: Option<u16>,
+}
+
+/// The report for people, sized to the terminal.
+pub fn render_table(report: &Report, color: bool) -> String {
+    render_table_with(report, TableOptions { color, width: None })
+}
+
+pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
+    let width = opts
+        .width
+        // A pseudo-terminal without a size (`script`, some CI runners)
+        // reports 0 columns.
+        .or_else(|| Table::new().width().filter(|&w| w >= MIN_TERMINAL_WIDTH))
+        .unwrap_or(DEFAULT_WIDTH);
+    let paint = Paint(opts.color);
+    let mut out = String::new();
+
+    let scan = &report.scan;
+    let _ = writeln!(
+        out,
+        "{} {} · account {} ({}) · {} {}",
+        report.tool.name,
+        report.tool.version,
+        or_dash(&scan.account_id),
+        or_dash(&scan.partition),
+        if scan.regions.len() == 1 {
+            "region"
+        } else {
+            "regions"
+        },
+        if scan.regions.is_empty() {
+            "-".to_string()
+        } else {
+            scan.regions.join(", ")
+        },
+    );
+    let _ = writeln!(
+        out,
+        "Scanned {} to {}",
+        or_dash(&scan.started_at),
+        or_dash(&scan.finished_at),
+    );
+    out.push('\n');
+
+    let failing: Vec<&Finding> = report.failing().collect();
+    if failing.is_empty() {
+        let _ = writeln!(out, "{}", paint.green("No failing findings."));
+    } else {
+        let multi_region = scan.regions.len() > 1;
+        let _ = writeln!(
+            out,
+            "{}",
+            findings_table(&failing, multi_region, width, opts.color)
+        );
+    }
+    out.push('\n');
+
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "Summary: {} failing, {} passing, {} unknown",
+        s.fail, s.pass, s.unknown
+    );
+    let by_severity: Vec<String> = Severity::ALL
+        .iter()
+        .map(|&sev| {
+            let label = format!("{} {}", sev.as_str(), s.by_severity.get(sev));
+            if s.by_severity.get(sev) > 0 {
+                paint.severity(sev, &label)
+            } else {
+                label
+            }
+        })
+        .collect();
+    let _ = writeln!(out, "Failing by severity: {}", by_severity.join(" · "));
+    if s.unknown > 0 {
+        let _ = writeln!(
+            out,
+            "{} {} could not be evaluated because a value could not be read; run with --output json for details.",
+            s.unknown,
+            if s.unknown == 1 { "finding" } else { "findings" },
+        );
+    }
+
+    if !report.gaps.is_empty() {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "{}",
+            paint.yellow(&format!(
+                "Scan incomplete: {} {} failed; results that depend on {} are unknown.",
+                report.gaps.len(),
+                if report.gaps.len() == 1 {
+                    "read"
+                } else {
+                    "reads"
+                },
+                if report.gaps.len() == 1 { "it" } else { "them" },
+            ))
+        );
+        let _ = writeln!(out, "{}", gaps_table(report, width));
+    }
+    out
+}
+
+fn findings_table(failing: &[&Finding], multi_region: bool, width: u16, color: bool) -> Table {
+    let mut table = new_table(width, color);
+    let mut header = vec!["Severity", "Check", "Resource"];
+    if multi_region {
+        header.push("Region");
+    }
+    header.push("Message");
+    table.set_header(header);
+    for f in failing {
+        let mut severity = Cell::new(f.severity.as_str());
+        if color {
+            severity = severity.fg(severity_color(f.severity));
+            if f.severity == Severity::Critical {
+                severity = severity.add_attribute(Attribute::Bold);
+            }
+        }
+        let mut row = vec![
+            severity,
+            Cell::new(&f.check_id),
+            Cell::new(short_resource(&f.resource.id)),
+        ];
+        if multi_region {
+            row.push(Cell::new(&f.resource.region));
+        }
+        row.push(Cell::new(&f.message));
+        table.add_row(row);
+    }
+    // Severity and check ids never wrap; the resource gets at most a third
+    // of the width and the message the rest.
+    let fixed = [
+        ColumnConstraint::ContentWidth,
+        ColumnConstraint::ContentWidth,
+    ];
+    for (i, c) in fixed.into_iter().enumerate() {
+        if let Some(col) = table.column_mut(i) {
+            col.set_constraint(c);
+        }
+    }
+    if let Some(col) = table.column_mut(2) {
+        col.set_constraint(ColumnConstraint::UpperBoundary(Width::Percentage(30)));
+    }
+    table
+}
+
+fn gaps_table(report: &Report, width: u16) -> Table {
+    let mut table = new_table(width, false);
+    table.set_header(["Service", "Region", "Operation", "Reason", "Message"]);
+    for g in &report.gaps {
+        table.add_row([
+            g.service.as_str(),
+            g.region.as_str(),
+            g.operation.as_str(),
+            g.reason.as_str(),
+            &truncate(&one_line(&g.message), GAP_MESSAGE_CHARS),
+        ]);
+    }
+    for i in 0..4 {
+        if let Some(col) = table.column_mut(i) {
+            col.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+    table
+}
+
+fn new_table(width: u16, color: bool) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(width);
+    if color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table
+}
+
+/// The resource part of an ARN (`cluster/prod`); ids that are not ARNs as
+/// they are. The JSON report keeps the full ARN.
+fn short_resource(id: &str) -> &str {
+    arn::parse(id).map_or(id, |a| a.resource)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn or_dash(s: &str) -> &str {
+    if s.is_empty() {
+        "-"
+    } else {
+        s
+    }
+}
+
+fn severity_color(severity: Severity) -> Color {
+    match severity {
+        Severity::Critical | Severity::High => Color::Red,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Blue,
+        Severity::Informational => Color::Reset,
+    }
+}
+
+/// ANSI colouring of text outside the tables, off unless asked for.
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn green(self, s: &str) -> String {
+        self.wrap("32", s)
+    }
+
+    fn yellow(self, s: &str) -> String {
+        self.wrap("33", s)
+    }
+
+    fn severity(self, severity: Severity, s: &str) -> String {
+        match severity {
+            Severity::Critical => self.wrap("1;31", s),
+            Severity::High => self.wrap("31", s),
+            Severity::Medium => self.wrap("33", s),
+            Severity::Low => self.wrap("34", s),
+            Severity::Informational => s.to_string(),
+        }
+    }
+}

@@ -1,0 +1,351 @@
+use eksposture_model::{
+    Evidence, Finding, Gap, GapReason, Inventory, ResourceRef, ScanInfo, Severity, Status,
+};
+use serde_json::Value;
+
+use crate::{build, render_json, render_table_with, Report, TableOptions};
+
+const ACCOUNT: &str = "111122223333";
+
+fn inventory(regions: &[&str], gaps: Vec<Gap>) -> Inventory {
+    Inventory {
+        schema_version: "1".into(),
+        scan: ScanInfo {
+            account_id: ACCOUNT.into(),
+            partition: "aws".into(),
+            regions: regions.iter().map(|r| (*r).to_string()).collect(),
+            started_at: "2025-01-02T03:04:05Z".into(),
+            finished_at: "2025-01-02T03:04:09Z".into(),
+        },
+        gaps,
+        iam: eksposture_model::Iam::default(),
+        regions: std::collections::BTreeMap::new(),
+    }
+}
+
+fn finding(
+    check: &str,
+    severity: Severity,
+    status: Status,
+    kind: &str,
+    id: &str,
+    message: &str,
+) -> Finding {
+    Finding {
+        check_id: check.into(),
+        title: format!("{check} should hold"),
+        severity,
+        status,
+        message: message.into(),
+        resource: ResourceRef::new(kind, id, "us-east-1"),
+        evidence: vec![Evidence::new(kind, id, "detail")],
+        remediation: "Fix it.".into(),
+        compliance: vec!["CIS-EKS-1.8:5.4.1".into()],
+    }
+}
+
+fn cluster_arn(name: &str) -> String {
+    format!("arn:aws:eks:us-east-1:{ACCOUNT}:cluster/{name}")
+}
+
+fn sample_findings() -> Vec<Finding> {
+    vec![
+        finding(
+            "eks-endpoint-not-open-to-world",
+            Severity::High,
+            Status::Pass,
+            "AwsEksCluster",
+            &cluster_arn("staging"),
+            "the public endpoint is restricted to 203.0.113.0/24",
+        ),
+        finding(
+            "ecr-tags-immutable",
+            Severity::Low,
+            Status::Fail,
+            "AwsEcrRepository",
+            &format!("arn:aws:ecr:us-east-1:{ACCOUNT}:repository/web"),
+            "repository web allows tags to be overwritten (MUTABLE)",
+        ),
+        finding(
+            "eks-endpoint-not-open-to-world",
+            Severity::High,
+            Status::Fail,
+            "AwsEksCluster",
+            &cluster_arn("prod"),
+            "cluster prod exposes its API endpoint to the internet (0.0.0.0/0)",
+        ),
+        finding(
+            "path-pod-to-node-role",
+            Severity::Critical,
+            Status::Fail,
+            "AwsEksCluster",
+            &cluster_arn("prod"),
+            "any pod on nodegroup workers can reach IMDS (hop limit 2) and become role eks-node-admin, which grants AdministratorAccess",
+        ),
+        finding(
+            "eks-secrets-encrypted",
+            Severity::Medium,
+            Status::Unknown,
+            "AwsEksCluster",
+            &cluster_arn("legacy"),
+            "the cluster configuration could not be read (access_denied: DescribeCluster)",
+        ),
+    ]
+}
+
+fn sample_gaps() -> Vec<Gap> {
+    vec![
+        Gap::new(
+            "eks",
+            "us-east-1",
+            "ListAccessEntries",
+            GapReason::NotSupported,
+            "HTTP 404 with no AWS error code: the endpoint does not implement this operation",
+        ),
+        Gap::new(
+            "eks",
+            "us-east-1",
+            "DescribeCluster",
+            GapReason::AccessDenied,
+            "AccessDeniedException: User: arn:aws:iam::111122223333:user/auditor is not authorized to perform: eks:DescribeCluster on resource: arn:aws:eks:us-east-1:111122223333:cluster/legacy",
+        ),
+    ]
+}
+
+fn sample() -> Report {
+    build(
+        &inventory(&["us-east-1"], sample_gaps()),
+        sample_findings(),
+        "0.1.0",
+    )
+}
+
+fn plain(report: &Report) -> String {
+    render_table_with(
+        report,
+        TableOptions {
+            color: false,
+            width: Some(120),
+        },
+    )
+}
+
+#[test]
+fn findings_are_ordered_by_severity_then_status_then_check_then_resource() {
+    let r = sample();
+    let order: Vec<(Severity, Status, &str)> = r
+        .findings
+        .iter()
+        .map(|f| (f.severity, f.status, f.check_id.as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (Severity::Critical, Status::Fail, "path-pod-to-node-role"),
+            (
+                Severity::High,
+                Status::Fail,
+                "eks-endpoint-not-open-to-world"
+            ),
+            (
+                Severity::High,
+                Status::Pass,
+                "eks-endpoint-not-open-to-world"
+            ),
+            (Severity::Medium, Status::Unknown, "eks-secrets-encrypted"),
+            (Severity::Low, Status::Fail, "ecr-tags-immutable"),
+        ]
+    );
+}
+
+#[test]
+fn order_does_not_depend_on_input_order() {
+    let mut reversed = sample_findings();
+    reversed.reverse();
+    let a = build(&inventory(&["us-east-1"], sample_gaps()), reversed, "0.1.0");
+    assert_eq!(a, sample());
+}
+
+#[test]
+fn summary_counts_statuses_and_failing_severities() {
+    let s = sample().summary;
+    assert_eq!((s.fail, s.pass, s.unknown), (3, 1, 1));
+    assert_eq!(
+        (
+            s.by_severity.critical,
+            s.by_severity.high,
+            s.by_severity.medium,
+            s.by_severity.low,
+            s.by_severity.informational
+        ),
+        (1, 1, 0, 1, 0)
+    );
+}
+
+#[test]
+fn threshold_counts_only_failures_at_or_above_it() {
+    let r = sample();
+    assert!(r.fails_at_or_above(Severity::Critical));
+    let only_low = build(
+        &inventory(&["us-east-1"], vec![]),
+        vec![sample_findings().swap_remove(1)],
+        "0.1.0",
+    );
+    assert!(only_low.fails_at_or_above(Severity::Low));
+    assert!(!only_low.fails_at_or_above(Severity::Medium));
+    assert!(only_low.is_complete());
+    assert!(!r.is_complete());
+}
+
+#[test]
+fn gaps_come_from_the_inventory_sorted_and_deduplicated() {
+    let mut gaps = sample_gaps();
+    gaps.push(gaps[0].clone());
+    let r = build(&inventory(&["us-east-1"], gaps), vec![], "0.1.0");
+    let ops: Vec<&str> = r.gaps.iter().map(|g| g.operation.as_str()).collect();
+    assert_eq!(ops, ["DescribeCluster", "ListAccessEntries"]);
+}
+
+#[test]
+fn json_matches_snapshot() {
+    insta::assert_snapshot!(render_json(&sample()));
+}
+
+#[test]
+fn json_ends_with_newline_and_reads_back() {
+    let json = render_json(&sample());
+    assert!(json.ends_with("}\n"));
+    let back: Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, sample());
+}
+
+fn keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+#[test]
+fn json_has_exactly_the_contract_keys() {
+    let v: Value = serde_json::from_str(&render_json(&sample())).unwrap();
+    let mut top = keys(&v);
+    top.sort_unstable();
+    assert_eq!(
+        top,
+        [
+            "findings",
+            "gaps",
+            "scan",
+            "schema_version",
+            "summary",
+            "tool"
+        ]
+    );
+    assert_eq!(v["schema_version"], "1");
+    assert_eq!(keys(&v["tool"]), ["name", "version"]);
+    assert_eq!(v["tool"]["name"], "eksposture");
+    let mut scan = keys(&v["scan"]);
+    scan.sort_unstable();
+    assert_eq!(
+        scan,
+        [
+            "account_id",
+            "finished_at",
+            "partition",
+            "regions",
+            "started_at"
+        ]
+    );
+    let mut summary = keys(&v["summary"]);
+    summary.sort_unstable();
+    assert_eq!(summary, ["by_severity", "fail", "pass", "unknown"]);
+    let mut sev = keys(&v["summary"]["by_severity"]);
+    sev.sort_unstable();
+    assert_eq!(sev, ["critical", "high", "informational", "low", "medium"]);
+    let mut gap = keys(&v["gaps"][0]);
+    gap.sort_unstable();
+    assert_eq!(gap, ["message", "operation", "reason", "region", "service"]);
+    assert_eq!(v["gaps"][1]["reason"], "not_supported");
+    let f = &v["findings"][0];
+    let mut finding = keys(f);
+    finding.sort_unstable();
+    assert_eq!(
+        finding,
+        [
+            "check_id",
+            "compliance",
+            "evidence",
+            "message",
+            "remediation",
+            "resource",
+            "severity",
+            "status",
+            "title"
+        ]
+    );
+    let mut resource = keys(&f["resource"]);
+    resource.sort_unstable();
+    assert_eq!(resource, ["id", "region", "type"]);
+    let mut evidence = keys(&f["evidence"][0]);
+    evidence.sort_unstable();
+    assert_eq!(evidence, ["detail", "id", "type"]);
+    assert_eq!(f["status"], "fail");
+    assert_eq!(f["severity"], "critical");
+}
+
+#[test]
+fn by_severity_lists_every_level_even_without_failures() {
+    let r = build(&inventory(&["us-east-1"], vec![]), vec![], "0.1.0");
+    let v: Value = serde_json::to_value(&r).unwrap();
+    for level in ["critical", "high", "medium", "low", "informational"] {
+        assert_eq!(v["summary"]["by_severity"][level], 0, "{level}");
+    }
+}
+
+#[test]
+fn table_matches_snapshot() {
+    insta::assert_snapshot!(plain(&sample()));
+}
+
+#[test]
+fn table_without_failures_says_so() {
+    let passing = vec![sample_findings().swap_remove(0)];
+    let r = build(&inventory(&["us-east-1"], vec![]), passing, "0.1.0");
+    insta::assert_snapshot!(plain(&r));
+}
+
+#[test]
+fn table_shows_a_region_column_for_multi_region_scans() {
+    let r = build(
+        &inventory(&["eu-west-1", "us-east-1"], vec![]),
+        sample_findings(),
+        "0.1.0",
+    );
+    insta::assert_snapshot!(plain(&r));
+}
+
+#[test]
+fn table_lines_fit_the_width() {
+    let out = plain(&sample());
+    for line in out
+        .lines()
+        .filter(|l| l.starts_with(['│', '╞', '├', '┌', '└', '╭', '╰']))
+    {
+        assert!(line.chars().count() <= 120, "{line}");
+    }
+}
+
+#[test]
+fn table_has_no_escape_codes_without_colour() {
+    assert!(!plain(&sample()).contains('\x1b'));
+}
+
+#[test]
+fn table_colours_severities_when_asked() {
+    let out = render_table_with(
+        &sample(),
+        TableOptions {
+            color: true,
+            width: Some(120),
+        },
+    );
+    assert!(out.contains("\x1b["));
+}
