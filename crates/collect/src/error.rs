@@ -51,15 +51,23 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: RawStatus + std::fmt::Debug + 'static,
 {
-    let message = describe(err);
-    let reason = match err {
-        SdkError::ServiceError(ctx) => {
-            let code = ctx.err().code();
-            let status = ctx.raw().status_code();
-            reason_for(code, status)
+    let (code, status) = match err {
+        SdkError::ServiceError(ctx) => (ctx.err().code(), ctx.raw().status_code()),
+        SdkError::ResponseError(ctx) => (None, ctx.raw().status_code()),
+        _ => return (GapReason::Error, describe(err)),
+    };
+    let reason = reason_for(code, status);
+    // Without an error code the body is whatever the endpoint sent (often an
+    // HTML page with a date in it): say what happened instead, so messages
+    // stay stable from scan to scan.
+    let message = match (code, status) {
+        (None, Some(s)) if reason == GapReason::NotSupported => {
+            format!(
+                "HTTP {s} with no AWS error code: the endpoint does not implement this operation"
+            )
         }
-        SdkError::ResponseError(ctx) => reason_for(None, ctx.raw().status_code()),
-        _ => GapReason::Error,
+        (None, Some(s)) => format!("HTTP {s} with no AWS error code"),
+        _ => describe(err),
     };
     (reason, message)
 }

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, end-to-end tests against moto included.
+#
+#   scripts/test.sh                     # cargo test --workspace
+#   scripts/test.sh -- --nocapture      # extra arguments go to cargo test
+#
+# Installs moto into the venv of scripts/setup-moto.sh when it is missing and
+# hands its python to the tests as EKSPOSTURE_PYTHON.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+EKSPOSTURE_PYTHON="$("$ROOT/scripts/setup-moto.sh")"
+export EKSPOSTURE_PYTHON
+cd "$ROOT"
+exec cargo test --workspace "$@"
