@@ -4,6 +4,13 @@
 //! Concurrency: every call takes one permit of `ctx.limits.ecr` for its own
 //! duration only (never across another call), so per-repository and
 //! per-image work can fan out without deadlocking on the shared bound.
+//!
+//! `DescribeImages` omits the scan status of an image that was never scanned
+//! (and moto omits it always), so such images are looked up with
+//! `DescribeImageScanFindings`, one call each. A repository can hold
+//! thousands of images, so at most [`MAX_SCAN_LOOKUPS`] are looked up per
+//! repository, the most recently pushed first; the scan of the others stays
+//! unknown (one gap per repository), never "not scanned".
 
 mod map;
 #[cfg(test)]
@@ -20,6 +27,8 @@ use serde_json::Value;
 use crate::Ctx;
 
 const SERVICE: &str = "ecr";
+/// `DescribeImageScanFindings` calls per repository at most.
+pub(crate) const MAX_SCAN_LOOKUPS: usize = 100;
 
 pub struct EcrData {
     pub repositories: Observed<Vec<Repository>>,
@@ -61,9 +70,17 @@ async fn repositories(ctx: &Ctx, client: &Client) -> Observed<Vec<Repository>> {
             Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeRepositories", &e)),
         };
         found.extend(page.repositories().iter().map(map::repository));
-        match page.next_token {
-            Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
-            _ => break,
+        match crate::paging::next_token(token.as_deref(), page.next_token) {
+            Ok(Some(next)) => token = Some(next),
+            Ok(None) => break,
+            Err(m) => {
+                return Observed::Unknown(ctx.gap(
+                    SERVICE,
+                    "DescribeRepositories",
+                    GapReason::Error,
+                    m,
+                ))
+            }
         }
     }
     let mut repos = futures::future::join_all(
@@ -175,18 +192,48 @@ async fn images(ctx: &Ctx, client: &Client, repo: &Repository) -> Observed<Vec<I
             Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeImages", &e)),
         };
         details.extend(page.image_details().iter().map(map::image));
-        match page.next_token {
-            Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
-            _ => break,
+        match crate::paging::next_token(token.as_deref(), page.next_token) {
+            Ok(Some(next)) => token = Some(next),
+            Ok(None) => break,
+            Err(m) => {
+                return Observed::Unknown(ctx.gap(SERVICE, "DescribeImages", GapReason::Error, m))
+            }
         }
     }
-    let images = details.into_iter().map(|(mut image, scan)| async move {
-        image.scan = match scan {
-            Some(scan) => Observed::Known(Some(scan)),
-            None => image_scan(ctx, client, repo, &image.digest).await,
-        };
-        image
+    let to_look_up = map::scan_lookups(&details, MAX_SCAN_LOOKUPS);
+    let unlooked = details
+        .iter()
+        .filter(|(_, scan)| scan.is_none())
+        .count()
+        .saturating_sub(to_look_up.len());
+    let skipped = (unlooked > 0).then(|| {
+        ctx.gap(
+            SERVICE,
+            "DescribeImageScanFindings",
+            GapReason::Error,
+            format!(
+                "{unlooked} images of repository {} were not looked up: DescribeImages gave no \
+                 scan status for them and at most {MAX_SCAN_LOOKUPS} images per repository, the \
+                 most recently pushed, are looked up",
+                repo.arn
+            ),
+        )
     });
+    let images = details
+        .into_iter()
+        .enumerate()
+        .map(|(i, (mut image, scan))| {
+            let look_up = to_look_up.contains(&i);
+            let skipped = &skipped;
+            async move {
+                image.scan = match (scan, skipped) {
+                    (Some(scan), _) => Observed::Known(Some(scan)),
+                    (None, Some(gap)) if !look_up => Observed::Unknown(gap.clone()),
+                    (None, _) => image_scan(ctx, client, repo, &image.digest).await,
+                };
+                image
+            }
+        });
     Observed::Known(futures::future::join_all(images).await)
 }
 

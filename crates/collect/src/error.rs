@@ -39,6 +39,21 @@ const THROTTLED: &[&str] = &[
     "RequestThrottledException",
     "SlowDown",
     "PriorRequestNotComplete",
+    "EC2ThrottledException",
+    "ProvisionedThroughputExceededException",
+    "BandwidthLimitExceeded",
+];
+
+/// The account cannot use the service or the region at all: an opt-in region
+/// that is not enabled (EC2 `OptInRequired`, HTTP 401), or a service the
+/// account is not subscribed to. No permission would fix it, so it is
+/// `not_supported` rather than `access_denied`.
+const UNAVAILABLE: &[&str] = &[
+    "OptInRequired",
+    "SubscriptionRequiredException",
+    "InvalidAction",
+    "UnknownOperationException",
+    "UnsupportedOperation",
 ];
 
 /// The gap reason and a one-line message for a failed call.
@@ -80,8 +95,7 @@ fn reason_for(code: Option<&str>, status: Option<u16>) -> GapReason {
         Some(c) if THROTTLED.iter().any(|a| c.eq_ignore_ascii_case(a)) => GapReason::Throttled,
         Some(c)
             if c.ends_with("NotSupportedException")
-                || c == "InvalidAction"
-                || c == "UnknownOperationException" =>
+                || UNAVAILABLE.iter().any(|a| c.eq_ignore_ascii_case(a)) =>
         {
             GapReason::NotSupported
         }
@@ -97,6 +111,14 @@ fn reason_for(code: Option<&str>, status: Option<u16>) -> GapReason {
             _ => GapReason::Error,
         },
     }
+}
+
+/// The AWS error code of a service error (`ResourceNotFoundException`, ...).
+pub(crate) fn service_code<E, R>(err: &SdkError<E, R>) -> Option<&str>
+where
+    E: ProvideErrorMetadata,
+{
+    err.as_service_error().and_then(ProvideErrorMetadata::code)
 }
 
 /// A one-line description of an SDK error with its cause chain.
@@ -163,5 +185,36 @@ mod tests {
             reason_for(Some("SomethingElse"), Some(403)),
             GapReason::AccessDenied
         );
+        assert_eq!(
+            reason_for(Some("RequestLimitExceeded"), Some(503)),
+            GapReason::Throttled
+        );
+        assert_eq!(
+            reason_for(Some("AccessDenied"), Some(403)),
+            GapReason::AccessDenied
+        );
+    }
+
+    #[test]
+    fn opt_in_and_subscription_errors_are_not_supported_not_denied() {
+        // EC2 in an opt-in region that is not enabled answers 401.
+        assert_eq!(
+            reason_for(Some("OptInRequired"), Some(401)),
+            GapReason::NotSupported
+        );
+        assert_eq!(
+            reason_for(Some("SubscriptionRequiredException"), Some(400)),
+            GapReason::NotSupported
+        );
+    }
+
+    #[test]
+    fn a_timed_out_call_is_an_error_gap() {
+        use aws_sdk_eks::operation::list_clusters::ListClustersError;
+        let err: SdkError<ListClustersError, HttpResponse> =
+            SdkError::timeout_error("operation attempt timeout");
+        let (reason, message) = classify(&err);
+        assert_eq!(reason, GapReason::Error);
+        assert!(message.contains("timeout"), "{message}");
     }
 }

@@ -135,6 +135,9 @@ async fn read_gaad(ctx: &Ctx, client: &Client) -> Result<Gaad, Gap> {
                 .get_account_authorization_details()
                 .filter(EntityType::Role)
                 .filter(EntityType::LocalManagedPolicy)
+                // The largest page IAM allows (default 100): GAAD pages
+                // must be read one after another.
+                .max_items(1000)
                 .set_marker(marker.clone())
                 .send()
                 .await

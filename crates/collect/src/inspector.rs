@@ -1,4 +1,12 @@
 //! Inspector2: account status, coverage and active critical/high findings.
+//!
+//! Coverage and findings are filtered to the scanned account: a delegated
+//! administrator account would otherwise page through every member
+//! account's findings. When `BatchGetAccountStatus` says Inspector is
+//! `DISABLED` for the account in the region, nothing is covered and there are
+//! no findings: both are known to be empty and are not asked for (a
+//! disabled Inspector can refuse them with `AccessDeniedException`, which
+//! would read as a missing permission and mark every scan incomplete).
 
 #[cfg(test)]
 mod tests;
@@ -31,10 +39,20 @@ pub async fn collect(ctx: &Ctx) -> Inspector {
 }
 
 pub(crate) async fn collect_with(ctx: &Ctx, client: &Client) -> Inspector {
-    // Boxed: each holds an SDK call future, and the three side by side
-    // would make every caller's future tens of kilobytes.
-    let (account_status, coverage, finding_counts) = tokio::join!(
-        Box::pin(account_status(ctx, client)),
+    // Boxed: each holds an SDK call future, and side by side they would make
+    // every caller's future tens of kilobytes.
+    let account_status = Box::pin(account_status(ctx, client)).await;
+    if account_status
+        .known()
+        .is_some_and(|s| s.state.as_deref() == Some("DISABLED"))
+    {
+        return Inspector {
+            account_status,
+            coverage: Observed::Known(Vec::new()),
+            finding_counts: Observed::Known(Vec::new()),
+        };
+    }
+    let (coverage, finding_counts) = tokio::join!(
         Box::pin(coverage(ctx, client)),
         Box::pin(finding_counts(ctx, client)),
     );
@@ -113,8 +131,13 @@ pub(crate) fn status_of(
     Ok(InspectorStatus::default())
 }
 
-fn coverage_filter() -> Result<CoverageFilterCriteria, BuildError> {
-    let mut b = CoverageFilterCriteria::builder();
+fn coverage_filter(account_id: &str) -> Result<CoverageFilterCriteria, BuildError> {
+    let mut b = CoverageFilterCriteria::builder().account_id(
+        CoverageStringFilter::builder()
+            .comparison(CoverageStringComparison::Equals)
+            .value(account_id)
+            .build()?,
+    );
     for t in RESOURCE_TYPES {
         b = b.resource_type(
             CoverageStringFilter::builder()
@@ -129,7 +152,7 @@ fn coverage_filter() -> Result<CoverageFilterCriteria, BuildError> {
 /// `ListCoverage` for EC2 instances and ECR images (moto: NI-404, which the
 /// error classification turns into `not_supported`).
 async fn coverage(ctx: &Ctx, client: &Client) -> Observed<Vec<CoveredResource>> {
-    let filter = match coverage_filter() {
+    let filter = match coverage_filter(&ctx.account_id) {
         Ok(f) => f,
         Err(e) => {
             return Observed::Unknown(ctx.gap(
@@ -166,9 +189,12 @@ async fn coverage(ctx: &Ctx, client: &Client) -> Observed<Vec<CoveredResource>> 
                     .map(|s| s.status_code().as_str().to_string()),
             }
         }));
-        match page.next_token {
-            Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
-            _ => break,
+        match crate::paging::next_token(token.as_deref(), page.next_token) {
+            Ok(Some(next)) => token = Some(next),
+            Ok(None) => break,
+            Err(m) => {
+                return Observed::Unknown(ctx.gap(SERVICE, "ListCoverage", GapReason::Error, m))
+            }
         }
     }
     covered.sort_by(|a, b| {
@@ -177,7 +203,7 @@ async fn coverage(ctx: &Ctx, client: &Client) -> Observed<Vec<CoveredResource>> 
     Observed::Known(covered)
 }
 
-fn finding_filter() -> Result<FilterCriteria, BuildError> {
+fn finding_filter(account_id: &str) -> Result<FilterCriteria, BuildError> {
     let eq = |v: &str| {
         StringFilter::builder()
             .comparison(StringComparison::Equals)
@@ -185,6 +211,7 @@ fn finding_filter() -> Result<FilterCriteria, BuildError> {
             .build()
     };
     let mut b = FilterCriteria::builder()
+        .aws_account_id(eq(account_id)?)
         .finding_status(eq("ACTIVE")?)
         .severity(eq("CRITICAL")?)
         .severity(eq("HIGH")?);
@@ -249,7 +276,7 @@ impl FindingCounts {
 }
 
 async fn finding_counts(ctx: &Ctx, client: &Client) -> Observed<Vec<InspectorFindingCount>> {
-    let filter = match finding_filter() {
+    let filter = match finding_filter(&ctx.account_id) {
         Ok(f) => f,
         Err(e) => {
             return Observed::Unknown(ctx.gap(
@@ -278,9 +305,12 @@ async fn finding_counts(ctx: &Ctx, client: &Client) -> Observed<Vec<InspectorFin
             Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListFindings", &e)),
         };
         counts.add(page.findings());
-        match page.next_token {
-            Some(next) if token.as_deref() != Some(next.as_str()) => token = Some(next),
-            _ => break,
+        match crate::paging::next_token(token.as_deref(), page.next_token) {
+            Ok(Some(next)) => token = Some(next),
+            Ok(None) => break,
+            Err(m) => {
+                return Observed::Unknown(ctx.gap(SERVICE, "ListFindings", GapReason::Error, m))
+            }
         }
     }
     Observed::Known(counts.into_counts())

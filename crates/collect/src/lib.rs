@@ -12,6 +12,7 @@ mod error;
 pub mod iam;
 pub mod inspector;
 pub mod operations;
+mod paging;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,13 +71,7 @@ pub enum CollectError {
 pub async fn load_config(opts: &Options) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(RetryConfig::adaptive().with_max_attempts(opts.max_attempts.max(1)))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(opts.attempt_timeout)
-                .operation_timeout(opts.attempt_timeout * opts.max_attempts.max(1) * 2)
-                .build(),
-        );
+        .timeout_config(timeouts(opts));
     if let Some(p) = &opts.profile {
         loader = loader.profile_name(p);
     }
@@ -84,6 +79,27 @@ pub async fn load_config(opts: &Options) -> SdkConfig {
         loader = loader.endpoint_url(url);
     }
     loader.load().await
+}
+
+/// Every call is bounded: a hung connection or a response that never ends
+/// times out per attempt, is retried, and at the end becomes a gap.
+fn timeouts(opts: &Options) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .operation_attempt_timeout(opts.attempt_timeout)
+        .operation_timeout(opts.attempt_timeout * opts.max_attempts.max(1) * 2)
+        .build()
+}
+
+/// The partition of the caller's ARN (`arn:aws-us-gov:sts::...`), which is
+/// where the credentials work; the region's partition when the ARN is absent.
+fn partition_of(caller_arn: Option<&str>, region: &str) -> String {
+    caller_arn
+        .and_then(arn::parse)
+        .map(|a| a.partition)
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| arn::partition_for_region(region))
+        .to_string()
 }
 
 fn valid_region(r: &str) -> bool {
@@ -122,7 +138,6 @@ pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
     let sdk = load_config(opts).await;
     let regions = resolve_regions(opts, &sdk)?;
     let home = Region::new(regions[0].clone());
-    let partition = arn::partition_for_region(&regions[0]).to_string();
 
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::config::Builder::from(&sdk)
@@ -138,6 +153,7 @@ pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
         .account()
         .map(str::to_string)
         .ok_or_else(|| CollectError::Identity("the response carried no account id".into()))?;
+    let partition = partition_of(identity.arn(), &regions[0]);
 
     let gaps = Arc::new(GapSink::default());
     let limits = Arc::new(Limits::default());
@@ -214,6 +230,7 @@ async fn collect_region(ctx: &Ctx) -> RegionInventory {
         repositories: ecr.repositories,
         registry_scanning: ecr.registry_scanning,
         inspector,
+        ..RegionInventory::default()
     }
 }
 
@@ -270,4 +287,85 @@ pub fn now_rfc3339() -> String {
     aws_smithy_types::DateTime::from(std::time::SystemTime::now())
         .fmt(aws_smithy_types::date_time::Format::DateTime)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_comes_from_the_caller_arn() {
+        assert_eq!(
+            partition_of(
+                Some("arn:aws-us-gov:sts::123456789012:assumed-role/audit/s"),
+                "us-gov-west-1"
+            ),
+            "aws-us-gov"
+        );
+        assert_eq!(
+            partition_of(Some("arn:aws-cn:iam::123456789012:user/u"), "cn-north-1"),
+            "aws-cn"
+        );
+        assert_eq!(partition_of(None, "cn-northwest-1"), "aws-cn");
+        assert_eq!(partition_of(Some("garbage"), "eu-west-1"), "aws");
+    }
+
+    #[test]
+    fn every_attempt_and_operation_has_a_timeout() {
+        let opts = Options::default();
+        let t = timeouts(&opts);
+        assert_eq!(t.operation_attempt_timeout(), Some(opts.attempt_timeout));
+        assert!(t.operation_timeout().is_some());
+        assert!(t.connect_timeout().is_some());
+    }
+
+    /// A server that accepts connections and never answers: the call must
+    /// end, within the attempt timeout, as a gap.
+    #[tokio::test]
+    async fn a_hanging_endpoint_ends_as_a_gap() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let opts = Options {
+            attempt_timeout: Duration::from_millis(300),
+            max_attempts: 2,
+            ..Options::default()
+        };
+        let conf = aws_sdk_eks::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_eks::config::Credentials::new(
+                "AKID", "SECRET", None, None, "test",
+            ))
+            .endpoint_url(format!("http://{addr}"))
+            .retry_config(RetryConfig::standard().with_max_attempts(opts.max_attempts))
+            .timeout_config(timeouts(&opts))
+            .build();
+        let client = aws_sdk_eks::Client::from_conf(conf);
+        let ctx = Ctx {
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            partition: "aws".into(),
+            sdk: SdkConfig::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .build(),
+            gaps: Arc::new(GapSink::default()),
+            limits: Arc::new(Limits::default()),
+            progress: None,
+        };
+        let clusters =
+            tokio::time::timeout(Duration::from_secs(20), eks::collect_with(&ctx, &client))
+                .await
+                .expect("the collector must not hang");
+        server.abort();
+        let gap = clusters.gap().expect("clusters must be unknown");
+        assert_eq!(gap.operation, "ListClusters");
+        assert_eq!(gap.reason, eksposture_model::GapReason::Error);
+        assert!(gap.message.contains("timeout"), "{}", gap.message);
+    }
 }

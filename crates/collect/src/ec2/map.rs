@@ -43,9 +43,17 @@ pub fn map_instance(ctx: &Ctx, i: &types::Instance) -> Option<Instance> {
         private_ip_address: i.private_ip_address.clone(),
         subnet_id: i.subnet_id.clone(),
         vpc_id: i.vpc_id.clone(),
+        // `SecurityGroups` names the primary interface's groups only; the
+        // secondary interfaces the VPC CNI attaches for pods (custom
+        // networking) carry their own, which admit traffic to the node too.
         security_group_ids: sorted_unique(
             i.security_groups()
                 .iter()
+                .chain(
+                    i.network_interfaces()
+                        .iter()
+                        .flat_map(types::InstanceNetworkInterface::groups),
+                )
                 .filter_map(|g| g.group_id.clone())
                 .collect(),
         ),
@@ -110,6 +118,18 @@ pub fn map_launch_template_version(
             .and_then(|p| p.arn.clone()),
         key_name: data.and_then(|d| d.key_name.clone()),
         image_id: data.and_then(|d| d.image_id.clone()),
+        user_data_secret_hints: data
+            .and_then(|d| d.user_data.as_deref())
+            .map(user_data_hints),
+    }
+}
+
+/// Launch-template user data is base64 (often of a MIME multipart or a
+/// gzip); only the text is scanned, and only the hints are kept.
+fn user_data_hints(b64: &str) -> Vec<eksposture_model::SecretHint> {
+    match aws_smithy_types::base64::decode(b64.trim()) {
+        Ok(bytes) => eksposture_model::secrets::scan_text(&String::from_utf8_lossy(&bytes)),
+        Err(_) => eksposture_model::secrets::scan_text(b64),
     }
 }
 
@@ -290,6 +310,26 @@ mod tests {
             m.tags.get("eks:cluster-name").map(String::as_str),
             Some("prod")
         );
+    }
+
+    #[test]
+    fn instance_groups_include_those_of_secondary_interfaces() {
+        let i = types::Instance::builder()
+            .instance_id("i-3")
+            .security_groups(GroupIdentifier::builder().group_id("sg-node").build())
+            .network_interfaces(
+                types::InstanceNetworkInterface::builder()
+                    .groups(GroupIdentifier::builder().group_id("sg-node").build())
+                    .build(),
+            )
+            .network_interfaces(
+                types::InstanceNetworkInterface::builder()
+                    .groups(GroupIdentifier::builder().group_id("sg-pods").build())
+                    .build(),
+            )
+            .build();
+        let m = map_instance(&ctx(), &i).unwrap();
+        assert_eq!(m.security_group_ids, vec!["sg-node", "sg-pods"]);
     }
 
     #[test]

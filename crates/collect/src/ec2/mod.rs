@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::Filter;
 use aws_sdk_ec2::Client;
+use eksposture_model::graph::{ASG_NAME_TAG, CLUSTER_NAME_TAGS, CLUSTER_TAG_PREFIX};
 use eksposture_model::{
     Cluster, Gap, GapReason, Instance, LaunchTemplateRef, LaunchTemplateVersion, Observed,
     RouteTable, SecurityGroup, Subnet, Volume,
@@ -123,14 +124,11 @@ fn filter(name: &str, values: &[String]) -> Filter {
 /// Either query failing makes the whole list unknown: a partial node list
 /// would let a check pass nodes it never saw.
 async fn instances(ctx: &Ctx, client: &Client, t: &NodeTargets) -> Observed<Vec<Instance>> {
-    let mut tag_keys = vec![
-        "eks:cluster-name".to_string(),
-        "aws:eks:cluster-name".to_string(),
-    ];
+    let mut tag_keys: Vec<String> = CLUSTER_NAME_TAGS.iter().map(ToString::to_string).collect();
     tag_keys.extend(
         t.cluster_names
             .iter()
-            .map(|n| format!("kubernetes.io/cluster/{n}")),
+            .map(|n| format!("{CLUSTER_TAG_PREFIX}{n}")),
     );
     let mut queries: Vec<Filter> = tag_keys
         .chunks(MAX_FILTER_VALUES)
@@ -139,7 +137,7 @@ async fn instances(ctx: &Ctx, client: &Client, t: &NodeTargets) -> Observed<Vec<
     queries.extend(
         t.asg_names
             .chunks(MAX_FILTER_VALUES)
-            .map(|c| filter("tag:aws:autoscaling:groupName", c)),
+            .map(|c| filter(&format!("tag:{ASG_NAME_TAG}"), c)),
     );
     let states: Vec<String> = LIVE_STATES.iter().map(ToString::to_string).collect();
     let query = |f: Filter| {

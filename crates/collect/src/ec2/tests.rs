@@ -87,12 +87,8 @@ fn cluster(asgs: &[&str], templates: &[LaunchTemplateRef]) -> Observed<Vec<Clust
     Observed::Known(vec![Cluster {
         name: "prod".into(),
         arn: "arn:aws:eks:us-east-1:123456789012:cluster/prod".into(),
-        config: Observed::default(),
         nodegroups: Observed::Known(nodegroups),
-        fargate_profiles: Observed::default(),
-        access_entries: Observed::default(),
-        addons: Observed::default(),
-        pod_identity_associations: Observed::default(),
+        ..Cluster::default()
     }])
 }
 

@@ -1,6 +1,6 @@
 //! Pure mappings from ECR SDK types to the inventory model.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_ecr::operation::describe_image_scan_findings::DescribeImageScanFindingsOutput;
 use aws_sdk_ecr::types::{
@@ -69,6 +69,23 @@ pub(crate) fn image(d: &ImageDetail) -> (Image, Option<ImageScan>) {
     (image, scan)
 }
 
+/// Which images without a scan status to look up: at most `max`, the most
+/// recently pushed first (images with no push time last, then by digest),
+/// as indices into `details`.
+pub(crate) fn scan_lookups(details: &[(Image, Option<ImageScan>)], max: usize) -> BTreeSet<usize> {
+    let mut unscanned: Vec<usize> = (0..details.len())
+        .filter(|&i| details[i].1.is_none())
+        .collect();
+    // RFC 3339 UTC text of one format orders as the times do.
+    unscanned.sort_by(|&a, &b| {
+        let (a, b) = (&details[a].0, &details[b].0);
+        b.pushed_at
+            .cmp(&a.pushed_at)
+            .then_with(|| a.digest.cmp(&b.digest))
+    });
+    unscanned.into_iter().take(max).collect()
+}
+
 /// The scan `DescribeImageScanFindings` reports. moto sends no
 /// `imageScanStatus` with its findings: a response with findings is a
 /// completed scan.
@@ -131,6 +148,32 @@ mod tests {
         ScanFrequency, ScanStatus, ScanType, ScanningRepositoryFilter,
         ScanningRepositoryFilterType,
     };
+
+    #[test]
+    fn lookups_take_the_newest_unscanned_images_first() {
+        let img = |digest: &str, pushed: Option<&str>| Image {
+            digest: digest.into(),
+            pushed_at: pushed.map(str::to_string),
+            ..Image::default()
+        };
+        let scan = ImageScan {
+            status: "COMPLETE".into(),
+            ..ImageScan::default()
+        };
+        let details = vec![
+            (img("sha256:old", Some("2023-01-01T00:00:00Z")), None),
+            (img("sha256:nopush", None), None),
+            (
+                img("sha256:scanned", Some("2025-01-01T00:00:00Z")),
+                Some(scan),
+            ),
+            (img("sha256:new", Some("2024-06-01T00:00:00Z")), None),
+            (img("sha256:mid", Some("2024-01-01T00:00:00Z")), None),
+        ];
+        assert_eq!(scan_lookups(&details, 2), BTreeSet::from([3, 4]));
+        assert_eq!(scan_lookups(&details, 10), BTreeSet::from([0, 1, 3, 4]));
+        assert!(scan_lookups(&details, 0).is_empty());
+    }
 
     #[test]
     fn repository_settings_are_mapped() {

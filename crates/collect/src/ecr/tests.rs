@@ -286,3 +286,151 @@ async fn describe_repositories_failure_leaves_repositories_unknown() {
     );
     assert!(data.registry_scanning.is_known());
 }
+
+fn no_policies() -> (Rule, Rule) {
+    (
+        mock!(Client::get_repository_policy).then_error(|| {
+            GetRepositoryPolicyError::RepositoryPolicyNotFoundException(
+                RepositoryPolicyNotFoundException::builder().build(),
+            )
+        }),
+        mock!(Client::get_lifecycle_policy).then_error(|| {
+            GetLifecyclePolicyError::LifecyclePolicyNotFoundException(
+                LifecyclePolicyNotFoundException::builder().build(),
+            )
+        }),
+    )
+}
+
+#[tokio::test]
+async fn scan_lookups_are_bounded_and_the_rest_are_unknown_not_unscanned() {
+    let total = super::MAX_SCAN_LOOKUPS + 2;
+    let repos = one_repository("big");
+    let (no_policy, no_lifecycle) = no_policies();
+    // Image n was pushed on day n: images 0 and 1 are the oldest.
+    let images = mock!(Client::describe_images).then_output(move || {
+        let mut out = DescribeImagesOutput::builder();
+        for n in 0..total {
+            out = out.image_details(
+                ImageDetail::builder()
+                    .image_digest(format!("sha256:{n:04}"))
+                    .image_pushed_at(aws_smithy_types::DateTime::from_secs(
+                        1_700_000_000 + 86_400 * i64::try_from(n).unwrap(),
+                    ))
+                    .build(),
+            );
+        }
+        out.build()
+    });
+    let lookups = mock!(Client::describe_image_scan_findings).then_error(|| {
+        DescribeImageScanFindingsError::ScanNotFoundException(
+            ScanNotFoundException::builder().build(),
+        )
+    });
+    let registry = basic_registry();
+    let ctx = ctx();
+    let data = super::collect_with(
+        &ctx,
+        &client(&[
+            &repos,
+            &no_policy,
+            &no_lifecycle,
+            &images,
+            &lookups,
+            &registry,
+        ]),
+    )
+    .await;
+
+    assert_eq!(lookups.num_calls(), super::MAX_SCAN_LOOKUPS);
+    let images = data.repositories.known().unwrap()[0]
+        .images
+        .known()
+        .unwrap();
+    assert_eq!(images.len(), total);
+    for old in &images[..2] {
+        let gap = old.scan.gap().expect("not looked up: unknown");
+        assert_eq!(gap.operation, "DescribeImageScanFindings");
+        assert!(gap.message.contains("2 images"), "{}", gap.message);
+    }
+    assert!(images[2..].iter().all(|i| i.scan == Observed::Known(None)));
+    assert_eq!(ctx.gaps.take().len(), 1, "one gap for the repository");
+}
+
+#[tokio::test]
+async fn repositories_and_images_are_read_across_pages() {
+    let repos = mock!(Client::describe_repositories).then_compute_output(|req| {
+        let (name, next) = match req.next_token() {
+            None => ("a", Some("r2")),
+            Some(_) => ("b", None),
+        };
+        DescribeRepositoriesOutput::builder()
+            .repositories(
+                Repository::builder()
+                    .repository_name(name)
+                    .repository_arn(format!(
+                        "arn:aws:ecr:eu-west-1:123456789012:repository/{name}"
+                    ))
+                    .build(),
+            )
+            .set_next_token(next.map(str::to_string))
+            .build()
+    });
+    let (no_policy, no_lifecycle) = no_policies();
+    let images = mock!(Client::describe_images).then_compute_output(|req| {
+        let (digest, next) = match req.next_token() {
+            None => ("sha256:p1", Some("i2")),
+            Some(_) => ("sha256:p2", None),
+        };
+        DescribeImagesOutput::builder()
+            .image_details(
+                ImageDetail::builder()
+                    .image_digest(digest)
+                    .image_scan_status(
+                        ImageScanStatus::builder()
+                            .status(ScanStatus::Complete)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .set_next_token(next.map(str::to_string))
+            .build()
+    });
+    let registry = basic_registry();
+    let ctx = ctx();
+    let data = super::collect_with(
+        &ctx,
+        &client(&[&repos, &no_policy, &no_lifecycle, &images, &registry]),
+    )
+    .await;
+    let repos = data.repositories.known().unwrap();
+    let names: Vec<&str> = repos.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+    for r in repos {
+        let digests: Vec<&str> = r
+            .images
+            .known()
+            .unwrap()
+            .iter()
+            .map(|i| i.digest.as_str())
+            .collect();
+        assert_eq!(digests, ["sha256:p1", "sha256:p2"]);
+    }
+    assert!(ctx.gaps.take().is_empty());
+}
+
+#[tokio::test]
+async fn a_repeated_page_token_is_a_gap_not_a_short_list() {
+    let repos = mock!(Client::describe_repositories).then_output(|| {
+        DescribeRepositoriesOutput::builder()
+            .repositories(Repository::builder().repository_name("a").build())
+            .next_token("same")
+            .build()
+    });
+    let registry = basic_registry();
+    let ctx = ctx();
+    let data = super::collect_with(&ctx, &client(&[&repos, &registry])).await;
+    let gap = data.repositories.gap().expect("repositories unknown");
+    assert_eq!(gap.operation, "DescribeRepositories");
+    assert_eq!(repos.num_calls(), 2);
+}

@@ -36,21 +36,35 @@ fn map_encryption(e: &types::EncryptionConfig) -> EncryptionConfig {
     }
 }
 
+/// The endpoint flags `(public, private)`. The SDK reads an absent flag as
+/// `false`, so a block whose flags were both omitted (moto when the seed set
+/// none) would read as "no endpoint at all". EKS refuses that configuration
+/// (at least one endpoint must be on), so both `false` means the flags were
+/// not sent: unknown, not a private cluster.
+fn endpoint_flags(vpc: Option<&types::VpcConfigResponse>) -> Option<(bool, bool)> {
+    let v = vpc?;
+    (v.endpoint_public_access || v.endpoint_private_access)
+        .then_some((v.endpoint_public_access, v.endpoint_private_access))
+}
+
 /// `DescribeCluster` -> [`ClusterConfig`].
 pub fn map_cluster(c: &types::Cluster) -> ClusterConfig {
     let vpc = c.resources_vpc_config.as_ref();
     let access = c.access_config.as_ref();
     ClusterConfig {
+        deletion_protection: c.deletion_protection,
+        support_type: c
+            .upgrade_policy
+            .as_ref()
+            .and_then(|u| u.support_type.as_ref())
+            .map(|t| t.as_str().to_string()),
         version: c.version.clone(),
         platform_version: c.platform_version.clone(),
         status: c.status.as_ref().map(|s| s.as_str().to_string()),
         role_arn: c.role_arn.clone(),
         created_at: rfc3339(c.created_at.as_ref()),
-        // The SDK turns absent endpoint flags into `false`; real EKS always
-        // returns both inside `resourcesVpcConfig`, so they are only as
-        // trustworthy as that block's presence.
-        endpoint_public_access: vpc.map(|v| v.endpoint_public_access),
-        endpoint_private_access: vpc.map(|v| v.endpoint_private_access),
+        endpoint_public_access: endpoint_flags(vpc).map(|(public, _)| public),
+        endpoint_private_access: endpoint_flags(vpc).map(|(_, private)| private),
         // Absent when the public endpoint is off: stays `None`, not `[]`.
         public_access_cidrs: vpc.and_then(|v| v.public_access_cidrs.clone()),
         subnet_ids: sorted(vpc.and_then(|v| v.subnet_ids.as_ref())),
@@ -332,6 +346,29 @@ mod tests {
         let m = map_cluster(&private);
         assert_eq!(m.endpoint_public_access, Some(false));
         assert_eq!(m.public_access_cidrs, None);
+    }
+
+    #[test]
+    fn endpoint_flags_both_absent_are_unknown_not_private() {
+        // `resourcesVpcConfig` without either flag: the SDK yields two
+        // `false`s, a combination EKS never returns.
+        let c = Cluster::builder()
+            .resources_vpc_config(VpcConfigResponse::builder().subnet_ids("subnet-a").build())
+            .build();
+        let m = map_cluster(&c);
+        assert_eq!(m.endpoint_public_access, None);
+        assert_eq!(m.endpoint_private_access, None);
+        assert_eq!(m.subnet_ids, vec!["subnet-a"]);
+        let public_only = Cluster::builder()
+            .resources_vpc_config(
+                VpcConfigResponse::builder()
+                    .endpoint_public_access(true)
+                    .build(),
+            )
+            .build();
+        let m = map_cluster(&public_only);
+        assert_eq!(m.endpoint_public_access, Some(true));
+        assert_eq!(m.endpoint_private_access, Some(false));
     }
 
     #[test]

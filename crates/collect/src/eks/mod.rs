@@ -5,6 +5,14 @@
 //! shared EKS concurrency bound. A failed call makes only the narrowest value
 //! it feeds unknown (one nodegroup's `DescribeNodegroup` failing leaves the
 //! other nodegroups and the cluster known).
+//!
+//! A resource listed and then answered with `ResourceNotFoundException` by
+//! its describe call was deleted in between (a cluster torn down during the
+//! scan). EKS has then said it does not exist, so it is left out rather than
+//! reported with unknown settings and a gap: a gap would mark the scan
+//! incomplete over something that is no longer there. To keep that answer
+//! from leaving gaps behind, a cluster's other calls wait for its
+//! `DescribeCluster` (and an access entry's policies for its describe).
 
 mod map;
 #[cfg(test)]
@@ -21,9 +29,19 @@ pub use map::{
     map_access_entry, map_access_policy, map_addon, map_cluster, map_fargate_profile, map_nodegroup,
 };
 
+use crate::error::service_code;
 use crate::Ctx;
 
 const SERVICE: &str = "eks";
+/// The answer of a describe call for a resource deleted since it was listed.
+const NOT_FOUND: &str = "ResourceNotFoundException";
+
+fn gone<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> bool
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    service_code(err) == Some(NOT_FOUND)
+}
 
 pub async fn collect(ctx: &Ctx) -> Observed<Vec<Cluster>> {
     let client = Client::from_conf(
@@ -52,7 +70,8 @@ pub async fn collect_with(ctx: &Ctx, client: &Client) -> Observed<Vec<Cluster>> 
     };
     names.sort();
     names.dedup();
-    Observed::Known(join_all(names.iter().map(|n| cluster(ctx, client, n))).await)
+    let clusters = join_all(names.iter().map(|n| cluster(ctx, client, n))).await;
+    Observed::Known(clusters.into_iter().flatten().collect())
 }
 
 fn missing(ctx: &Ctx, operation: &str, what: &str) -> eksposture_model::Gap {
@@ -64,17 +83,23 @@ fn missing(ctx: &Ctx, operation: &str, what: &str) -> eksposture_model::Gap {
     )
 }
 
-async fn cluster(ctx: &Ctx, client: &Client, name: &str) -> Cluster {
-    let (config, nodegroups, fargate_profiles, access_entries, addons, pod_identity_associations) = tokio::join!(
-        describe_cluster(ctx, client, name),
+/// `None` when the cluster was deleted after `ListClusters`.
+async fn cluster(ctx: &Ctx, client: &Client, name: &str) -> Option<Cluster> {
+    let (arn, config) = describe_cluster(ctx, client, name).await?;
+    // Access entries exist only under the API authentication modes; EKS
+    // answers `InvalidRequestException` for a CONFIG_MAP-only cluster.
+    let config_map_only = config
+        .known()
+        .and_then(|c| c.authentication_mode.as_deref())
+        == Some("CONFIG_MAP");
+    let (nodegroups, fargate_profiles, access_entries, addons, pod_identity_associations) = tokio::join!(
         nodegroups(ctx, client, name),
         fargate_profiles(ctx, client, name),
-        access_entries(ctx, client, name),
+        access_entries(ctx, client, name, config_map_only),
         addons(ctx, client, name),
         pod_identities(ctx, client, name),
     );
-    let (arn, config) = config;
-    Cluster {
+    Some(Cluster {
         name: name.to_string(),
         arn,
         config,
@@ -83,16 +108,18 @@ async fn cluster(ctx: &Ctx, client: &Client, name: &str) -> Cluster {
         access_entries,
         addons,
         pod_identity_associations,
-    }
+        log_group: Observed::default(),
+        secrets_key: None,
+    })
 }
 
 /// The cluster's ARN (from the response, else built from its name) and its
-/// configuration.
+/// configuration; `None` when EKS says the cluster no longer exists.
 async fn describe_cluster(
     ctx: &Ctx,
     client: &Client,
     name: &str,
-) -> (String, Observed<ClusterConfig>) {
+) -> Option<(String, Observed<ClusterConfig>)> {
     let fallback = format!(
         "arn:{}:eks:{}:{}:cluster/{name}",
         ctx.partition, ctx.region, ctx.account_id
@@ -101,7 +128,7 @@ async fn describe_cluster(
         let _permit = ctx.limits.eks.acquire().await.ok();
         client.describe_cluster().name(name).send().await
     };
-    match out {
+    Some(match out {
         Ok(o) => match o.cluster {
             Some(c) => (
                 c.arn.clone().unwrap_or(fallback),
@@ -112,11 +139,12 @@ async fn describe_cluster(
                 Observed::Unknown(missing(ctx, "DescribeCluster", "cluster")),
             ),
         },
+        Err(e) if gone(&e) => return None,
         Err(e) => (
             fallback,
             Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeCluster", &e)),
         ),
-    }
+    })
 }
 
 async fn nodegroups(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<Nodegroup>> {
@@ -156,11 +184,13 @@ async fn nodegroups(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<N
                 Some(n) => Observed::Known(map_nodegroup(&n, &fallback_arn)),
                 None => Observed::Unknown(missing(ctx, "DescribeNodegroup", "nodegroup")),
             },
+            Err(e) if gone(&e) => return None,
             Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeNodegroup", &e)),
         };
-        Nodegroup { name, config }
+        Some(Nodegroup { name, config })
     };
-    Observed::Known(join_all(names.into_iter().map(describe)).await)
+    let found = join_all(names.into_iter().map(describe)).await;
+    Observed::Known(found.into_iter().flatten().collect())
 }
 
 /// The model keeps no per-profile unknown, so one failed describe makes the
@@ -199,9 +229,10 @@ async fn fargate_profiles(
         };
         match out {
             Ok(o) => match o.fargate_profile {
-                Some(p) => Ok(map_fargate_profile(&name, &p)),
+                Some(p) => Ok(Some(map_fargate_profile(&name, &p))),
                 None => Err(missing(ctx, "DescribeFargateProfile", "Fargate profile")),
             },
+            Err(e) if gone(&e) => Ok(None),
             Err(e) => Err(ctx.sdk_gap(SERVICE, "DescribeFargateProfile", &e)),
         }
     };
@@ -209,10 +240,19 @@ async fn fargate_profiles(
         .await
         .into_iter()
         .collect::<Result<Vec<_>, _>>()
+        .map(|found| found.into_iter().flatten().collect())
         .into()
 }
 
-async fn access_entries(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<AccessEntry>> {
+async fn access_entries(
+    ctx: &Ctx,
+    client: &Client,
+    cluster: &str,
+    config_map_only: bool,
+) -> Observed<Vec<AccessEntry>> {
+    if config_map_only {
+        return Observed::Known(Vec::new());
+    }
     let listed = {
         let _permit = ctx.limits.eks.acquire().await.ok();
         client
@@ -226,12 +266,15 @@ async fn access_entries(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<V
     };
     let mut principals = match listed {
         Ok(n) => n,
+        // The authentication mode was not known (DescribeCluster failed):
+        // EKS's own answer says the cluster has no access entries.
+        Err(e) if config_map_refusal(&e) => return Observed::Known(Vec::new()),
         Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListAccessEntries", &e)),
     };
     principals.sort();
     principals.dedup();
     let entry = |principal_arn: String| async move {
-        let detail = async {
+        let detail = {
             let out = {
                 let _permit = ctx.limits.eks.acquire().await.ok();
                 client
@@ -246,10 +289,11 @@ async fn access_entries(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<V
                     Some(e) => Observed::Known(map_access_entry(&e)),
                     None => Observed::Unknown(missing(ctx, "DescribeAccessEntry", "access entry")),
                 },
+                Err(e) if gone(&e) => return None,
                 Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeAccessEntry", &e)),
             }
         };
-        let policies = async {
+        let access_policies = {
             let out = {
                 let _permit = ctx.limits.eks.acquire().await.ok();
                 client
@@ -268,19 +312,34 @@ async fn access_entries(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<V
                     p.sort_by(|a, b| a.policy_arn.cmp(&b.policy_arn));
                     Observed::Known(p)
                 }
+                Err(e) if gone(&e) => return None,
                 Err(e) => {
                     Observed::Unknown(ctx.sdk_gap(SERVICE, "ListAssociatedAccessPolicies", &e))
                 }
             }
         };
-        let (detail, access_policies) = tokio::join!(detail, policies);
-        AccessEntry {
+        Some(AccessEntry {
             principal_arn,
             detail,
             access_policies,
-        }
+        })
     };
-    Observed::Known(join_all(principals.into_iter().map(entry)).await)
+    let found = join_all(principals.into_iter().map(entry)).await;
+    Observed::Known(found.into_iter().flatten().collect())
+}
+
+/// EKS's `InvalidRequestException` for access-entry calls on a cluster whose
+/// authentication mode is `CONFIG_MAP`.
+fn config_map_refusal<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> bool
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
+{
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+    service_code(err) == Some("InvalidRequestException")
+        && err
+            .as_service_error()
+            .and_then(ProvideErrorMetadata::message)
+            .is_some_and(|m| m.contains("authentication mode"))
 }
 
 async fn addons(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<Addon>> {
@@ -316,11 +375,13 @@ async fn addons(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<Addon
                 Some(a) => Observed::Known(map_addon(&a)),
                 None => Observed::Unknown(missing(ctx, "DescribeAddon", "add-on")),
             },
+            Err(e) if gone(&e) => return None,
             Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeAddon", &e)),
         };
-        Addon { name, detail }
+        Some(Addon { name, detail })
     };
-    Observed::Known(join_all(names.into_iter().map(describe)).await)
+    let found = join_all(names.into_iter().map(describe)).await;
+    Observed::Known(found.into_iter().flatten().collect())
 }
 
 async fn pod_identities(
@@ -371,20 +432,25 @@ async fn pod_identities(
                         Observed::Unknown(missing(ctx, "DescribePodIdentityAssociation", "roleArn"))
                     }
                 },
+                Err(e) if gone(&e) => return None,
                 Err(e) => {
                     Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribePodIdentityAssociation", &e))
                 }
             }
         };
-        PodIdentityAssociation {
+        Some(PodIdentityAssociation {
             association_id,
             association_arn: s.association_arn,
             namespace: s.namespace.unwrap_or_default(),
             service_account: s.service_account.unwrap_or_default(),
             role_arn,
-        }
+        })
     };
-    let mut out = join_all(summaries.into_iter().map(describe)).await;
+    let mut out: Vec<_> = join_all(summaries.into_iter().map(describe))
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     out.sort_by(|a, b| a.association_id.cmp(&b.association_id));
     out.dedup_by(|a, b| a.association_id == b.association_id);
     Observed::Known(out)

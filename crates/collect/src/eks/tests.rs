@@ -6,10 +6,12 @@ use aws_config::BehaviorVersion;
 use aws_sdk_eks::config::retry::RetryConfig;
 use aws_sdk_eks::config::{Credentials, Region};
 use aws_sdk_eks::operation::describe_access_entry::DescribeAccessEntryOutput;
-use aws_sdk_eks::operation::describe_cluster::DescribeClusterOutput;
+use aws_sdk_eks::operation::describe_cluster::{DescribeClusterError, DescribeClusterOutput};
 use aws_sdk_eks::operation::describe_nodegroup::{DescribeNodegroupError, DescribeNodegroupOutput};
 use aws_sdk_eks::operation::describe_pod_identity_association::DescribePodIdentityAssociationOutput;
-use aws_sdk_eks::operation::list_access_entries::ListAccessEntriesOutput;
+use aws_sdk_eks::operation::list_access_entries::{
+    ListAccessEntriesError, ListAccessEntriesOutput,
+};
 use aws_sdk_eks::operation::list_addons::ListAddonsOutput;
 use aws_sdk_eks::operation::list_associated_access_policies::ListAssociatedAccessPoliciesOutput;
 use aws_sdk_eks::operation::list_clusters::{ListClustersError, ListClustersOutput};
@@ -17,8 +19,9 @@ use aws_sdk_eks::operation::list_fargate_profiles::ListFargateProfilesOutput;
 use aws_sdk_eks::operation::list_nodegroups::ListNodegroupsOutput;
 use aws_sdk_eks::operation::list_pod_identity_associations::ListPodIdentityAssociationsOutput;
 use aws_sdk_eks::types::{
-    AccessScope, AccessScopeType, AssociatedAccessPolicy, Nodegroup as SdkNodegroup,
-    PodIdentityAssociation as SdkPodIdentity, PodIdentityAssociationSummary, VpcConfigResponse,
+    AccessConfigResponse, AccessScope, AccessScopeType, AssociatedAccessPolicy, AuthenticationMode,
+    Nodegroup as SdkNodegroup, PodIdentityAssociation as SdkPodIdentity,
+    PodIdentityAssociationSummary, VpcConfigResponse,
 };
 use aws_sdk_eks::Client;
 use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
@@ -342,4 +345,158 @@ async fn pod_identity_role_comes_from_describe() {
         assoc[0].role_arn,
         Observed::Known("arn:aws:iam::123456789012:role/cni".to_string())
     );
+}
+
+fn not_found(code: &str) -> ErrorMetadata {
+    ErrorMetadata::builder()
+        .code(code)
+        .message("No cluster found for name: gone.")
+        .build()
+}
+
+#[tokio::test]
+async fn cluster_deleted_between_list_and_describe_is_left_out_without_gaps() {
+    let listed = mock!(Client::list_clusters).then_output(|| {
+        ListClustersOutput::builder()
+            .clusters("gone")
+            .clusters("prod")
+            .build()
+    });
+    let gone = mock!(Client::describe_cluster)
+        .match_requests(|r| r.name() == Some("gone"))
+        .then_error(|| DescribeClusterError::generic(not_found("ResourceNotFoundException")));
+    let gone_nodegroups = mock!(Client::list_nodegroups)
+        .match_requests(|r| r.cluster_name() == Some("gone"))
+        .then_output(|| ListNodegroupsOutput::builder().build());
+    let mut rules = vec![listed, gone, gone_nodegroups.clone()];
+    rules.extend(one_empty_cluster());
+    let ctx = test_ctx();
+    let clusters = super::collect_with(&ctx, &client(&rules)).await;
+    let list = clusters.known().expect("clusters known");
+    let names: Vec<&str> = list.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["prod"]);
+    assert_eq!(
+        gone_nodegroups.num_calls(),
+        0,
+        "nothing more is asked about a deleted cluster"
+    );
+    assert!(ctx.gaps.take().is_empty());
+}
+
+#[tokio::test]
+async fn other_describe_cluster_failures_keep_the_cluster_with_an_unknown_config() {
+    let rules = with_defaults(vec![mock!(Client::describe_cluster).then_error(|| {
+        DescribeClusterError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .build(),
+        )
+    })]);
+    let (cluster, ctx) = collect_one(rules).await;
+    assert_eq!(
+        cluster.config.gap().map(|g| g.reason),
+        Some(GapReason::AccessDenied)
+    );
+    assert_eq!(
+        cluster.arn,
+        "arn:aws:eks:us-east-1:123456789012:cluster/prod"
+    );
+    assert_eq!(cluster.nodegroups, Observed::Known(vec![]));
+    assert_eq!(ctx.gaps.take().len(), 1);
+}
+
+#[tokio::test]
+async fn nodegroup_deleted_between_list_and_describe_is_left_out() {
+    let mut rules = nodegroup_pages();
+    rules.push(
+        mock!(Client::describe_nodegroup)
+            .match_requests(|r| r.nodegroup_name() == Some("ng-a"))
+            .then_error(|| DescribeNodegroupError::generic(not_found("ResourceNotFoundException"))),
+    );
+    rules.push(mock!(Client::describe_nodegroup).then_output(|| {
+        DescribeNodegroupOutput::builder()
+            .nodegroup(SdkNodegroup::builder().nodegroup_name("ng-b").build())
+            .build()
+    }));
+    let (cluster, ctx) = collect_one(with_defaults(rules)).await;
+    let ngs = cluster.nodegroups.known().expect("nodegroups known");
+    let names: Vec<&str> = ngs.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["ng-b"]);
+    assert!(ctx.gaps.take().is_empty());
+}
+
+fn cluster_with_mode(mode: AuthenticationMode) -> Rule {
+    mock!(Client::describe_cluster).then_output(move || {
+        DescribeClusterOutput::builder()
+            .cluster(
+                aws_sdk_eks::types::Cluster::builder()
+                    .name("prod")
+                    .access_config(
+                        AccessConfigResponse::builder()
+                            .authentication_mode(mode.clone())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    })
+}
+
+#[tokio::test]
+async fn config_map_cluster_has_no_access_entries_and_is_not_asked() {
+    let entries = mock!(Client::list_access_entries).then_error(|| {
+        ListAccessEntriesError::generic(
+            ErrorMetadata::builder()
+                .code("InvalidRequestException")
+                .message("The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.")
+                .build(),
+        )
+    });
+    let rules = with_defaults(vec![
+        cluster_with_mode(AuthenticationMode::ConfigMap),
+        entries.clone(),
+    ]);
+    let (cluster, ctx) = collect_one(rules).await;
+    assert_eq!(cluster.access_entries, Observed::Known(vec![]));
+    assert_eq!(entries.num_calls(), 0);
+    assert!(ctx.gaps.take().is_empty());
+}
+
+#[tokio::test]
+async fn config_map_refusal_without_a_known_mode_means_no_access_entries() {
+    let rules = with_defaults(vec![
+        mock!(Client::describe_cluster).then_error(|| {
+            DescribeClusterError::generic(
+                ErrorMetadata::builder()
+                    .code("ThrottlingException")
+                    .build(),
+            )
+        }),
+        mock!(Client::list_access_entries).then_error(|| {
+            ListAccessEntriesError::generic(
+                ErrorMetadata::builder()
+                    .code("InvalidRequestException")
+                    .message("The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.")
+                    .build(),
+            )
+        }),
+    ]);
+    let (cluster, ctx) = collect_one(rules).await;
+    assert_eq!(cluster.access_entries, Observed::Known(vec![]));
+    let gaps = ctx.gaps.take();
+    assert_eq!(gaps.len(), 1, "only DescribeCluster: {gaps:?}");
+    assert_eq!(gaps[0].reason, GapReason::Throttled);
+}
+
+#[tokio::test]
+async fn api_mode_cluster_lists_its_access_entries() {
+    let entries = mock!(Client::list_access_entries)
+        .then_output(|| ListAccessEntriesOutput::builder().build());
+    let rules = with_defaults(vec![
+        cluster_with_mode(AuthenticationMode::Api),
+        entries.clone(),
+    ]);
+    let (cluster, _) = collect_one(rules).await;
+    assert_eq!(cluster.access_entries, Observed::Known(vec![]));
+    assert_eq!(entries.num_calls(), 1);
 }

@@ -123,6 +123,7 @@ async fn gaad_is_read_across_pages_by_marker() {
         .match_requests(|req| {
             req.filter().contains(&EntityType::Role)
                 && req.filter().contains(&EntityType::LocalManagedPolicy)
+                && req.max_items() == Some(1000)
         })
         .then_compute_output(|req| match req.marker() {
             None => GetAccountAuthorizationDetailsOutput::builder()
@@ -239,4 +240,87 @@ async fn aws_managed_policies_are_fetched_and_failures_stay_unknown() {
     let gaps = ctx.gaps.take();
     assert_eq!(gaps.len(), 1);
     assert_eq!(gaps[0].region, "global");
+}
+
+/// A China-partition account as real IAM answers GAAD: role and instance
+/// profile ARNs with paths, the trust policy URL-encoded, an AWS-managed
+/// policy under `arn:aws-cn:iam::aws:policy/`.
+#[tokio::test]
+async fn china_partition_role_with_paths_and_encoded_trust_is_read_verbatim() {
+    const ROLE: &str = "arn:aws-cn:iam::123456789012:role/eks/nodes/node-role";
+    const PROFILE: &str = "arn:aws-cn:iam::123456789012:instance-profile/eks/nodes/node-profile";
+    const WORKER: &str = "arn:aws-cn:iam::aws:policy/AmazonEKSWorkerNodePolicy";
+    let gaad = mock!(Client::get_account_authorization_details).then_output(|| {
+        GetAccountAuthorizationDetailsOutput::builder()
+            .role_detail_list(
+                RoleDetail::builder()
+                    .role_name("node-role")
+                    .path("/eks/nodes/")
+                    .arn(ROLE)
+                    .assume_role_policy_document(
+                        "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22ec2.amazonaws.com.cn%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D",
+                    )
+                    .attached_managed_policies(AttachedPolicy::builder().policy_arn(WORKER).build())
+                    .instance_profile_list(
+                        aws_sdk_iam::types::InstanceProfile::builder()
+                            .path("/eks/nodes/")
+                            .instance_profile_name("node-profile")
+                            .instance_profile_id("AIPA")
+                            .arn(PROFILE)
+                            .create_date(aws_smithy_types::DateTime::from_secs(0))
+                            .set_roles(Some(Vec::new()))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let get_worker = mock!(Client::get_policy)
+        .match_requests(|req| req.policy_arn() == Some(WORKER))
+        .then_output(|| {
+            GetPolicyOutput::builder()
+                .policy(
+                    Policy::builder()
+                        .arn(WORKER)
+                        .default_version_id("v1")
+                        .build(),
+                )
+                .build()
+        });
+    let version = mock!(Client::get_policy_version)
+        .match_requests(|req| req.policy_arn() == Some(WORKER))
+        .then_output(|| {
+            GetPolicyVersionOutput::builder()
+                .policy_version(
+                    PolicyVersion::builder()
+                        .version_id("v1")
+                        .document(r#"{"Statement":[]}"#)
+                        .build(),
+                )
+                .build()
+        });
+    let oidc = no_oidc_providers();
+    let mut ctx = ctx();
+    ctx.region = "cn-north-1".into();
+    ctx.partition = "aws-cn".into();
+    let iam = super::collect_with(&ctx, &client(&[&gaad, &get_worker, &version, &oidc])).await;
+
+    let role = &iam.roles.known().unwrap()[0];
+    assert_eq!(role.arn, ROLE);
+    assert_eq!(role.path.as_deref(), Some("/eks/nodes/"));
+    assert_eq!(
+        role.trust_policy.known().unwrap()["Statement"][0]["Principal"]["Service"],
+        "ec2.amazonaws.com.cn"
+    );
+    assert_eq!(role.attached_policy_arns, vec![WORKER]);
+    assert_eq!(role.instance_profile_arns, vec![PROFILE]);
+    let profiles = iam.instance_profiles.known().unwrap();
+    assert_eq!(profiles[0].arn, PROFILE);
+    assert_eq!(profiles[0].role_arns, vec![ROLE]);
+    assert_eq!(iam.managed_policies.len(), 1);
+    assert_eq!(iam.managed_policies[0].arn, WORKER);
+    assert_eq!(iam.managed_policies[0].name, "AmazonEKSWorkerNodePolicy");
+    assert!(iam.managed_policies[0].document.is_known());
+    assert!(ctx.gaps.take().is_empty());
 }

@@ -326,3 +326,73 @@ async fn findings_are_counted_across_pages() {
     assert_eq!(covered[0].resource_type, "AWS_EC2_INSTANCE");
     assert!(ctx.gaps.take().is_empty());
 }
+
+#[tokio::test]
+async fn disabled_inspector_covers_nothing_and_is_not_asked_for_findings() {
+    let status = mock!(Client::batch_get_account_status).then_output(|| {
+        BatchGetAccountStatusOutput::builder()
+            .accounts(
+                AccountState::builder()
+                    .account_id(ACCOUNT)
+                    .state(state(Status::Disabled))
+                    .resource_state(
+                        ResourceState::builder()
+                            .ec2(state(Status::Disabled))
+                            .ecr(state(Status::Disabled))
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+    });
+    // Were they asked, a disabled Inspector could refuse them like this.
+    let coverage = mock!(Client::list_coverage).then_error(|| {
+        aws_sdk_inspector2::operation::list_coverage::ListCoverageError::generic(
+            aws_smithy_types::error::ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .build(),
+        )
+    });
+    let findings = mock!(Client::list_findings).then_error(|| {
+        aws_sdk_inspector2::operation::list_findings::ListFindingsError::generic(
+            aws_smithy_types::error::ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .build(),
+        )
+    });
+    let ctx = ctx();
+    let inspector = super::collect_with(&ctx, &client(&[&status, &coverage, &findings])).await;
+    assert_eq!(
+        inspector.account_status.known().unwrap().state.as_deref(),
+        Some("DISABLED")
+    );
+    assert_eq!(inspector.coverage.known(), Some(&Vec::new()));
+    assert_eq!(inspector.finding_counts.known(), Some(&Vec::new()));
+    assert_eq!(coverage.num_calls() + findings.num_calls(), 0);
+    assert!(ctx.gaps.take().is_empty());
+}
+
+#[tokio::test]
+async fn coverage_and_findings_are_filtered_to_the_scanned_account() {
+    let status = mock!(Client::batch_get_account_status).then_output(enabled_account);
+    let coverage = mock!(Client::list_coverage)
+        .match_requests(|req| {
+            req.filter_criteria()
+                .is_some_and(|f| f.account_id().len() == 1 && f.account_id()[0].value() == ACCOUNT)
+        })
+        .then_output(|| ListCoverageOutput::builder().build());
+    let findings = mock!(Client::list_findings)
+        .match_requests(|req| {
+            req.filter_criteria().is_some_and(|f| {
+                f.aws_account_id().len() == 1 && f.aws_account_id()[0].value() == ACCOUNT
+            })
+        })
+        .then_output(|| ListFindingsOutput::builder().build());
+    let ctx = ctx();
+    let inspector = super::collect_with(&ctx, &client(&[&status, &coverage, &findings])).await;
+    assert!(inspector.coverage.is_known());
+    assert!(inspector.finding_counts.is_known());
+    assert_eq!((coverage.num_calls(), findings.num_calls()), (1, 1));
+}
