@@ -125,3 +125,129 @@ pub fn lookup(reference: &str) -> Option<(&'static str, &'static str)> {
                 .map(|(_, t)| (*ftitle, *t))
         })
 }
+
+/// Short names for `audit --compliance`, and the catalogue prefix each means.
+pub const FRAMEWORK_NAMES: &[(&str, &str)] = &[
+    ("cis-eks", "CIS-EKS-1.8"),
+    ("aws-fsbp", "AWS-FSBP"),
+    ("nist-800-190", "NIST-800-190"),
+    ("pci-dss", "PCI-DSS-4.0"),
+    ("eks-bpg", "EKS-BPG"),
+];
+
+/// The per-control view of a framework (by short name or prefix) over a
+/// scan's findings; `None` for an unknown framework name.
+pub fn view(
+    framework: &str,
+    findings: &[eksposture_model::Finding],
+) -> Option<eksposture_model::ComplianceView> {
+    use eksposture_model::{ComplianceView, ControlResult, ControlStatus, Status};
+
+    let prefix = FRAMEWORK_NAMES
+        .iter()
+        .find(|(n, p)| n.eq_ignore_ascii_case(framework) || p.eq_ignore_ascii_case(framework))
+        .map(|(_, p)| *p)?;
+    let (_, title, controls) = CATALOGUES.iter().find(|(p, _, _)| *p == prefix)?;
+    let controls = controls
+        .iter()
+        .map(|(id, ctitle)| {
+            let reference = format!("{prefix}:{id}");
+            let checks: Vec<String> = crate::CHECKS
+                .iter()
+                .filter(|c| c.meta.compliance.contains(&reference.as_str()))
+                .map(|c| c.meta.id.to_string())
+                .collect();
+            let count = |s: Status| {
+                findings
+                    .iter()
+                    .filter(|f| f.status == s && checks.contains(&f.check_id))
+                    .count() as u64
+            };
+            let (fail, pass, unknown) = (
+                count(Status::Fail),
+                count(Status::Pass),
+                count(Status::Unknown),
+            );
+            let status = if checks.is_empty() {
+                ControlStatus::NotCovered
+            } else if fail > 0 {
+                ControlStatus::Fail
+            } else if unknown > 0 {
+                ControlStatus::Unknown
+            } else if pass > 0 {
+                ControlStatus::Pass
+            } else {
+                ControlStatus::NotEvaluated
+            };
+            ControlResult {
+                control: (*id).to_string(),
+                title: (*ctitle).to_string(),
+                status,
+                checks,
+                fail,
+                pass,
+                unknown,
+            }
+        })
+        .collect();
+    Some(ComplianceView {
+        framework: prefix.to_string(),
+        title: (*title).to_string(),
+        controls,
+    })
+}
+
+#[cfg(test)]
+mod view_tests {
+    use eksposture_model::{ControlStatus, Finding, ResourceRef, Severity, Status};
+
+    fn finding(check: &str, status: Status) -> Finding {
+        Finding {
+            check_id: check.into(),
+            title: String::new(),
+            severity: Severity::High,
+            status,
+            message: String::new(),
+            resource: ResourceRef::new("AwsEksCluster", "arn:x", "us-east-1"),
+            evidence: vec![],
+            remediation: String::new(),
+            compliance: vec![],
+        }
+    }
+
+    fn status_of(findings: &[Finding], control: &str) -> ControlStatus {
+        super::view("cis-eks", findings)
+            .unwrap()
+            .controls
+            .into_iter()
+            .find(|c| c.control == control)
+            .unwrap()
+            .status
+    }
+
+    #[test]
+    fn a_failing_mapped_check_fails_the_control() {
+        let f = [
+            finding("eks-endpoint-not-open-to-world", Status::Fail),
+            finding("eks-endpoint-not-open-to-world", Status::Pass),
+        ];
+        assert_eq!(status_of(&f, "5.4.1"), ControlStatus::Fail);
+    }
+
+    #[test]
+    fn unknown_wins_over_pass_and_no_findings_is_not_evaluated() {
+        let f = [
+            finding("eks-endpoint-not-open-to-world", Status::Unknown),
+            finding("eks-endpoint-not-open-to-world", Status::Pass),
+        ];
+        assert_eq!(status_of(&f, "5.4.1"), ControlStatus::Unknown);
+        assert_eq!(status_of(&[], "5.4.1"), ControlStatus::NotEvaluated);
+    }
+
+    #[test]
+    fn uncovered_controls_are_manual_and_unknown_frameworks_are_none() {
+        assert_eq!(status_of(&[], "3.1.1"), ControlStatus::NotCovered);
+        assert!(super::view("sox", &[]).is_none());
+        assert!(super::view("PCI-DSS-4.0", &[]).is_some());
+    }
+}

@@ -7,6 +7,7 @@
 //! tests. Checks never call AWS, read the clock or the environment.
 
 pub mod compliance;
+pub mod docs;
 mod emit;
 mod registry;
 #[cfg(test)]
@@ -16,6 +17,7 @@ pub mod ec2;
 pub mod ecr;
 pub mod eks;
 pub mod iam;
+mod imds;
 pub mod path;
 mod support;
 

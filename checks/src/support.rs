@@ -1,7 +1,9 @@
-//! Resource references and evidence shared by the checks.
+//! Resource references, evidence and traversals shared by the checks.
 
 use eksposture_model::graph::{ClusterView, NodeView, NodegroupView, RepositoryView};
-use eksposture_model::{Evidence, Graph, Image, Repository, ResourceRef, Role};
+use eksposture_model::{ClusterConfig, Evidence, Gap, Graph, Image, Repository, ResourceRef, Role};
+
+use crate::Findings;
 
 pub fn cluster_ref(c: &ClusterView<'_>) -> ResourceRef {
     ResourceRef::new("AwsEksCluster", &c.cluster.arn, c.region)
@@ -99,51 +101,135 @@ pub fn image_ref(region: &str, repo: &Repository, image: &Image) -> ResourceRef 
     )
 }
 
-/// Whether a pod on a node can fetch the node's IMDS credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImdsReach {
-    /// Pods can reach IMDS; the text says why (`httpTokens=optional`, ...).
-    Reachable(String),
-    /// Pods cannot; the text says why.
-    Blocked(String),
-    /// A setting needed to decide was not returned; the text names it.
-    Unknown(String),
+/// `repo:tag`, or `repo@digest` for an untagged image, for messages.
+pub fn image_label(repo: &Repository, image: &Image) -> String {
+    match image.tags.first() {
+        Some(tag) => format!("{}:{tag}", repo.name),
+        None => format!("{}@{}", repo.name, image.digest),
+    }
 }
 
-/// Decides from an instance's metadata options whether pods in their own
-/// network namespace reach IMDS. The hop limit only bounds the IMDSv2 token
-/// (PUT) response: a limit of 1 stops it at the node, one hop short of a
-/// pod, but IMDSv1 GETs are not limited at all. So IMDS is reachable when
-/// the endpoint is on and either IMDSv1 is allowed or the hop limit is
-/// above one (hostNetwork pods share the node's namespace and always reach
-/// it). Each operand is judged only when needed, so one missing field does not
-/// hide an answer the others already give.
-pub fn pods_reach_imds(options: Option<&eksposture_model::MetadataOptions>) -> ImdsReach {
-    let Some(m) = options else {
-        return ImdsReach::Unknown("DescribeInstances returned no MetadataOptions".into());
-    };
-    let endpoint = m.http_endpoint.as_deref().map(str::to_ascii_lowercase);
-    let tokens = m.http_tokens.as_deref().map(str::to_ascii_lowercase);
-    let hop = m.http_put_response_hop_limit;
-    if endpoint.as_deref() == Some("disabled") {
-        return ImdsReach::Blocked("httpEndpoint=disabled".into());
+/// Whether a CIDR covers every address: `0.0.0.0/0`, `::/0` or any other
+/// spelling with prefix length 0.
+pub fn is_world_cidr(cidr: &str) -> bool {
+    cidr.trim().ends_with("/0")
+}
+
+/// Data a check needed and could not read, as one unknown finding: `what`
+/// names the data and `gap` the failed read; without a gap (the data is
+/// absent rather than unreadable), `what` is the whole message.
+pub struct Unread {
+    pub resource: ResourceRef,
+    pub what: String,
+    pub gap: Option<Gap>,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Unread {
+    pub fn emit(self, out: &mut Findings) {
+        match self.gap {
+            Some(gap) => out.unknown(self.resource, &self.what, &gap, self.evidence),
+            None => out.unknown_because(self.resource, self.what, self.evidence),
+        }
     }
-    if tokens.as_deref() == Some("required") && hop.is_some_and(|h| h <= 1) {
-        return ImdsReach::Blocked("httpTokens=required, httpPutResponseHopLimit=1".into());
+}
+
+/// The node instances that can run pods. A `terminated` or `shutting-down`
+/// instance is no longer a node (DescribeInstances keeps listing terminated
+/// ones for about an hour); every other state, `stopped` included, is.
+pub fn live_nodes<'g, 'a>(g: &'g Graph<'a>) -> impl Iterator<Item = &'g NodeView<'a>> + 'g {
+    g.nodes().iter().filter(|n| {
+        !matches!(
+            n.instance.state.as_deref(),
+            Some("terminated" | "shutting-down")
+        )
+    })
+}
+
+/// Where node instances could not be listed: regions whose clusters could
+/// not be listed, and clusters in regions whose instances could not be.
+pub fn instance_gaps(g: &Graph<'_>) -> Vec<Unread> {
+    let mut out: Vec<Unread> = g
+        .cluster_listing_gaps()
+        .map(|(region, gap)| Unread {
+            resource: clusters_of_region_ref(g, region),
+            what: format!("the EKS clusters of region {region} (and their nodes)"),
+            gap: Some(gap.clone()),
+            evidence: vec![],
+        })
+        .collect();
+    for c in g.clusters() {
+        if let Some(gap) = g.instance_listing_gap(c.region) {
+            out.push(Unread {
+                resource: nodes_of_cluster_ref(&c),
+                what: format!("the node instances of cluster {}", c.cluster.name),
+                gap: Some(gap.clone()),
+                evidence: vec![cluster_evidence(&c)],
+            });
+        }
     }
-    let open = match (tokens.as_deref(), hop) {
-        (Some("optional"), _) => Some("httpTokens=optional (IMDSv1 allowed)".to_string()),
-        (_, Some(h)) if h > 1 => Some(format!("httpPutResponseHopLimit={h}")),
-        _ => None,
+    out
+}
+
+/// cluster -> nodegroup.
+pub fn nodegroup_chain(ng: &NodegroupView<'_>) -> Vec<Evidence> {
+    let c = ClusterView {
+        region: ng.region,
+        cluster: ng.cluster,
     };
-    match (endpoint.as_deref(), open) {
-        (Some("enabled"), Some(why)) => ImdsReach::Reachable(format!("httpEndpoint=enabled, {why}")),
-        (None, Some(why)) => ImdsReach::Unknown(format!("{why} but httpEndpoint was not returned")),
-        _ => ImdsReach::Unknown(format!(
-            "metadata options incomplete: httpEndpoint={}, httpTokens={}, httpPutResponseHopLimit={}",
-            m.http_endpoint.as_deref().unwrap_or("?"),
-            m.http_tokens.as_deref().unwrap_or("?"),
-            hop.map_or_else(|| "?".to_string(), |h| h.to_string()),
-        )),
+    vec![cluster_evidence(&c), nodegroup_evidence(ng)]
+}
+
+/// [`instance_gaps`], and where nodegroups could not be read: clusters whose
+/// nodegroups could not be listed, nodegroups that could not be described
+/// (their launch template and node role are then unknown).
+pub fn node_gaps(g: &Graph<'_>) -> Vec<Unread> {
+    let mut out = instance_gaps(g);
+    for c in g.clusters() {
+        if let Some(gap) = c.cluster.nodegroups.gap() {
+            out.push(Unread {
+                resource: cluster_ref(&c),
+                what: format!("the nodegroups of cluster {}", c.cluster.name),
+                gap: Some(gap.clone()),
+                evidence: vec![cluster_evidence(&c)],
+            });
+        }
+    }
+    for ng in g.nodegroups() {
+        if let Some(gap) = ng.nodegroup.config.gap() {
+            out.push(Unread {
+                resource: nodegroup_ref(&ng),
+                what: format!(
+                    "the configuration of nodegroup {} of cluster {}",
+                    ng.nodegroup.name, ng.cluster.name
+                ),
+                gap: Some(gap.clone()),
+                evidence: nodegroup_chain(&ng),
+            });
+        }
+    }
+    out
+}
+
+/// Calls `judge` with every cluster whose `DescribeCluster` answer was read,
+/// and emits an unknown finding for every region whose clusters could not be
+/// listed and every cluster that could not be described.
+pub fn for_each_cluster_config<'a>(
+    g: &Graph<'a>,
+    out: &mut Findings,
+    mut judge: impl FnMut(&mut Findings, ClusterView<'a>, &'a ClusterConfig),
+) {
+    for (region, gap) in g.cluster_listing_gaps() {
+        let what = format!("the EKS clusters of region {region}");
+        out.unknown(clusters_of_region_ref(g, region), &what, gap, vec![]);
+    }
+    for c in g.clusters() {
+        match c.cluster.config.as_result() {
+            Ok(config) => judge(out, c, config),
+            Err(gap) => {
+                let what = format!("the configuration of cluster {}", c.cluster.name);
+                out.unknown(cluster_ref(&c), &what, gap, vec![cluster_evidence(&c)]);
+            }
+        }
     }
 }

@@ -1,20 +1,24 @@
 use eksposture_model::{Graph, MetadataOptions, Status};
 
-use super::{endpoint_disabled, for_each_imds_subject, Verdict};
+use super::{for_each_imds_subject, Verdict};
+use crate::imds::{token_reaches_pods, Answer, Source};
 use crate::{declare_check, Findings};
 
 declare_check! {
     /// ## What it checks
     ///
-    /// Every node instance of a cluster, and the launch-template version each
-    /// nodegroup *uses*: **fail** when `HttpPutResponseHopLimit` is greater
-    /// than 1 and the metadata endpoint is not disabled; **pass** when the
-    /// hop limit is 1 or `HttpEndpoint` is `disabled`; **unknown** when the
-    /// metadata options or the hop limit were not returned, when a
-    /// launch-template version sets no metadata options (the AMI's or the
-    /// account's default applies, which is not read), when the version in
-    /// use could not be read, or when a region's instances, clusters or
-    /// nodegroups could not be listed.
+    /// Every live node instance of a cluster (not `terminated` or
+    /// `shutting-down`), and the launch-template version each nodegroup
+    /// *uses*: **fail** when `HttpPutResponseHopLimit` is greater than 1 and
+    /// `HttpEndpoint` is `enabled`; **pass** when the hop limit is 1 or
+    /// `HttpEndpoint` is `disabled`; **unknown** otherwise: an instance
+    /// whose DescribeInstances answer lacks the hop limit or `HttpEndpoint`
+    /// (AWS always returns both), an invalid value, a launch-template
+    /// version that leaves the hop limit unset (the AMI's or the account's
+    /// default applies, which is not read; `ImdsSupport=v2.0` AMIs default to
+    /// 2), a version in use that could not be read, or a region's instances,
+    /// clusters or nodegroups that could not be listed. In a launch template
+    /// an unset `HttpEndpoint` is the documented default, `enabled`.
     ///
     /// ## Rationale
     ///
@@ -44,7 +48,8 @@ declare_check! {
     /// {"regions": {"us-east-1": {"clusters": {"known": []}, "instances": {"known": [
     ///   {"instance_id": "i-1", "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
     ///    "tags": {"eks:cluster-name": "prod"},
-    ///    "metadata_options": {"http_tokens": "required", "http_put_response_hop_limit": 2}}]}}}}
+    ///    "metadata_options": {"http_tokens": "required", "http_put_response_hop_limit": 2,
+    ///      "http_endpoint": "enabled"}}]}}}}
     /// ```
     ///
     /// ```json,pass
@@ -68,29 +73,19 @@ declare_check! {
     compliance: ["EKS-BPG:iam", "NIST-800-190:4.3.5", "PCI-DSS-4.0:2.2.6"],
 }
 
-fn judge(o: &MetadataOptions) -> Verdict {
-    if endpoint_disabled(o) {
-        return (
-            Status::Pass,
-            "has the instance metadata endpoint disabled".into(),
-        );
-    }
-    match o.http_put_response_hop_limit {
-        Some(h) if h > 1 => (
+fn judge(options: Option<&MetadataOptions>, source: Source) -> Verdict {
+    match token_reaches_pods(options, source) {
+        Answer::Yes(why) => (
             Status::Fail,
-            format!("lets pods reach the instance metadata service (HttpPutResponseHopLimit={h})"),
+            format!("lets the IMDSv2 token reach pods ({why})"),
         ),
-        Some(1) => (
+        Answer::No(why) => (
             Status::Pass,
-            "keeps the instance metadata service on the node (HttpPutResponseHopLimit=1)".into(),
+            format!("keeps the IMDSv2 token on the node ({why})"),
         ),
-        Some(h) => (
+        Answer::Unknown(why) => (
             Status::Unknown,
-            format!("has an unrecognised HttpPutResponseHopLimit {h}"),
-        ),
-        None => (
-            Status::Unknown,
-            "sets no HttpPutResponseHopLimit; the AMI or account default applies (not read)".into(),
+            format!("has an IMDS hop limit that cannot be judged: {why}"),
         ),
     }
 }
@@ -120,7 +115,9 @@ mod tests {
 
     #[test]
     fn fails_when_node_hop_limit_lets_pods_reach_imds() {
-        let f = one_node(json!({"http_tokens": "required", "http_put_response_hop_limit": 2}));
+        let f = one_node(
+            json!({"http_tokens": "required", "http_put_response_hop_limit": 2, "http_endpoint": "enabled"}),
+        );
         assert_eq!(statuses(&f), [Status::Fail]);
         assert!(
             f[0].message.contains("HttpPutResponseHopLimit=2"),
@@ -145,8 +142,28 @@ mod tests {
     }
 
     #[test]
-    fn unknown_when_hop_limit_not_returned() {
-        let f = one_node(json!({"http_tokens": "required"}));
+    fn unknown_when_hop_limit_or_endpoint_not_returned() {
+        let f = one_node(json!({"http_tokens": "required", "http_endpoint": "enabled"}));
+        assert_eq!(statuses(&f), [Status::Unknown]);
+        let f = one_node(json!({"http_put_response_hop_limit": 2}));
+        assert_eq!(statuses(&f), [Status::Unknown]);
+        assert!(
+            f[0].message.ends_with(
+                "HttpPutResponseHopLimit=2, but DescribeInstances returned no HttpEndpoint"
+            ),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn unknown_when_the_version_in_use_leaves_the_hop_limit_to_the_ami() {
+        let f = eval(
+            check(),
+            region(json!({
+            "clusters": nodegroup_with_template("1"),
+            "launch_template_versions": [template_version(1, json!({"http_tokens": "required"}))]})),
+        );
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 

@@ -1,22 +1,26 @@
 use eksposture_model::{Graph, MetadataOptions, Status};
 
-use super::{endpoint_disabled, for_each_imds_subject, Verdict};
+use super::{for_each_imds_subject, Verdict};
+use crate::imds::{imdsv1_served, Answer, Source};
 use crate::{declare_check, Findings};
 
 declare_check! {
     /// ## What it checks
     ///
-    /// Every node instance of a cluster, and the launch-template version each
-    /// nodegroup *uses* (not the template's other versions): **fail** when
-    /// `HttpTokens` is `optional` (IMDSv1 allowed) and the metadata endpoint
-    /// is not disabled; **pass** when `HttpTokens` is `required` or
-    /// `HttpEndpoint` is `disabled`; **unknown** when the metadata options or
-    /// `HttpTokens` were not returned, when a launch-template version sets no
-    /// metadata options (instances then get the AMI's or the account's
-    /// default, which is not read), when the version in use could not be
-    /// read, or when a region's instances, clusters or nodegroups could not
-    /// be listed. Nodegroups without a launch template are judged through
-    /// their instances.
+    /// Every live node instance of a cluster (not `terminated` or
+    /// `shutting-down`), and the launch-template version each nodegroup
+    /// *uses* (not the template's other versions): **fail** when
+    /// `HttpTokens` is `optional` (IMDSv1 served) and `HttpEndpoint` is
+    /// `enabled`; **pass** when `HttpTokens` is `required` or `HttpEndpoint`
+    /// is `disabled`; **unknown** otherwise: an instance whose
+    /// DescribeInstances answer lacks `HttpTokens` or `HttpEndpoint` (AWS
+    /// always returns both), an unrecognised value, a launch-template version that leaves
+    /// `HttpTokens` unset (instances then get the AMI's or the account's
+    /// default, which is not read), a version in use that could not be read,
+    /// or a region's instances, clusters or nodegroups that could not be
+    /// listed. In a launch template an unset `HttpEndpoint` is the
+    /// documented default, `enabled`. Nodegroups without a launch template
+    /// are judged through their instances.
     ///
     /// ## Rationale
     ///
@@ -62,31 +66,13 @@ declare_check! {
     compliance: ["AWS-FSBP:EC2.8", "AWS-FSBP:EC2.170", "NIST-800-190:4.3.5", "PCI-DSS-4.0:2.2.6", "EKS-BPG:iam"],
 }
 
-fn judge(o: &MetadataOptions) -> Verdict {
-    if endpoint_disabled(o) {
-        return (
-            Status::Pass,
-            "has the instance metadata endpoint disabled".into(),
-        );
-    }
-    match o
-        .http_tokens
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("required") => (Status::Pass, "requires IMDSv2 (HttpTokens=required)".into()),
-        Some("optional") => (
-            Status::Fail,
-            "allows IMDSv1 (HttpTokens=optional) with the metadata endpoint enabled".into(),
-        ),
-        Some(other) => (
+fn judge(options: Option<&MetadataOptions>, source: Source) -> Verdict {
+    match imdsv1_served(options, source) {
+        Answer::Yes(why) => (Status::Fail, format!("serves IMDSv1 ({why})")),
+        Answer::No(why) => (Status::Pass, format!("does not serve IMDSv1 ({why})")),
+        Answer::Unknown(why) => (
             Status::Unknown,
-            format!("has an unrecognised HttpTokens value {other:?}"),
-        ),
-        None => (
-            Status::Unknown,
-            "sets no HttpTokens; the AMI or account default applies (not read)".into(),
+            format!("has IMDSv1 settings that cannot be judged: {why}"),
         ),
     }
 }
@@ -109,26 +95,50 @@ mod tests {
         crate::find(super::META.id).unwrap()
     }
 
-    #[test]
-    fn fails_when_node_allows_imdsv1() {
-        let f = eval(
+    fn one_node(options: serde_json::Value) -> Vec<eksposture_model::Finding> {
+        eval(
             check(),
-            region(
-                json!({"instances": {"known": [node("i-1", json!({"http_tokens": "optional"}))]}}),
-            ),
-        );
+            region(json!({"instances": {"known": [node("i-1", options)]}})),
+        )
+    }
+
+    #[test]
+    fn fails_when_node_serves_imdsv1() {
+        let f = one_node(json!({"http_tokens": "optional", "http_endpoint": "enabled"}));
         assert_eq!(statuses(&f), [Status::Fail]);
-        assert!(f[0].message.contains("IMDSv1"), "{}", f[0].message);
+        assert_eq!(
+            f[0].message,
+            "node i-1 serves IMDSv1 (HttpEndpoint=enabled, HttpTokens=optional)"
+        );
     }
 
     #[test]
     fn passes_when_metadata_endpoint_disabled_even_if_tokens_optional() {
-        let o = json!({"http_tokens": "optional", "http_endpoint": "disabled"});
-        let f = eval(
-            check(),
-            region(json!({"instances": {"known": [node("i-1", o)]}})),
-        );
+        let f = one_node(json!({"http_tokens": "optional", "http_endpoint": "disabled"}));
         assert_eq!(statuses(&f), [Status::Pass]);
+    }
+
+    #[test]
+    fn unknown_not_fail_when_describe_instances_omitted_the_endpoint() {
+        let f = one_node(json!({"http_tokens": "optional"}));
+        assert_eq!(statuses(&f), [Status::Unknown]);
+        assert!(
+            f[0].message
+                .contains("DescribeInstances returned no HttpEndpoint"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn skips_terminated_instances() {
+        let mut n = node(
+            "i-1",
+            json!({"http_tokens": "optional", "http_endpoint": "enabled"}),
+        );
+        n["state"] = json!("terminated");
+        let f = eval(check(), region(json!({"instances": {"known": [n]}})));
+        assert!(f.is_empty(), "{f:#?}");
     }
 
     #[test]
@@ -153,7 +163,7 @@ mod tests {
     }
 
     #[test]
-    fn fails_when_the_version_in_use_allows_imdsv1() {
+    fn fails_when_the_version_in_use_allows_imdsv1_with_the_default_endpoint() {
         let f = eval(
             check(),
             region(json!({
@@ -161,6 +171,11 @@ mod tests {
             "launch_template_versions": [template_version(1, json!({"http_tokens": "optional"}))]})),
         );
         assert_eq!(statuses(&f), [Status::Fail]);
+        assert!(
+            f[0].message.starts_with("launch template nodes version 1 used by nodegroup ng serves IMDSv1 (HttpEndpoint unset, which defaults to enabled"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]
@@ -172,9 +187,13 @@ mod tests {
             "launch_template_versions": [template_version(3, json!(null))]})),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);
-        assert!(f[0].message.contains(
-            "launch template version 3 sets no metadata options; instances get the account default (not read)"
-        ), "{}", f[0].message);
+        assert!(
+            f[0].message.contains(
+                "HttpTokens is unset, so the AMI's or the account's default applies (not read)"
+            ),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]

@@ -12,15 +12,20 @@ declare_check! {
     /// group), by a nodegroup (its remote-access security group and the
     /// groups of the launch-template version it uses; `remoteAccess`
     /// source security groups are not node groups and are skipped) or by a
-    /// node instance, once per region and group: **fail** when an ingress
-    /// rule admits `0.0.0.0/0` or `::/0` to SSH 22, RDP 3389, the kubelet
-    /// 10250 (TCP), any port of the NodePort range 30000-32767 (TCP or UDP)
-    /// or all ports; every such exposure is named. **pass** otherwise.
-    /// **unknown** when the region's security groups could not be read, when
-    /// a referenced group is not among those read (deleted, shared from
-    /// another account, or an emulator's placeholder), or when what
-    /// references groups (clusters, nodegroups, instances, launch-template
-    /// versions) could not be read.
+    /// live node instance (not `terminated` or `shutting-down`), once per
+    /// region and group. **fail** when an ingress rule admits a CIDR of
+    /// prefix length 0 (`0.0.0.0/0`, `::/0`) to SSH 22, RDP 3389 or the
+    /// kubelet 10250 (TCP), any port of the NodePort range 30000-32767 (TCP,
+    /// UDP or SCTP) or all ports (protocol `-1`, or TCP 0-65535); protocols
+    /// count by name or number (`6`, `17`, `132`); every such exposure is
+    /// named. **pass** when no rule does. **unknown** when no rule fails but
+    /// a rule admits a managed prefix list to one of those ports (the list's
+    /// entries are not read, and may be `0.0.0.0/0`), or a world-open rule
+    /// came without its protocol or its port range; and when the region's
+    /// security groups could not be read, a referenced group is not among
+    /// those read (deleted, shared from another account, or an emulator's
+    /// placeholder), or what references groups (clusters, nodegroups,
+    /// instances, launch-template versions) could not be read.
     ///
     /// ## Rationale
     ///
@@ -87,7 +92,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 continue;
             }
             Lookup::Missing => {
-                let msg = format!("referenced security group not found: {id} {NOT_RETURNED}");
+                let msg = format!("referenced security group {id} {NOT_RETURNED}");
                 out.unknown_because(by_id, msg, evidence);
                 continue;
             }
@@ -103,7 +108,26 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             .group_name
             .as_deref()
             .map_or_else(String::new, |n| format!(" ({n})"));
-        if open.exposures.is_empty() {
+        let rule_evidence = |lines: &[String]| {
+            lines
+                .iter()
+                .map(|l| Evidence::new("AwsEc2SecurityGroup", &arn, l))
+                .collect::<Vec<_>>()
+        };
+        if !open.exposures.is_empty() {
+            evidence.extend(rule_evidence(&open.rules));
+            let msg = format!(
+                "security group {id}{name} admits {} to {}",
+                open.sources.join(" and "),
+                open.exposures.join(", ")
+            );
+            out.fail(r, msg, evidence);
+        } else if let Some(first) = open.undecided.first() {
+            let msg =
+                format!("security group {id}{name} may admit the internet to node ports: {first}");
+            evidence.extend(rule_evidence(&open.undecided));
+            out.unknown_because(r, msg, evidence);
+        } else {
             let detail = format!(
                 "{} ingress rules, none open to the internet on those ports",
                 sg.ingress.len()
@@ -111,18 +135,6 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             evidence.push(Evidence::new("AwsEc2SecurityGroup", &arn, detail));
             let msg = format!("security group {id}{name} admits 0.0.0.0/0 and ::/0 to none of SSH, RDP, kubelet, NodePorts or all ports");
             out.pass(r, msg, evidence);
-        } else {
-            evidence.extend(
-                open.rules
-                    .into_iter()
-                    .map(|r| Evidence::new("AwsEc2SecurityGroup", &arn, r)),
-            );
-            let msg = format!(
-                "security group {id}{name} admits {} to {}",
-                open.sources.join(" and "),
-                open.exposures.join(", ")
-            );
-            out.fail(r, msg, evidence);
         }
     }
 }
@@ -189,13 +201,35 @@ mod tests {
     fn unknown_not_pass_when_referenced_group_is_missing() {
         let f = one(fixture(json!(["sg-gone"]), json!([])), Status::Unknown);
         assert!(
-            f.message.contains("referenced security group not found"),
+            f.message
+                .starts_with("referenced security group sg-gone is not among the groups"),
             "{}",
             f.message
         );
         assert_eq!(
             f.resource.id,
             "arn:aws:ec2:us-east-1:111122223333:security-group/sg-gone"
+        );
+    }
+
+    #[test]
+    fn unknown_not_pass_when_a_prefix_list_reaches_ssh() {
+        let rules = json!([{"ip_protocol": "tcp", "from_port": 22, "to_port": 22,
+            "prefix_list_ids": ["pl-0123"]}]);
+        let f = one(fixture(json!(["sg-1"]), rules), Status::Unknown);
+        assert!(f.message.contains("prefix list pl-0123"), "{}", f.message);
+    }
+
+    #[test]
+    fn fails_on_protocol_number_six_and_world_wins_over_a_prefix_list() {
+        let rules = json!([{"ip_protocol": "6", "from_port": 10250, "to_port": 10250,
+            "ipv4_ranges": ["0.0.0.0/0"]},
+            {"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "prefix_list_ids": ["pl-1"]}]);
+        let f = one(fixture(json!(["sg-1"]), rules), Status::Fail);
+        assert!(
+            f.message.ends_with("admits 0.0.0.0/0 to kubelet 10250"),
+            "{}",
+            f.message
         );
     }
 

@@ -2,7 +2,7 @@ use eksposture_model::{Evidence, Graph, Observed};
 
 use super::{ecr_scan_verdict, image_evidence, inspector_image_coverage, ScanVerdict};
 use crate::emit::gap_evidence;
-use crate::support::{image_ref, repositories_of_region_ref, repository_ref};
+use crate::support::{image_label, image_ref, repositories_of_region_ref, repository_ref};
 use crate::{declare_check, Findings};
 
 declare_check! {
@@ -90,7 +90,8 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                     &repo.arn,
                     format!("repository {}", repo.name),
                 );
-                out.unknown(repository_ref(&r), "the repository's images", gap, vec![ev]);
+                let what = format!("the images of repository {}", repo.name);
+                out.unknown(repository_ref(&r), &what, gap, vec![ev]);
                 continue;
             }
         };
@@ -101,10 +102,11 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             .map(|d| &d.inspector.coverage);
         for image in images {
             let res = image_ref(r.region, repo, image);
+            let label = image_label(repo, image);
             let mut evidence = vec![image_evidence(repo, image)];
             let verdict = match ecr_scan_verdict(image) {
                 ScanVerdict::Scanned(m) => {
-                    out.pass(res, m, evidence);
+                    out.pass(res, format!("image {label} is scanned ({m})"), evidence);
                     continue;
                 }
                 other => other,
@@ -117,11 +119,9 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                             &cov.resource_id,
                             "scanStatus=ACTIVE",
                         ));
-                        out.pass(
-                            res,
-                            "Amazon Inspector is actively scanning the image",
-                            evidence,
-                        );
+                        let msg =
+                            format!("image {label} is under active Amazon Inspector scanning");
+                        out.pass(res, msg, evidence);
                         continue;
                     }
                     evidence.push(Evidence::new(
@@ -136,9 +136,16 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 None => {}
             }
             match verdict {
-                ScanVerdict::NotScanned(m) => out.fail(res, m, evidence),
+                ScanVerdict::NotScanned(m) => {
+                    out.fail(
+                        res,
+                        format!("image {label} has no completed scan: {m}"),
+                        evidence,
+                    );
+                }
                 ScanVerdict::Undecided(m) | ScanVerdict::Scanned(m) => {
-                    out.unknown_because(res, m, evidence);
+                    let msg = format!("whether image {label} has a completed scan is unknown: {m}");
+                    out.unknown_because(res, msg, evidence);
                 }
             }
         }

@@ -133,7 +133,7 @@ pub fn inspector_image_coverage<'a>(
 }
 
 /// ECR's verdict on one image's scan (`DescribeImages` `imageScanStatus`),
-/// before Inspector coverage is considered; each carries its explanation.
+/// before Inspector coverage is considered; each carries its reason.
 pub enum ScanVerdict {
     Scanned(String),
     NotScanned(String),
@@ -143,13 +143,11 @@ pub enum ScanVerdict {
 pub fn ecr_scan_verdict(image: &Image) -> ScanVerdict {
     match &image.scan {
         Observed::Unknown(gap) => ScanVerdict::Undecided(format!(
-            "the image scan status could not be read ({}: {})",
+            "its scan status could not be read ({}: {})",
             gap.reason.as_str(),
             gap.operation
         )),
-        Observed::Known(None) => {
-            ScanVerdict::NotScanned("ECR reports the image was never scanned".into())
-        }
+        Observed::Known(None) => ScanVerdict::NotScanned("ECR reports it was never scanned".into()),
         Observed::Known(Some(scan)) => {
             let why = scan
                 .description
@@ -160,18 +158,19 @@ pub fn ecr_scan_verdict(image: &Image) -> ScanVerdict {
                     ScanVerdict::Scanned(format!("ECR scan status {}", scan.status))
                 }
                 "IN_PROGRESS" | "PENDING" => {
-                    ScanVerdict::Undecided(format!("the scan is {}, not yet complete", scan.status))
+                    ScanVerdict::Undecided(format!("its scan is {}, not yet complete", scan.status))
                 }
                 "FAILED"
                 | "UNSUPPORTED_IMAGE"
                 | "SCAN_ELIGIBILITY_EXPIRED"
                 | "FINDINGS_UNAVAILABLE"
                 | "LIMIT_EXCEEDED"
-                | "IMAGE_ARCHIVED" => ScanVerdict::NotScanned(format!(
-                    "the image has no completed scan: status {}{why}",
-                    scan.status
-                )),
-                other => ScanVerdict::Undecided(format!("unrecognised scan status {other:?}")),
+                | "IMAGE_ARCHIVED" => {
+                    ScanVerdict::NotScanned(format!("its scan status is {}{why}", scan.status))
+                }
+                other => {
+                    ScanVerdict::Undecided(format!("its scan status {other:?} is unrecognised"))
+                }
             }
         }
     }

@@ -106,7 +106,8 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 out.unknown_because(
                     repository_ref(&r),
                     format!(
-                        "the registry scanning configuration could not be read ({}: {}): its rules may cover the repository and decide whether scanOnPush={flag} applies",
+                        "whether repository {} is scanned is unknown: the registry scanning configuration could not be read ({}: {}), and its rules decide whether scanOnPush={flag} applies",
+                        repo.name,
                         gap.reason.as_str(),
                         gap.operation
                     ),
@@ -121,8 +122,8 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         ));
         if let Some((rule, filter)) = rule {
             let msg = format!(
-                "{} registry rule {filter:?} scans it ({})",
-                scanning.scan_type, rule.scan_frequency
+                "repository {} is scanned by the {} registry rule {} with filter {filter:?}",
+                repo.name, scanning.scan_type, rule.scan_frequency
             );
             out.pass(repository_ref(&r), msg, evidence);
             continue;
@@ -137,7 +138,11 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 ),
                 evidence,
             ),
-            ("BASIC", Some(true)) => out.pass(res, "the repository scans on push (basic scanning)", evidence),
+            ("BASIC", Some(true)) => out.pass(
+                res,
+                format!("repository {} scans on push (its own scanOnPush=true, basic scanning)", repo.name),
+                evidence,
+            ),
             ("BASIC", Some(false)) => out.fail(
                 res,
                 format!("repository {} does not scan on push and no registry rule covers it", repo.name),
@@ -145,10 +150,14 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             ),
             ("BASIC", None) => out.unknown_because(
                 res,
-                "no registry rule covers the repository and DescribeRepositories returned no scanOnPush",
+                format!("no registry rule covers repository {} and DescribeRepositories returned no scanOnPush for it", repo.name),
                 evidence,
             ),
-            (other, _) => out.unknown_because(res, format!("unrecognised registry scan type {other:?}"), evidence),
+            (other, _) => out.unknown_because(
+                res,
+                format!("whether repository {} is scanned is unknown: the registry scan type {other:?} is unrecognised", repo.name),
+                evidence,
+            ),
         }
     }
 }

@@ -1,16 +1,19 @@
 use eksposture_model::{Evidence, Graph};
 
-use crate::support::{cluster_evidence, cluster_ref, clusters_of_region_ref};
+use crate::support::{cluster_evidence, cluster_ref, for_each_cluster_config, is_world_cidr};
 use crate::{declare_check, Findings};
 
 declare_check! {
     /// ## What it checks
     ///
     /// For every EKS cluster: **fail** when the public API endpoint is enabled
-    /// and `publicAccessCidrs` contains `0.0.0.0/0` or `::/0`; **pass** when the
-    /// public endpoint is disabled or restricted to specific CIDRs;
-    /// **unknown** when `DescribeCluster` failed or did not return the
-    /// endpoint settings, or the region's clusters could not be listed.
+    /// (`endpointPublicAccess=true`) and `publicAccessCidrs` contains a CIDR
+    /// of prefix length 0 (`0.0.0.0/0`, `::/0`); **pass** when the public
+    /// endpoint is disabled, or enabled with a non-empty `publicAccessCidrs`
+    /// that has no such CIDR; **unknown** when `DescribeCluster` failed,
+    /// returned no `endpointPublicAccess`, or returned the public endpoint
+    /// on without (or with an empty) `publicAccessCidrs`, and when the
+    /// region's clusters could not be listed.
     ///
     /// ## Rationale
     ///
@@ -56,77 +59,54 @@ declare_check! {
     compliance: ["CIS-EKS-1.8:5.4.1", "AWS-FSBP:EKS.1", "NIST-800-190:4.3.2", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "EKS-BPG:network"],
 }
 
-pub const WORLD: [&str; 2] = ["0.0.0.0/0", "::/0"];
-
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
-    for (region, gap) in g.cluster_listing_gaps() {
-        out.unknown(
-            clusters_of_region_ref(g, region),
-            "the region's EKS clusters",
-            gap,
-            vec![],
-        );
-    }
-    for c in g.clusters() {
-        let config = match c.cluster.config.as_result() {
-            Ok(config) => config,
-            Err(gap) => {
-                out.unknown(
-                    cluster_ref(&c),
-                    "the cluster configuration",
-                    gap,
-                    vec![cluster_evidence(&c)],
-                );
-                continue;
-            }
-        };
+    for_each_cluster_config(g, out, |out, c, config| {
+        let name = &c.cluster.name;
         let evidence =
             |detail: String| vec![Evidence::new("AwsEksCluster", &c.cluster.arn, detail)];
-        match (config.endpoint_public_access, &config.public_access_cidrs) {
-            (Some(false), _) => out.pass(
+        let cidrs = config.public_access_cidrs.as_deref().unwrap_or_default();
+        match config.endpoint_public_access {
+            Some(false) => out.pass(
                 cluster_ref(&c),
-                "the public endpoint is disabled",
+                format!("cluster {name} has its public endpoint disabled"),
                 evidence("endpointPublicAccess=false".into()),
             ),
-            (Some(true), Some(cidrs)) => {
+            Some(true) if cidrs.is_empty() => out.unknown_because(
+                cluster_ref(&c),
+                format!("cluster {name} has its public endpoint on, but DescribeCluster returned no publicAccessCidrs"),
+                evidence("endpointPublicAccess=true".into()),
+            ),
+            Some(true) => {
+                let detail = format!(
+                    "endpointPublicAccess=true, publicAccessCidrs={}",
+                    cidrs.join(",")
+                );
                 let open: Vec<&str> = cidrs
                     .iter()
                     .map(String::as_str)
-                    .filter(|c| WORLD.contains(c))
+                    .filter(|c| is_world_cidr(c))
                     .collect();
                 if open.is_empty() {
-                    out.pass(
-                        cluster_ref(&c),
-                        format!("the public endpoint is restricted to {}", cidrs.join(", ")),
-                        evidence(format!("publicAccessCidrs={}", cidrs.join(","))),
+                    let msg = format!(
+                        "cluster {name} restricts its public endpoint to {}",
+                        cidrs.join(", ")
                     );
+                    out.pass(cluster_ref(&c), msg, evidence(detail));
                 } else {
-                    out.fail(
-                        cluster_ref(&c),
-                        format!(
-                            "cluster {} exposes its API endpoint to the internet ({})",
-                            c.cluster.name,
-                            open.join(", ")
-                        ),
-                        evidence(format!(
-                            "endpointPublicAccess=true, publicAccessCidrs={}",
-                            cidrs.join(",")
-                        )),
+                    let msg = format!(
+                        "cluster {name} exposes its API endpoint to the internet ({})",
+                        open.join(", ")
                     );
+                    out.fail(cluster_ref(&c), msg, evidence(detail));
                 }
             }
-            (Some(true), None) => out.unknown_because(
+            None => out.unknown_because(
                 cluster_ref(&c),
-                "the public endpoint is on but DescribeCluster returned no publicAccessCidrs",
-                evidence("endpointPublicAccess=true".into()),
-            ),
-            (None, _) => out.unknown_because(
-                cluster_ref(&c),
-                "DescribeCluster returned no endpointPublicAccess setting",
+                format!("DescribeCluster returned no endpointPublicAccess setting for cluster {name}"),
                 vec![cluster_evidence(&c)],
             ),
         }
-    }
+    });
 }
 
 #[cfg(test)]
@@ -170,6 +150,34 @@ mod tests {
             ),
         );
         assert_eq!(statuses(&f), [Status::Pass]);
+    }
+
+    #[test]
+    fn passes_and_names_the_cidrs_when_restricted() {
+        let f = eval(
+            check(),
+            cluster(
+                &json!({"known": {"endpoint_public_access": true, "public_access_cidrs": ["203.0.113.0/24"]}}),
+            ),
+        );
+        assert_eq!(statuses(&f), [Status::Pass]);
+        assert_eq!(
+            f[0].message,
+            "cluster c restricts its public endpoint to 203.0.113.0/24"
+        );
+    }
+
+    #[test]
+    fn unknown_not_pass_when_public_and_cidrs_empty_or_missing() {
+        for cidrs in [json!([]), json!(null)] {
+            let f = eval(
+                check(),
+                cluster(
+                    &json!({"known": {"endpoint_public_access": true, "public_access_cidrs": cidrs}}),
+                ),
+            );
+            assert_eq!(statuses(&f), [Status::Unknown], "{cidrs}");
+        }
     }
 
     #[test]

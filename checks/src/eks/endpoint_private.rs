@@ -1,7 +1,6 @@
 use eksposture_model::{ClusterConfig, Evidence, Graph};
 
-use super::endpoint_not_open_to_world::WORLD;
-use crate::support::{cluster_evidence, cluster_ref, clusters_of_region_ref};
+use crate::support::{cluster_evidence, cluster_ref, for_each_cluster_config, is_world_cidr};
 use crate::{declare_check, Findings};
 
 declare_check! {
@@ -10,10 +9,11 @@ declare_check! {
     /// For every EKS cluster: **fail** when the public API endpoint is enabled
     /// at all (`endpointPublicAccess=true`), whether `publicAccessCidrs` opens
     /// it to the world or restricts it to some networks; the message says
-    /// which. **pass** when the public endpoint is disabled (the message notes
-    /// whether the private endpoint is on). **unknown** when `DescribeCluster`
-    /// failed or returned no `endpointPublicAccess`, or the region's clusters
-    /// could not be listed.
+    /// which (a CIDR of prefix length 0, such as `0.0.0.0/0` or `::/0`, is
+    /// the whole internet). **pass** when the public endpoint is disabled
+    /// (the message notes whether the private endpoint is on). **unknown**
+    /// when `DescribeCluster` failed or returned no `endpointPublicAccess`,
+    /// or the region's clusters could not be listed.
     ///
     /// The severity is medium because a CIDR-restricted endpoint is still
     /// reachable from the internet's address space; an endpoint open to
@@ -74,27 +74,8 @@ fn private_state(config: &ClusterConfig) -> &'static str {
 }
 
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
-    for (region, gap) in g.cluster_listing_gaps() {
-        out.unknown(
-            clusters_of_region_ref(g, region),
-            "the region's EKS clusters",
-            gap,
-            vec![],
-        );
-    }
-    for c in g.clusters() {
-        let config = match c.cluster.config.as_result() {
-            Ok(config) => config,
-            Err(gap) => {
-                out.unknown(
-                    cluster_ref(&c),
-                    "the cluster configuration",
-                    gap,
-                    vec![cluster_evidence(&c)],
-                );
-                continue;
-            }
-        };
+    for_each_cluster_config(g, out, |out, c, config| {
+        let name = &c.cluster.name;
         let private = config
             .endpoint_private_access
             .map_or_else(|| "unset".to_string(), |p| p.to_string());
@@ -103,7 +84,10 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         match config.endpoint_public_access {
             Some(false) => out.pass(
                 cluster_ref(&c),
-                format!("the public endpoint is disabled; {}", private_state(config)),
+                format!(
+                    "cluster {name} has its public endpoint disabled; {}",
+                    private_state(config)
+                ),
                 evidence(format!(
                     "endpointPublicAccess=false, endpointPrivateAccess={private}"
                 )),
@@ -111,17 +95,17 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             Some(true) => {
                 let cidrs = config.public_access_cidrs.as_deref();
                 let exposure = match cidrs {
-                    Some(cidrs) if cidrs.iter().any(|c| WORLD.contains(&c.as_str())) => {
+                    Some(cidrs) if cidrs.iter().any(|c| is_world_cidr(c)) => {
                         format!("open to the whole internet ({})", cidrs.join(", "))
                     }
                     Some(cidrs) if !cidrs.is_empty() => {
                         format!("restricted to {}", cidrs.join(", "))
                     }
-                    _ => "enabled, and DescribeCluster returned no publicAccessCidrs".to_string(),
+                    _ => "with publicAccessCidrs not returned by DescribeCluster".to_string(),
                 };
                 out.fail(
                     cluster_ref(&c),
-                    format!("cluster {} has a public API endpoint, {exposure}", c.cluster.name),
+                    format!("cluster {name} has a public API endpoint, {exposure}"),
                     evidence(format!(
                         "endpointPublicAccess=true, endpointPrivateAccess={private}, publicAccessCidrs={}",
                         cidrs.map_or_else(|| "unset".to_string(), |c| c.join(","))
@@ -130,11 +114,13 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             }
             None => out.unknown_because(
                 cluster_ref(&c),
-                "DescribeCluster returned no endpointPublicAccess setting",
+                format!(
+                    "DescribeCluster returned no endpointPublicAccess setting for cluster {name}"
+                ),
                 vec![cluster_evidence(&c)],
             ),
         }
-    }
+    });
 }
 
 #[cfg(test)]

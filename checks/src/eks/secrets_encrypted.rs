@@ -1,6 +1,6 @@
 use eksposture_model::{Evidence, Graph};
 
-use crate::support::{cluster_evidence, cluster_ref, clusters_of_region_ref};
+use crate::support::{cluster_evidence, cluster_ref, for_each_cluster_config};
 use crate::{declare_check, Findings};
 
 declare_check! {
@@ -64,27 +64,7 @@ declare_check! {
 }
 
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
-    for (region, gap) in g.cluster_listing_gaps() {
-        out.unknown(
-            clusters_of_region_ref(g, region),
-            "the region's EKS clusters",
-            gap,
-            vec![],
-        );
-    }
-    for c in g.clusters() {
-        let config = match c.cluster.config.as_result() {
-            Ok(config) => config,
-            Err(gap) => {
-                out.unknown(
-                    cluster_ref(&c),
-                    "the cluster configuration",
-                    gap,
-                    vec![cluster_evidence(&c)],
-                );
-                continue;
-            }
-        };
+    for_each_cluster_config(g, out, |out, c, config| {
         let for_secrets: Vec<_> = config
             .encryption_config
             .iter()
@@ -96,7 +76,10 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         if let Some(key) = key {
             out.pass(
                 cluster_ref(&c),
-                format!("secrets are envelope-encrypted with KMS key {key}"),
+                format!(
+                    "cluster {} envelope-encrypts secrets with KMS key {key}",
+                    c.cluster.name
+                ),
                 vec![
                     cluster_evidence(&c),
                     Evidence::new(
@@ -106,7 +89,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                     ),
                 ],
             );
-            continue;
+            return;
         }
         let why = if !for_secrets.is_empty() {
             "its encryptionConfig entry for secrets names no KMS key"
@@ -139,7 +122,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 ),
             )],
         );
-    }
+    });
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use eksposture_model::{Evidence, Gap, Graph, OidcProvider, Role};
 use eksposture_policy::{federated_trusts, FederatedTrust, SubjectScope};
 
 use super::parse_document;
-use crate::support::{cluster_evidence, cluster_ref, clusters_of_region_ref};
+use crate::support::{cluster_evidence, cluster_ref, for_each_cluster_config};
 use crate::Findings;
 
 /// An IAM OIDC provider and the clusters whose issuer it registers. Several
@@ -49,27 +49,16 @@ pub fn irsa_providers<'a>(
     g: &Graph<'a>,
     out: &mut Findings,
 ) -> BTreeMap<&'a str, IrsaProvider<'a>> {
-    for (region, gap) in g.cluster_listing_gaps() {
-        let all = clusters_of_region_ref(g, region);
-        out.unknown(all, "the region's EKS clusters", gap, vec![]);
-    }
     let mut providers: BTreeMap<&str, IrsaProvider<'_>> = BTreeMap::new();
-    for c in g.clusters() {
+    for_each_cluster_config(g, out, |out, c, config| {
         let ev = vec![cluster_evidence(&c)];
-        let issuer = match c.cluster.config.as_result() {
-            Ok(config) => config.oidc_issuer.as_deref(),
-            Err(gap) => {
-                out.unknown(cluster_ref(&c), "the cluster's OIDC issuer", gap, ev);
-                continue;
-            }
-        };
-        let Some(issuer) = issuer else {
-            out.unknown_because(
-                cluster_ref(&c),
-                "DescribeCluster returned no OIDC issuer",
-                ev,
+        let Some(issuer) = config.oidc_issuer.as_deref() else {
+            let msg = format!(
+                "DescribeCluster returned no OIDC issuer for cluster {}",
+                c.cluster.name
             );
-            continue;
+            out.unknown_because(cluster_ref(&c), msg, ev);
+            return;
         };
         match g.oidc_provider_for_issuer(issuer) {
             Lookup::Found(provider) => providers
@@ -85,7 +74,7 @@ pub fn irsa_providers<'a>(
             }
             Lookup::Missing => {}
         }
-    }
+    });
     providers
 }
 

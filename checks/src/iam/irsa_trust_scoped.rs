@@ -16,8 +16,10 @@ declare_check! {
     /// statement names exact subjects (`StringEquals`
     /// `system:serviceaccount:<ns>:<name>`). **Unknown** for a cluster whose
     /// configuration, the region's clusters, or the account's OIDC providers
-    /// or roles could not be read, and for a role whose trust policy could
-    /// not be read (it may or may not trust the provider). A cluster without
+    /// or roles could not be read, or whose `DescribeCluster` answer has no
+    /// OIDC issuer; and for a role whose trust policy could not be read (it
+    /// may or may not trust the provider) or names a cluster's provider but
+    /// cannot be parsed. `Deny` statements are not weighed. A cluster without
     /// a provider has no IRSA roles (`eks-irsa-provider-registered`). One
     /// finding per role, naming every cluster behind the provider (clusters
     /// can share an issuer, as in moto).
@@ -84,30 +86,34 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         }
         return;
     }
+    let every_provider = || -> Vec<Evidence> {
+        providers
+            .values()
+            .flat_map(IrsaProvider::evidence)
+            .collect()
+    };
     for role in g.roles() {
         let trusts = match irsa_trusts(role, &providers) {
             TrustRead::Trusts(trusts) if trusts.is_empty() => continue,
             TrustRead::Trusts(trusts) => trusts,
             TrustRead::Unknown(gap) => {
-                let ev = providers
-                    .values()
-                    .flat_map(IrsaProvider::evidence)
-                    .collect();
-                out.unknown(
-                    role_ref(role),
-                    "the role's trust policy (it may trust a cluster's OIDC provider)",
-                    gap,
-                    ev,
+                let mut ev = every_provider();
+                ev.push(role_evidence(role, format!("role {}", role.role_name)));
+                let what = format!(
+                    "the trust policy of role {} (it may trust a cluster's OIDC provider)",
+                    role.role_name
                 );
+                out.unknown(role_ref(role), &what, gap, ev);
                 continue;
             }
             TrustRead::Unparsable(reason) => {
-                let message = format!("the trust policy names a cluster's OIDC provider but cannot be parsed: {reason}");
-                out.unknown_because(
-                    role_ref(role),
-                    message,
-                    vec![role_evidence(role, "IRSA role")],
+                let message = format!(
+                    "the trust policy of role {} names a cluster's OIDC provider but cannot be parsed: {reason}",
+                    role.role_name
                 );
+                let mut ev = every_provider();
+                ev.push(role_evidence(role, "IRSA role"));
+                out.unknown_because(role_ref(role), message, ev);
                 continue;
             }
         };

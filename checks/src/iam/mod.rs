@@ -35,6 +35,7 @@ use eksposture_model::graph::{Lookup, NodeRoleUse};
 use eksposture_model::{Evidence, Graph, Role};
 
 use crate::emit::gap_evidence;
+use crate::support::{instance_evidence, instance_ref, live_nodes, node_gaps, Unread};
 use eksposture_policy::Policy;
 use serde_json::Value;
 
@@ -112,6 +113,40 @@ pub fn node_role_use_evidence(g: &Graph<'_>, uses: &BTreeSet<NodeRoleUse>) -> Ve
             "...",
             format!("and {} more node instances", instances - MAX_INSTANCES),
         ));
+    }
+    out
+}
+
+/// Where a node role could not be identified: [`node_gaps`], and live nodes
+/// whose instance profile could not be read or is not in the account's list.
+pub fn node_role_gaps(g: &Graph<'_>) -> Vec<Unread> {
+    let mut out = node_gaps(g);
+    let (_, unread_profiles) = g.node_roles();
+    for (instance_arn, gap) in unread_profiles {
+        if let Some(n) = live_nodes(g).find(|n| n.instance.arn == instance_arn) {
+            out.push(Unread {
+                resource: instance_ref(n),
+                what: format!("the instance profile of node {}", n.instance.instance_id),
+                gap: Some(gap.clone()),
+                evidence: vec![instance_evidence(n)],
+            });
+        }
+    }
+    for n in live_nodes(g) {
+        let Some(profile) = &n.instance.iam_instance_profile_arn else {
+            continue;
+        };
+        if let Lookup::Missing = g.instance_profile_roles(profile) {
+            out.push(Unread {
+                resource: instance_ref(n),
+                what: format!(
+                    "the role of node {} is unknown: its instance profile {profile} is not in the account's list",
+                    n.instance.instance_id
+                ),
+                gap: None,
+                evidence: vec![instance_evidence(n)],
+            });
+        }
     }
     out
 }

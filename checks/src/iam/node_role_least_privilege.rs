@@ -1,8 +1,8 @@
 use eksposture_model::graph::Lookup;
 use eksposture_model::{Graph, ResourceRef};
 
-use super::{node_role_use_evidence, role_evidence, role_power};
-use crate::support::{instance_evidence, instance_ref, role_ref};
+use super::{node_role_gaps, node_role_use_evidence, role_evidence, role_power};
+use crate::support::role_ref;
 use crate::{declare_check, Findings};
 
 declare_check! {
@@ -30,8 +30,11 @@ declare_check! {
     /// only. **Pass** when every policy was read and nothing risky is granted.
     /// **Unknown** when the account's roles could not be listed, the role is
     /// not in the list, a policy document (or the permissions boundary of a
-    /// role with risky grants) could not be read or parsed, or a node's
-    /// instance profile could not be read (reported on the instance). A risky
+    /// role with risky grants) could not be read or parsed; and, on the
+    /// resource that hides a node role, when a live node's instance profile
+    /// could not be read or is not in the account's list (on the instance),
+    /// a nodegroup could not be described, a cluster's nodegroups or a
+    /// region's clusters or instances could not be listed. A risky
     /// grant in a readable policy fails even when another policy is unread:
     /// more policies can only add grants.
     ///
@@ -55,7 +58,8 @@ declare_check! {
     ///     {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]}}}]}]}},
     ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
     ///   "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod", "nodegroups": {"known": [{"name": "ng",
-    ///   "config": {"known": {"node_role": "arn:aws:iam::111122223333:role/node"}}}]}}]}}}}
+    ///   "config": {"known": {"node_role": "arn:aws:iam::111122223333:role/node"}}}]}}]},
+    ///   "instances": {"known": []}}}}
     /// ```
     ///
     /// ```json,pass
@@ -64,7 +68,8 @@ declare_check! {
     ///     {"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}]}}}]}]}},
     ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
     ///   "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod", "nodegroups": {"known": [{"name": "ng",
-    ///   "config": {"known": {"node_role": "arn:aws:iam::111122223333:role/node"}}}]}}]}}}}
+    ///   "config": {"known": {"node_role": "arn:aws:iam::111122223333:role/node"}}}]}}]},
+    ///   "instances": {"known": []}}}}
     /// ```
     ///
     /// ```json,unknown
@@ -72,7 +77,8 @@ declare_check! {
     ///   "operation": "GetAccountAuthorizationDetails", "reason": "access_denied", "message": "denied"}}},
     ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
     ///   "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod", "nodegroups": {"known": [{"name": "ng",
-    ///   "config": {"known": {"node_role": "arn:aws:iam::111122223333:role/node"}}}]}}]}}}}
+    ///   "config": {"known": {"node_role": "arn:aws:iam::111122223333:role/node"}}}]}}]},
+    ///   "instances": {"known": []}}}}
     /// ```
     id: "iam-node-role-least-privilege",
     title: "Node IAM roles should grant no more than the worker-node baseline",
@@ -83,14 +89,10 @@ declare_check! {
 }
 
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
-    let (roles, unread_profiles) = g.node_roles();
-    for (instance_arn, gap) in unread_profiles {
-        // node_roles() derives these from the graph's nodes, so the node exists.
-        if let Some(n) = g.nodes().iter().find(|n| n.instance.arn == instance_arn) {
-            let what = "the node's instance profile role";
-            out.unknown(instance_ref(n), what, gap, vec![instance_evidence(n)]);
-        }
+    for u in node_role_gaps(g) {
+        u.emit(out);
     }
+    let (roles, _) = g.node_roles();
     for (arn, uses) in &roles {
         let mut evidence = node_role_use_evidence(g, uses);
         let role = match g.role(arn) {
@@ -102,7 +104,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             }
             Lookup::Missing => {
                 let unlisted = ResourceRef::new("AwsIamRole", arn, "global");
-                let message = format!("node role {arn}: role not in the account's role list");
+                let message = format!("node role {arn} is not in the account's role list");
                 out.unknown_because(unlisted, message, evidence);
                 continue;
             }
@@ -217,7 +219,23 @@ mod tests {
         assert!(f[0].message.contains("arn:aws:iam::aws:policy/Custom"));
         let f = run_account(nodegroup_account(&json!({"known": []}), &json!([])));
         assert_eq!(statuses(&f), [Status::Unknown]);
-        assert!(f[0].message.contains("role not in the account's role list"));
+        assert!(f[0].message.ends_with("is not in the account's role list"));
+    }
+
+    #[test]
+    fn unknown_when_a_nodegroup_or_an_instance_profile_hides_the_node_role() {
+        let mut inv = nodegroup_account(&json!({"known": []}), &json!([]));
+        let cluster = &mut inv["regions"]["us-east-1"]["clusters"]["known"][0];
+        cluster["nodegroups"] = json!({"known": [{"name": "ng", "config": {"unknown": {"service": "eks",
+            "region": "us-east-1", "operation": "DescribeNodegroup", "reason": "access_denied", "message": "denied"}}}]});
+        inv["iam"]["instance_profiles"] = json!({"known": []});
+        inv["regions"]["us-east-1"]["instances"] = json!({"known": [{"instance_id": "i-1",
+            "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1", "tags": {"eks:cluster-name": "prod"},
+            "iam_instance_profile_arn": "arn:aws:iam::111122223333:instance-profile/gone"}]});
+        let f = run_account(inv);
+        assert_eq!(statuses(&f), [Status::Unknown, Status::Unknown], "{f:#?}");
+        let kinds: Vec<&str> = f.iter().map(|f| f.resource.kind.as_str()).collect();
+        assert_eq!(kinds, ["AwsEc2Instance", "AwsEksNodegroup"]);
     }
 
     #[test]

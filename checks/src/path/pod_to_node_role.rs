@@ -1,21 +1,24 @@
 use eksposture_model::{Evidence, Graph, Status};
 
 use crate::iam::{instance_role, InstanceRole};
-use crate::support::{
-    cluster_evidence, clusters_of_region_ref, instance_ref, nodes_of_cluster_ref, pods_reach_imds,
-    ImdsReach,
-};
+use crate::imds::{self, Answer, Source};
+use crate::support::{instance_gaps, instance_ref, live_nodes};
 use crate::{declare_check, Findings};
 
 declare_check! {
     /// ## What it checks
     ///
-    /// For every running node instance: can a pod reach IMDS, and is the role
-    /// IMDS would hand it (instance profile -> role) over-broad in the sense
-    /// of `iam-node-role-least-privilege`? Pods reach IMDS when the endpoint
-    /// is enabled and `httpTokens` is `optional` (IMDSv1 ignores the hop
-    /// limit) or the hop limit exceeds 1; they do not when the endpoint is
-    /// disabled or `httpTokens=required` with hop limit 1.
+    /// For every live node instance (not `terminated` or `shutting-down`):
+    /// can a pod reach IMDS, and is the role IMDS would hand it (instance
+    /// profile -> role) over-broad in the sense of
+    /// `iam-node-role-least-privilege`? Pods reach IMDS when `HttpEndpoint`
+    /// is `enabled` and either `HttpTokens` is `optional` (IMDSv1 ignores the
+    /// hop limit) or `HttpPutResponseHopLimit` exceeds 1; they do not when
+    /// `HttpEndpoint` is `disabled` or `HttpTokens=required` with hop limit
+    /// 1. Otherwise reach is unknown: a setting DescribeInstances did not
+    /// return (AWS always returns all three) or an unrecognised value. The
+    /// same judgement as `ec2-node-imdsv2-required` and
+    /// `ec2-node-imds-hop-limit` make of an instance.
     ///
     /// | IMDS from pods \ node role | over-broad | within baseline / no role | unknown |
     /// | --- | --- | --- | --- |
@@ -25,8 +28,9 @@ declare_check! {
     ///
     /// The role is unknown when the instance profile, the role list or the
     /// role is unreadable or missing, or a policy document is unread and
-    /// nothing risky was found. Regions whose instances could not be listed
-    /// give an unknown per cluster. Terminated instances are skipped.
+    /// nothing risky was found. A node without an instance profile has no
+    /// role to hand out. Regions whose clusters or instances could not be
+    /// listed give an unknown per region or cluster.
     ///
     /// ## Rationale
     ///
@@ -79,34 +83,15 @@ declare_check! {
 }
 
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
-    for (region, gap) in g.cluster_listing_gaps() {
-        out.unknown(
-            clusters_of_region_ref(g, region),
-            "the region's EKS clusters",
-            gap,
-            vec![],
-        );
+    for u in instance_gaps(g) {
+        u.emit(out);
     }
-    for c in g.clusters() {
-        if let Some(gap) = g.instance_listing_gap(c.region) {
-            out.unknown(
-                nodes_of_cluster_ref(&c),
-                "the region's EC2 instances",
-                gap,
-                vec![cluster_evidence(&c)],
-            );
-        }
-    }
-    for n in g
-        .nodes()
-        .iter()
-        .filter(|n| n.instance.state.as_deref() != Some("terminated"))
-    {
-        let reach = pods_reach_imds(n.instance.metadata_options.as_ref());
+    for n in live_nodes(g) {
+        let reach = imds::pods_reach(n.instance.metadata_options.as_ref(), Source::Instance);
         let imds = match &reach {
-            ImdsReach::Reachable(why) => format!("pods reach IMDS: {why}"),
-            ImdsReach::Blocked(why) => format!("pods cannot reach IMDS: {why}"),
-            ImdsReach::Unknown(why) => format!("IMDS reach unknown: {why}"),
+            Answer::Yes(why) => format!("pods reach IMDS: {why}"),
+            Answer::No(why) => format!("pods cannot reach IMDS: {why}"),
+            Answer::Unknown(why) => format!("IMDS reach unknown: {why}"),
         };
         let cluster_arn = g
             .cluster(n.region, n.cluster_name)
@@ -126,9 +111,9 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         let role = instance_role(g, n.instance.iam_instance_profile_arn.as_deref(), &mut ev);
         let id = &n.instance.instance_id;
         let (status, message) = match (reach, role) {
-            (ImdsReach::Blocked(why), _) => (Status::Pass, format!("pods on node {id} cannot reach IMDS ({why})")),
+            (Answer::No(why), _) => (Status::Pass, format!("pods on node {id} cannot reach IMDS ({why})")),
             (_, InstanceRole::Limited(what)) => (Status::Pass, format!("node {id}: {what}")),
-            (ImdsReach::Reachable(why), InstanceRole::OverBroad(name, power)) => {
+            (Answer::Yes(why), InstanceRole::OverBroad(name, power)) => {
                 let becomes = if power.is_admin() {
                     format!("a full administrator of account {}", g.account_id())
                 } else {
@@ -136,14 +121,14 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 };
                 (Status::Fail, format!("any pod on node {id} ({why}) can take node role {name} from IMDS and becomes {becomes}"))
             }
-            (ImdsReach::Reachable(why), InstanceRole::Unknown(what)) => {
+            (Answer::Yes(why), InstanceRole::Unknown(what)) => {
                 (Status::Unknown, format!("pods on node {id} reach IMDS ({why}); {what}"))
             }
-            (ImdsReach::Unknown(why), InstanceRole::OverBroad(name, power)) => (
+            (Answer::Unknown(why), InstanceRole::OverBroad(name, power)) => (
                 Status::Unknown,
                 format!("node role {name} of node {id} grants {}; whether pods reach IMDS is unknown: {why}", power.describe()),
             ),
-            (ImdsReach::Unknown(why), InstanceRole::Unknown(what)) => {
+            (Answer::Unknown(why), InstanceRole::Unknown(what)) => {
                 (Status::Unknown, format!("node {id}: IMDS reach unknown ({why}); {what}"))
             }
         };
@@ -163,18 +148,24 @@ mod tests {
 
     /// Node i-1 of cluster prod with the given IMDS options and instance
     /// profile -> node role (`None`: the roles could not be listed).
-    fn run(imds: &Value, role: Option<&Value>, managed: &Value) -> Vec<Finding> {
+    fn account(imds: &Value, role: Option<&Value>, managed: &Value) -> Value {
         let roles = role.map_or_else(
             || json!({"unknown": {"service": "iam", "region": "global", "operation": "GetAccountAuthorizationDetails",
                 "reason": "access_denied", "message": "denied"}}),
             |r| json!({"known": [r]}),
         );
-        let account = json!({"iam": {"roles": roles, "managed_policies": managed,
+        json!({"iam": {"roles": roles, "managed_policies": managed,
                 "instance_profiles": {"known": [{"name": "node", "arn": PROFILE, "role_arns": [NODE_ROLE_ARN]}]}},
             "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod", "arn": CLUSTER_ARN}]},
                 "instances": {"known": [{"instance_id": "i-1", "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
-                "tags": {"eks:cluster-name": "prod"}, "iam_instance_profile_arn": PROFILE, "metadata_options": imds}]}}}});
-        eval(crate::find(super::META.id).unwrap(), account)
+                "tags": {"eks:cluster-name": "prod"}, "iam_instance_profile_arn": PROFILE, "metadata_options": imds}]}}}})
+    }
+
+    fn run(imds: &Value, role: Option<&Value>, managed: &Value) -> Vec<Finding> {
+        eval(
+            crate::find(super::META.id).unwrap(),
+            account(imds, role, managed),
+        )
     }
 
     fn open_imds() -> Value {
@@ -267,5 +258,18 @@ mod tests {
             "{}",
             f[0].message
         );
+    }
+
+    #[test]
+    fn unknown_per_cluster_when_instances_unlisted_and_terminated_nodes_skipped() {
+        let check = crate::find(super::META.id).unwrap();
+        let mut a = account(&open_imds(), None, &json!([]));
+        a["regions"]["us-east-1"]["instances"]["known"][0]["state"] = json!("terminated");
+        assert!(eval(check, a.clone()).is_empty());
+        a["regions"]["us-east-1"]["instances"] = json!({"unknown": {"service": "ec2",
+            "region": "us-east-1", "operation": "DescribeInstances", "reason": "access_denied", "message": "denied"}});
+        let f = eval(check, a);
+        assert_eq!(statuses(&f), [Status::Unknown]);
+        assert_eq!(f[0].resource.id, format!("{CLUSTER_ARN}/nodes/*"));
     }
 }

@@ -120,3 +120,53 @@ pub struct Finding {
     pub remediation: String,
     pub compliance: Vec<String>,
 }
+
+/// How one compliance control fares in a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlStatus {
+    /// A check mapped to the control failed.
+    Fail,
+    /// Nothing failed, but a mapped check could not decide for some resource.
+    Unknown,
+    /// Every finding of every mapped check passed.
+    Pass,
+    /// Checks map to the control but found no resource to evaluate.
+    NotEvaluated,
+    /// No check covers the control: it needs a manual review (or is
+    /// Kubernetes-side, outside what AWS APIs show).
+    NotCovered,
+}
+
+impl ControlStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ControlStatus::Fail => "fail",
+            ControlStatus::Unknown => "unknown",
+            ControlStatus::Pass => "pass",
+            ControlStatus::NotEvaluated => "not evaluated",
+            ControlStatus::NotCovered => "not covered (manual)",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlResult {
+    pub control: String,
+    pub title: String,
+    pub status: ControlStatus,
+    /// Ids of the checks mapped to the control.
+    pub checks: Vec<String>,
+    pub fail: u64,
+    pub pass: u64,
+    pub unknown: u64,
+}
+
+/// The per-control view of one framework (`audit --compliance`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComplianceView {
+    /// Reference prefix, e.g. `CIS-EKS-1.8`.
+    pub framework: String,
+    pub title: String,
+    pub controls: Vec<ControlResult>,
+}

@@ -36,9 +36,15 @@ impl<'a, T> Lookup<'a, T> {
     }
 }
 
-/// Tags by which EKS, eksctl, self-managed node templates and Karpenter mark
-/// an instance as a node of a cluster.
-pub const CLUSTER_NAME_TAGS: [&str; 2] = ["eks:cluster-name", "aws:eks:cluster-name"];
+/// Tags whose value names the cluster of a node: managed nodegroups
+/// (`eks:cluster-name`), EKS-launched instances (`aws:eks:cluster-name`) and
+/// Karpenter v1 (`eks:eks-cluster-name`). Self-managed nodes carry
+/// `kubernetes.io/cluster/<name>` instead.
+pub const CLUSTER_NAME_TAGS: [&str; 3] = [
+    "eks:cluster-name",
+    "aws:eks:cluster-name",
+    "eks:eks-cluster-name",
+];
 pub const CLUSTER_TAG_PREFIX: &str = "kubernetes.io/cluster/";
 pub const NODEGROUP_NAME_TAG: &str = "eks:nodegroup-name";
 /// Set by EC2 Auto Scaling on every instance it launches.

@@ -54,11 +54,88 @@ pub struct RegionInventory {
     pub repositories: Observed<Vec<Repository>>,
     pub registry_scanning: Observed<RegistryScanning>,
     pub inspector: Inspector,
+    /// `DescribeClusterVersions`: which Kubernetes versions are in support.
+    pub cluster_versions: Observed<Vec<ClusterVersionInfo>>,
+    pub vpcs: Observed<Vec<Vpc>>,
+    /// Every instance-profile association in the region (nodes and
+    /// non-EKS instances alike), to see who else uses a node role.
+    pub instance_profile_associations: Observed<Vec<ProfileAssociation>>,
+    /// ECS task definitions used by services in the region.
+    pub ecs_task_definitions: Observed<Vec<TaskDefinition>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Vpc {
+    pub vpc_id: String,
+    pub arn: String,
+    pub is_default: Option<bool>,
+    pub cidr_block: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProfileAssociation {
+    pub instance_id: String,
+    pub instance_arn: String,
+    pub instance_profile_arn: String,
+    pub state: Option<String>,
+}
+
+/// A hint that a text holds a credential. Only the kind and where it was
+/// seen are kept, never the value: inventories are written to disk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecretHint {
+    /// e.g. `aws-access-key-id`, `private-key`, `password-assignment`.
+    pub kind: String,
+    /// e.g. `line 12` or the environment variable's name.
+    pub location: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TaskDefinition {
+    pub arn: String,
+    /// ECS services (ARNs) that run this task definition.
+    pub used_by: Vec<String>,
+    /// `DescribeTaskDefinition`.
+    pub detail: Observed<TaskDefinitionDetail>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TaskDefinitionDetail {
+    pub family: String,
+    pub revision: Option<i32>,
+    pub task_role_arn: Option<String>,
+    pub execution_role_arn: Option<String>,
+    pub network_mode: Option<String>,
+    pub requires_compatibilities: Vec<String>,
+    pub containers: Vec<ContainerDefinition>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ContainerDefinition {
+    pub name: String,
+    pub image: Option<String>,
+    /// ECS omits these when unset; unset means `false` per the ECS API.
+    pub privileged: Option<bool>,
+    pub readonly_root_filesystem: Option<bool>,
+    /// `None`: the image's default user (often root).
+    pub user: Option<String>,
+    /// Names of plain `environment` variables (values are not kept).
+    pub environment_names: Vec<String>,
+    /// Plain environment variables that look like credentials.
+    pub environment_secret_hints: Vec<SecretHint>,
+    /// Names of `secrets` entries (Secrets Manager / SSM references: the right way).
+    pub secret_refs: Vec<String>,
 }
 
 // ---------------------------------------------------------------- EKS
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Cluster {
     pub name: String,
     pub arn: String,
@@ -75,6 +152,48 @@ pub struct Cluster {
     pub addons: Observed<Vec<Addon>>,
     #[serde(default)]
     pub pod_identity_associations: Observed<Vec<PodIdentityAssociation>>,
+    /// The control-plane log group `/aws/eks/<name>/cluster`; `Known(None)`
+    /// when it does not exist.
+    #[serde(default)]
+    pub log_group: Observed<Option<LogGroup>>,
+    /// The KMS key that encrypts secrets; `None` when no key is configured.
+    #[serde(default)]
+    pub secrets_key: Option<Observed<KmsKey>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogGroup {
+    pub name: String,
+    pub arn: Option<String>,
+    /// `None`: logs never expire.
+    pub retention_days: Option<i32>,
+    pub kms_key_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KmsKey {
+    pub arn: String,
+    /// `Enabled`, `Disabled`, `PendingDeletion`, ...
+    pub key_state: Option<String>,
+    pub enabled: Option<bool>,
+    /// `AWS` or `CUSTOMER`.
+    pub key_manager: Option<String>,
+    /// `GetKeyRotationStatus`.
+    pub rotation_enabled: Observed<bool>,
+}
+
+/// One Kubernetes version as `DescribeClusterVersions` reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClusterVersionInfo {
+    pub version: String,
+    /// `STANDARD_SUPPORT`, `EXTENDED_SUPPORT`, `UNSUPPORTED`.
+    pub status: Option<String>,
+    /// RFC 3339.
+    pub end_of_standard_support: Option<String>,
+    pub end_of_extended_support: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -104,6 +223,10 @@ pub struct ClusterConfig {
     /// `accessConfig.authenticationMode`: `API`, `API_AND_CONFIG_MAP`, `CONFIG_MAP`.
     pub authentication_mode: Option<String>,
     pub bootstrap_cluster_creator_admin_permissions: Option<bool>,
+    /// Not returned by older API versions or by moto: `None` is unknown.
+    pub deletion_protection: Option<bool>,
+    /// `upgradePolicy.supportType`: `STANDARD` or `EXTENDED`.
+    pub support_type: Option<String>,
     pub tags: Tags,
 }
 
@@ -292,6 +415,9 @@ pub struct LaunchTemplateData {
     pub iam_instance_profile_arn: Option<String>,
     pub key_name: Option<String>,
     pub image_id: Option<String>,
+    /// Credentials spotted in the version's user data; `None` when it has no
+    /// user data. The user data itself is not kept.
+    pub user_data_secret_hints: Option<Vec<SecretHint>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

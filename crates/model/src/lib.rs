@@ -11,8 +11,11 @@ pub mod finding;
 pub mod graph;
 pub mod inventory;
 pub mod observed;
+pub mod secrets;
 
-pub use finding::{Evidence, Finding, ResourceRef, Severity, Status};
+pub use finding::{
+    ComplianceView, ControlResult, ControlStatus, Evidence, Finding, ResourceRef, Severity, Status,
+};
 pub use graph::Graph;
 pub use inventory::*;
 pub use observed::{Gap, GapReason, Observed};

@@ -1,0 +1,287 @@
+//! The security groups around nodes, and what their ingress rules admit
+//! from the whole internet.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use eksposture_model::{Evidence, Graph, SecurityGroup, SgRule};
+
+use super::{ec2_arn, launch_templates_in_use};
+use crate::support::{
+    cluster_evidence, cluster_ref, instance_evidence, is_world_cidr, live_nodes, node_gaps,
+    nodegroup_evidence, Unread,
+};
+
+pub fn security_group_arn(g: &Graph<'_>, region: &str, group_id: &str) -> String {
+    ec2_arn(g, region, "security-group", group_id)
+}
+
+/// Who references each security group, keyed by (region, group id).
+pub type SgReferences = BTreeMap<(String, String), BTreeSet<Evidence>>;
+
+/// Every security group a cluster (additional and cluster security groups),
+/// a nodegroup (remote-access group, and the groups of the launch-template
+/// version it uses) or a live node instance references, with what could not
+/// be read. `remoteAccess.sourceSecurityGroups` are the groups allowed to SSH
+/// in, not groups on the nodes, and are left out.
+pub fn security_group_references(g: &Graph<'_>) -> (SgReferences, Vec<Unread>) {
+    let mut refs = SgReferences::new();
+    let mut unread = node_gaps(g);
+    let mut add = |region: &str, id: &str, by: Evidence| {
+        refs.entry((region.to_string(), id.to_string()))
+            .or_default()
+            .insert(by);
+    };
+    for c in g.clusters() {
+        let config = match c.cluster.config.as_result() {
+            Ok(config) => config,
+            Err(gap) => {
+                unread.push(Unread {
+                    resource: cluster_ref(&c),
+                    what: format!(
+                        "the configuration of cluster {} (its security groups)",
+                        c.cluster.name
+                    ),
+                    gap: Some(gap.clone()),
+                    evidence: vec![cluster_evidence(&c)],
+                });
+                continue;
+            }
+        };
+        let by = |role: &str| {
+            Evidence::new(
+                "AwsEksCluster",
+                &c.cluster.arn,
+                format!("cluster {} ({role})", c.cluster.name),
+            )
+        };
+        for id in &config.security_group_ids {
+            add(c.region, id, by("additional security group"));
+        }
+        if let Some(id) = &config.cluster_security_group_id {
+            add(c.region, id, by("cluster security group"));
+        }
+    }
+    for ng in g.nodegroups() {
+        if let Some(id) = ng
+            .config()
+            .and_then(|c| c.remote_access_security_group.as_ref())
+        {
+            let mut by = nodegroup_evidence(&ng);
+            by.detail.push_str(" (remote-access security group)");
+            add(ng.region, id, by);
+        }
+    }
+    for t in launch_templates_in_use(g) {
+        match t {
+            Ok(t) => {
+                for id in &t.data.security_group_ids {
+                    add(t.nodegroup.region, id, t.link(g));
+                }
+            }
+            Err(u) => unread.push(u),
+        }
+    }
+    for node in live_nodes(g) {
+        for id in &node.instance.security_group_ids {
+            add(node.region, id, instance_evidence(node));
+        }
+    }
+    (refs, unread)
+}
+
+/// The node-sensitive exposures, in report order.
+pub const EXPOSURES: [&str; 5] = [
+    "SSH 22",
+    "RDP 3389",
+    "kubelet 10250",
+    "NodePorts 30000-32767",
+    "all ports",
+];
+
+/// The exposures among [`EXPOSURES`] that one rule opens, whatever its
+/// sources, or why that cannot be told. EC2 names a protocol by keyword or
+/// by IANA number (`6` tcp, `17` udp, `132` sctp, `-1` all). UDP and SCTP
+/// count for NodePorts only (NodePort services may use either).
+fn rule_exposures(rule: &SgRule) -> Result<Vec<&'static str>, String> {
+    let proto = rule.ip_protocol.trim().to_ascii_lowercase();
+    let any = proto == "-1" || proto == "all";
+    let tcp = proto == "tcp" || proto == "6";
+    let other_ported = ["udp", "17", "sctp", "132"].contains(&proto.as_str());
+    if proto.is_empty() {
+        return Err("has no IpProtocol in the DescribeSecurityGroups answer".into());
+    }
+    let (from, to) = if any {
+        (0, 65535)
+    } else if tcp || other_ported {
+        // EC2 always returns the port range of TCP, UDP and SCTP rules.
+        match (rule.from_port, rule.to_port) {
+            (Some(f), Some(t)) => (f, t),
+            _ => return Err(format!("is {proto} without a FromPort/ToPort range")),
+        }
+    } else {
+        // ICMP, ICMPv6 and other protocols have no ports (ICMP's "ports"
+        // are types and codes).
+        return Ok(Vec::new());
+    };
+    let tcp = tcp || any;
+    let covers = |p: i32| from <= p && p <= to;
+    let opened = [
+        tcp && covers(22),
+        tcp && covers(3389),
+        tcp && covers(10250),
+        from <= 32767 && 30000 <= to,
+        any || (tcp && from <= 0 && to >= 65535),
+    ];
+    Ok(EXPOSURES
+        .iter()
+        .zip(opened)
+        .filter(|(_, o)| *o)
+        .map(|(e, _)| *e)
+        .collect())
+}
+
+/// `tcp 22-22`, `-1`, for evidence.
+fn rule_text(rule: &SgRule) -> String {
+    match (rule.from_port, rule.to_port) {
+        (Some(f), Some(t)) if rule.ip_protocol != "-1" => format!("{} {f}-{t}", rule.ip_protocol),
+        _ => rule.ip_protocol.clone(),
+    }
+}
+
+/// What a security group admits from the whole internet on the ports that
+/// matter for nodes.
+#[derive(Debug, Default)]
+pub struct WorldIngress<'a> {
+    /// Every exposure a world-open rule opens, in [`EXPOSURES`] order.
+    pub exposures: Vec<&'static str>,
+    /// The world CIDRs among those rules' sources.
+    pub sources: Vec<&'a str>,
+    /// One line per offending rule.
+    pub rules: Vec<String>,
+    /// One line per rule that may admit the internet to those ports but
+    /// cannot be judged: a managed prefix list source (its entries are not
+    /// read) or a rule whose protocol or ports were not returned.
+    pub undecided: Vec<String>,
+}
+
+pub fn world_ingress(sg: &SecurityGroup) -> WorldIngress<'_> {
+    let (mut open, mut sources) = (BTreeSet::new(), BTreeSet::new());
+    let (mut rules, mut undecided) = (Vec::new(), Vec::new());
+    for rule in &sg.ingress {
+        let world: Vec<&str> = rule
+            .ipv4_ranges
+            .iter()
+            .chain(&rule.ipv6_ranges)
+            .map(String::as_str)
+            .filter(|c| is_world_cidr(c))
+            .collect();
+        let lists = &rule.prefix_list_ids;
+        if world.is_empty() && lists.is_empty() {
+            continue;
+        }
+        let from = if world.is_empty() {
+            format!("prefix list {}", lists.join(", "))
+        } else {
+            world.join(", ")
+        };
+        let opened = match rule_exposures(rule) {
+            Ok(opened) if opened.is_empty() => continue,
+            Ok(opened) => opened,
+            Err(why) => {
+                undecided.push(format!("ingress rule from {from} {why}"));
+                continue;
+            }
+        };
+        let line = format!(
+            "ingress {} from {from} opens {}",
+            rule_text(rule),
+            opened.join(", ")
+        );
+        if world.is_empty() {
+            undecided.push(format!(
+                "{line} if the prefix list holds 0.0.0.0/0 or ::/0 (its entries are not read)"
+            ));
+        } else {
+            rules.push(line);
+            open.extend(opened);
+            sources.extend(world);
+        }
+    }
+    WorldIngress {
+        exposures: EXPOSURES
+            .iter()
+            .copied()
+            .filter(|e| open.contains(e))
+            .collect(),
+        sources: sources.into_iter().collect(),
+        rules,
+        undecided,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use eksposture_model::{SecurityGroup, SgRule};
+
+    use super::world_ingress;
+
+    fn group(rule: SgRule) -> SecurityGroup {
+        SecurityGroup {
+            group_id: "sg-1".into(),
+            ingress: vec![rule],
+            ..SecurityGroup::default()
+        }
+    }
+
+    fn rule(proto: &str, ports: Option<(i32, i32)>, cidr: &str) -> SgRule {
+        SgRule {
+            ip_protocol: proto.into(),
+            from_port: ports.map(|p| p.0),
+            to_port: ports.map(|p| p.1),
+            ipv4_ranges: vec![cidr.into()],
+            ..SgRule::default()
+        }
+    }
+
+    #[test]
+    fn protocol_numbers_count_like_their_names() {
+        let sg = group(rule("6", Some((22, 22)), "0.0.0.0/0"));
+        assert_eq!(world_ingress(&sg).exposures, ["SSH 22"]);
+        let sg = group(rule("132", Some((30000, 30000)), "0.0.0.0/0"));
+        assert_eq!(world_ingress(&sg).exposures, ["NodePorts 30000-32767"]);
+    }
+
+    #[test]
+    fn icmp_types_are_not_ports() {
+        let sg = group(rule("icmp", Some((8, 0)), "0.0.0.0/0"));
+        let w = world_ingress(&sg);
+        assert!(w.exposures.is_empty() && w.undecided.is_empty());
+    }
+
+    #[test]
+    fn a_tcp_rule_without_ports_or_protocol_is_undecided_not_guessed() {
+        for r in [rule("tcp", None, "0.0.0.0/0"), rule("", None, "::/0")] {
+            let sg = group(r);
+            let w = world_ingress(&sg);
+            assert!(w.exposures.is_empty());
+            assert_eq!(w.undecided.len(), 1, "{:?}", w.undecided);
+        }
+    }
+
+    #[test]
+    fn a_prefix_list_source_on_a_sensitive_port_is_undecided() {
+        let mut r = rule("tcp", Some((22, 22)), "10.0.0.0/8");
+        r.prefix_list_ids = vec!["pl-1".into()];
+        let sg = group(r);
+        let w = world_ingress(&sg);
+        assert!(w.exposures.is_empty());
+        assert!(
+            w.undecided[0].contains("prefix list pl-1"),
+            "{:?}",
+            w.undecided
+        );
+        let mut https = rule("tcp", Some((443, 443)), "10.0.0.0/8");
+        https.prefix_list_ids = vec!["pl-1".into()];
+        assert!(world_ingress(&group(https)).undecided.is_empty());
+    }
+}
