@@ -66,6 +66,10 @@ pub struct AuditArgs {
     /// Run only these checks (comma-separated ids; default: all).
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     pub checks: Option<Vec<String>>,
+    /// Add a per-control view of these frameworks: cis-eks, aws-fsbp,
+    /// nist-800-190, pci-dss, eks-bpg (comma-separated).
+    #[arg(long, value_name = "FRAMEWORK,...", value_delimiter = ',')]
+    pub compliance: Vec<String>,
     /// Evaluate a saved inventory (from `eksposture collect`) without calling AWS.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "max_attempts"])]
     pub inventory: Option<PathBuf>,
@@ -82,9 +86,16 @@ pub struct CollectArgs {
 
 #[derive(Debug, Args)]
 pub struct ChecksArgs {
-    /// Listing format.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Table)]
-    pub output: Format,
+    /// Listing format (`markdown` is the full catalogue, as in docs/checks.md).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ListFormat::Table)]
+    pub output: ListFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

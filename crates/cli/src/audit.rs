@@ -23,6 +23,7 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
     // Everything that can be wrong with the command line is reported before
     // a scan that may take minutes.
     let checks = eksposture_checks::select(args.checks.as_deref()).map_err(usage)?;
+    let frameworks = compliance_frameworks(&args.compliance).map_err(usage)?;
     if let Some(path) = &args.output_file {
         output::check_writable(path).map_err(usage)?;
     }
@@ -32,7 +33,11 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
     };
 
     let findings = eksposture_checks::run(&inventory, &checks);
-    let report = eksposture_report::build(&inventory, findings, VERSION);
+    let mut report = eksposture_report::build(&inventory, findings, VERSION);
+    report.compliance = frameworks
+        .iter()
+        .filter_map(|f| eksposture_checks::compliance::view(f, &report.findings))
+        .collect();
 
     match &args.output_file {
         Some(path) if !output::is_stdout(path) => {
@@ -66,6 +71,29 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
         }
     }
     Ok(outcome(&report, args.fail_on))
+}
+
+/// Validates `--compliance` names before any scan.
+fn compliance_frameworks(names: &[String]) -> Result<Vec<String>> {
+    let known = eksposture_checks::compliance::FRAMEWORK_NAMES;
+    names
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            if known.iter().any(|(name, prefix)| {
+                n.eq_ignore_ascii_case(name) || n.eq_ignore_ascii_case(prefix)
+            }) {
+                Ok(n.to_string())
+            } else {
+                let names: Vec<&str> = known.iter().map(|(name, _)| *name).collect();
+                Err(anyhow!(
+                    "unknown compliance framework {n:?}: use one of {}",
+                    names.join(", ")
+                ))
+            }
+        })
+        .collect()
 }
 
 pub fn collect(args: &CollectArgs) -> Result<Outcome, Failure> {

@@ -6,14 +6,15 @@ use anyhow::Result;
 use eksposture_checks::{UnknownCheck, CHECKS};
 use serde_json::json;
 
-use crate::args::{ChecksArgs, Format};
+use crate::args::{ChecksArgs, ListFormat};
 use crate::exit::{usage, Failure, Outcome};
 use crate::output;
 
 pub fn list(args: &ChecksArgs) -> Result<Outcome, Failure> {
     let text = match args.output {
-        Format::Json => json_listing(),
-        Format::Table => table_listing(),
+        ListFormat::Json => json_listing(),
+        ListFormat::Table => table_listing(),
+        ListFormat::Markdown => eksposture_checks::docs::markdown(),
     };
     output::print(&text).map_err(usage)?;
     Ok(Outcome::Clean)
@@ -60,18 +61,6 @@ fn table_listing() -> String {
 
 pub fn explain(id: &str) -> Result<Outcome, Failure> {
     let check = eksposture_checks::find(id).ok_or_else(|| usage(UnknownCheck(id.to_string())))?;
-    let m = check.meta;
-    let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", m.id);
-    let _ = writeln!(out, "{}\n", m.title);
-    let _ = writeln!(
-        out,
-        "Severity: {} · Resource type: {}",
-        m.severity, m.resource_type
-    );
-    let _ = writeln!(out, "Compliance: {}\n", m.compliance.join(", "));
-    out.push_str(m.documentation().trim_end());
-    out.push('\n');
-    output::print(&out).map_err(usage)?;
+    output::print(&eksposture_checks::docs::explain(check.meta)).map_err(usage)?;
     Ok(Outcome::Clean)
 }

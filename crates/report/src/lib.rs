@@ -4,7 +4,9 @@
 
 mod table;
 
-use eksposture_model::{Finding, Gap, Inventory, ScanInfo, Severity, Status, SCHEMA_VERSION};
+use eksposture_model::{
+    ComplianceView, Finding, Gap, Inventory, ScanInfo, Severity, Status, SCHEMA_VERSION,
+};
 use serde::{Deserialize, Serialize};
 
 pub use table::{render_table, render_table_with, TableOptions};
@@ -25,6 +27,9 @@ pub struct Report {
     /// Sorted by severity (critical first), then status (fail, unknown,
     /// pass), then check id, then resource id.
     pub findings: Vec<Finding>,
+    /// Per-control views asked for with `audit --compliance`; absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compliance: Vec<ComplianceView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +136,7 @@ pub fn build(inventory: &Inventory, mut findings: Vec<Finding>, tool_version: &s
         summary: Summary::of(&findings),
         gaps,
         findings,
+        compliance: Vec::new(),
     }
 }
 

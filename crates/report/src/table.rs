@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use comfy_table::{
     presets, Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width,
 };
-use eksposture_model::{arn, Finding, Severity};
+use eksposture_model::{arn, ComplianceView, ControlStatus, Finding, Severity};
 
 use crate::Report;
 
@@ -109,6 +109,12 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
         );
     }
 
+    for view in &report.compliance {
+        out.push('\n');
+        let _ = writeln!(out, "Compliance: {} ({})", view.title, view.framework);
+        let _ = writeln!(out, "{}", compliance_table(view, width, opts.color));
+    }
+
     if !report.gaps.is_empty() {
         out.push('\n');
         let _ = writeln!(
@@ -170,6 +176,36 @@ fn findings_table(failing: &[&Finding], multi_region: bool, width: u16, color: b
     }
     if let Some(col) = table.column_mut(2) {
         col.set_constraint(ColumnConstraint::UpperBoundary(Width::Percentage(30)));
+    }
+    table
+}
+
+fn compliance_table(view: &ComplianceView, width: u16, color: bool) -> Table {
+    let mut table = new_table(width, color);
+    table.set_header(["Control", "Status", "Fail", "Pass", "Unknown", "Title"]);
+    for c in &view.controls {
+        let mut status = Cell::new(c.status.as_str());
+        if color {
+            status = match c.status {
+                ControlStatus::Fail => status.fg(Color::Red),
+                ControlStatus::Unknown => status.fg(Color::Yellow),
+                ControlStatus::Pass => status.fg(Color::Green),
+                ControlStatus::NotEvaluated | ControlStatus::NotCovered => status,
+            };
+        }
+        table.add_row([
+            Cell::new(&c.control),
+            status,
+            Cell::new(c.fail),
+            Cell::new(c.pass),
+            Cell::new(c.unknown),
+            Cell::new(&c.title),
+        ]);
+    }
+    for i in 0..5 {
+        if let Some(col) = table.column_mut(i) {
+            col.set_constraint(ColumnConstraint::ContentWidth);
+        }
     }
     table
 }
