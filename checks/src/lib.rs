@@ -15,10 +15,13 @@ mod testing;
 
 pub mod ec2;
 pub mod ecr;
+pub mod ecs;
 pub mod eks;
 pub mod iam;
 mod imds;
+pub mod inspector;
 pub mod path;
+mod principals;
 mod support;
 
 use eksposture_model::{Finding, Graph, Inventory, Severity};

@@ -164,25 +164,36 @@ pub struct WorldIngress<'a> {
     pub undecided: Vec<String>,
 }
 
+/// The sources of a rule that may be the whole internet: its CIDRs of
+/// prefix length 0, and a phrase naming them (or, when it has none, its
+/// managed prefix lists, whose entries are not read). `None` when the rule
+/// has neither.
+fn open_sources(rule: &SgRule) -> Option<(Vec<&str>, String)> {
+    let world: Vec<&str> = rule
+        .ipv4_ranges
+        .iter()
+        .chain(&rule.ipv6_ranges)
+        .map(String::as_str)
+        .filter(|c| is_world_cidr(c))
+        .collect();
+    let lists = &rule.prefix_list_ids;
+    if world.is_empty() && lists.is_empty() {
+        return None;
+    }
+    let from = if world.is_empty() {
+        format!("prefix list {}", lists.join(", "))
+    } else {
+        world.join(", ")
+    };
+    Some((world, from))
+}
+
 pub fn world_ingress(sg: &SecurityGroup) -> WorldIngress<'_> {
     let (mut open, mut sources) = (BTreeSet::new(), BTreeSet::new());
     let (mut rules, mut undecided) = (Vec::new(), Vec::new());
     for rule in &sg.ingress {
-        let world: Vec<&str> = rule
-            .ipv4_ranges
-            .iter()
-            .chain(&rule.ipv6_ranges)
-            .map(String::as_str)
-            .filter(|c| is_world_cidr(c))
-            .collect();
-        let lists = &rule.prefix_list_ids;
-        if world.is_empty() && lists.is_empty() {
+        let Some((world, from)) = open_sources(rule) else {
             continue;
-        }
-        let from = if world.is_empty() {
-            format!("prefix list {}", lists.join(", "))
-        } else {
-            world.join(", ")
         };
         let opened = match rule_exposures(rule) {
             Ok(opened) if opened.is_empty() => continue,
@@ -219,11 +230,75 @@ pub fn world_ingress(sg: &SecurityGroup) -> WorldIngress<'_> {
     }
 }
 
+/// The ports one rule opens, as a phrase (`tcp 443`, `udp 1000-2000`,
+/// `all traffic`, `icmp`), or why that cannot be told.
+fn rule_ports(rule: &SgRule) -> Result<String, String> {
+    let proto = rule.ip_protocol.trim().to_ascii_lowercase();
+    let name = match proto.as_str() {
+        "" => return Err("has no IpProtocol in the DescribeSecurityGroups answer".into()),
+        "-1" | "all" => return Ok("all traffic".into()),
+        "6" | "tcp" => "tcp",
+        "17" | "udp" => "udp",
+        "132" | "sctp" => "sctp",
+        "1" | "icmp" => return Ok("icmp".into()),
+        "58" | "icmpv6" => return Ok("icmpv6".into()),
+        other => return Ok(format!("protocol {other}")),
+    };
+    match (rule.from_port, rule.to_port) {
+        (Some(f), Some(t)) if f == t => Ok(format!("{name} {f}")),
+        (Some(f), Some(t)) => Ok(format!("{name} {f}-{t}")),
+        _ => Err(format!("is {name} without a FromPort/ToPort range")),
+    }
+}
+
+/// What a security group admits from the whole internet on any port, for
+/// groups where any world ingress is too much (the EKS control plane).
+#[derive(Debug, Default)]
+pub struct WorldOpenPorts<'a> {
+    /// One phrase per world-open rule (`tcp 443`, `all traffic`, ...), in
+    /// rule order, without repeats.
+    pub ports: Vec<String>,
+    /// The world CIDRs among those rules' sources.
+    pub sources: Vec<&'a str>,
+    /// One line per offending rule.
+    pub rules: Vec<String>,
+    /// One line per rule that may admit the internet but cannot be judged:
+    /// a managed prefix list source, or a world-open rule whose protocol or
+    /// ports were not returned.
+    pub undecided: Vec<String>,
+}
+
+/// [`world_ingress`] on every port and protocol.
+pub fn world_ingress_any_port(sg: &SecurityGroup) -> WorldOpenPorts<'_> {
+    let mut out = WorldOpenPorts::default();
+    let mut sources = BTreeSet::new();
+    for rule in &sg.ingress {
+        let Some((world, from)) = open_sources(rule) else {
+            continue;
+        };
+        match rule_ports(rule) {
+            Err(why) => out.undecided.push(format!("ingress rule from {from} {why}")),
+            Ok(ports) if world.is_empty() => out.undecided.push(format!(
+                "ingress {ports} from {from} is open to the internet if the prefix list holds 0.0.0.0/0 or ::/0 (its entries are not read)"
+            )),
+            Ok(ports) => {
+                out.rules.push(format!("ingress {ports} from {from}"));
+                if !out.ports.contains(&ports) {
+                    out.ports.push(ports);
+                }
+                sources.extend(world);
+            }
+        }
+    }
+    out.sources = sources.into_iter().collect();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use eksposture_model::{SecurityGroup, SgRule};
 
-    use super::world_ingress;
+    use super::{world_ingress, world_ingress_any_port};
 
     fn group(rule: SgRule) -> SecurityGroup {
         SecurityGroup {
@@ -283,5 +358,31 @@ mod tests {
         let mut https = rule("tcp", Some((443, 443)), "10.0.0.0/8");
         https.prefix_list_ids = vec!["pl-1".into()];
         assert!(world_ingress(&group(https)).undecided.is_empty());
+    }
+
+    #[test]
+    fn any_port_view_names_https_icmp_and_all_traffic() {
+        let mut sg = group(rule("tcp", Some((443, 443)), "0.0.0.0/0"));
+        sg.ingress.push(rule("icmp", Some((-1, -1)), "0.0.0.0/0"));
+        let mut all = rule("-1", None, "10.0.0.0/8");
+        all.ipv6_ranges = vec!["::/0".into()];
+        sg.ingress.push(all);
+        sg.ingress.push(rule("tcp", Some((443, 443)), "10.0.0.0/8"));
+        let w = world_ingress_any_port(&sg);
+        assert_eq!(w.ports, ["tcp 443", "icmp", "all traffic"]);
+        assert_eq!(w.sources, ["0.0.0.0/0", "::/0"]);
+        assert!(w.undecided.is_empty());
+    }
+
+    #[test]
+    fn any_port_view_leaves_prefix_lists_and_portless_tcp_undecided() {
+        let mut listed = rule("tcp", Some((8443, 8443)), "10.0.0.0/8");
+        listed.prefix_list_ids = vec!["pl-1".into()];
+        let mut sg = group(listed);
+        sg.ingress.push(rule("tcp", None, "0.0.0.0/0"));
+        let w = world_ingress_any_port(&sg);
+        assert!(w.ports.is_empty());
+        assert_eq!(w.undecided.len(), 2, "{:?}", w.undecided);
+        assert!(w.undecided[0].contains("tcp 8443 from prefix list pl-1"));
     }
 }

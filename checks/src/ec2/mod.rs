@@ -1,22 +1,37 @@
 //! EC2 checks over the nodes of clusters: instances, the launch-template
 //! versions nodegroups use, and the security groups around them. The
-//! traversal those checks share lives here (security groups in `_sg.rs`),
-//! so each check file states only its condition.
+//! traversal those checks share lives here (security groups in `_sg.rs`,
+//! reachability from the internet in `_public.rs`, other users of a node
+//! role in `_sharing.rs`), so each check file states only its condition.
 
+pub mod node_ebs_encrypted;
 pub mod node_imds_hop_limit;
 pub mod node_imdsv2_required;
+pub mod node_no_public_ip;
+pub mod node_role_not_shared;
 pub mod node_sg_no_world_ingress;
+pub mod node_user_data_no_secrets;
 
 // A leading `_` keeps the registry test from taking it for a check.
+#[path = "_public.rs"]
+mod public;
 #[path = "_sg.rs"]
 mod sg;
+#[path = "_sharing.rs"]
+mod sharing;
 
 use eksposture_model::graph::NodegroupView;
 use eksposture_model::{
     Evidence, Graph, LaunchTemplateData, MetadataOptions, Observed, ResourceRef, Status,
 };
 
-pub use sg::{security_group_arn, security_group_references, world_ingress, EXPOSURES};
+pub use sg::{
+    security_group_arn, security_group_references, world_ingress, world_ingress_any_port,
+    WorldOpenPorts, EXPOSURES,
+};
+
+pub use public::{node_exposure, template_verdict, Exposure};
+pub use sharing::{other_users, OtherUsers};
 
 use crate::imds::{self, Source};
 use crate::support::{

@@ -1,7 +1,12 @@
 //! ECR repository and image checks, and the registry-scanning rules they share.
 
+pub mod images_no_critical_vulns;
 pub mod images_scanned;
+pub mod lifecycle_policy;
+pub mod repo_kms_encrypted;
+pub mod repo_not_public;
 pub mod scan_on_push_enabled;
+pub mod tags_immutable;
 
 use eksposture_model::{
     CoveredResource, Evidence, Graph, Image, Observed, RegistryScanning, Repository, ScanningRule,
@@ -120,16 +125,21 @@ pub fn inspector_image_coverage<'a>(
     repo: &Repository,
     image: &Image,
 ) -> Option<&'a CoveredResource> {
-    let arn = Graph::image_arn(repo, image);
-    let in_repo = format!("repository/{}/{}", repo.name, image.digest);
     coverage.iter().find(|c| {
         c.resource_type == "AWS_ECR_CONTAINER_IMAGE"
             && c.scan_status.as_deref() == Some("ACTIVE")
-            && !image.digest.is_empty()
-            && (c.resource_id == arn
-                || c.resource_id == image.digest
-                || c.resource_id.ends_with(&in_repo))
+            && inspector_names_image(&c.resource_id, repo, image)
     })
+}
+
+/// Whether an Inspector2 resource id (coverage or finding) names an image,
+/// as [`inspector_image_coverage`] matches them.
+pub fn inspector_names_image(resource_id: &str, repo: &Repository, image: &Image) -> bool {
+    let in_repo = format!("repository/{}/{}", repo.name, image.digest);
+    !image.digest.is_empty()
+        && (resource_id == Graph::image_arn(repo, image)
+            || resource_id == image.digest
+            || resource_id.ends_with(&in_repo))
 }
 
 /// ECR's verdict on one image's scan (`DescribeImages` `imageScanStatus`),
@@ -199,6 +209,87 @@ pub fn image_evidence(repo: &Repository, image: &Image) -> Evidence {
             image.digest, repo.name
         ),
     )
+}
+
+/// What the completed vulnerability scans of one image say about critical
+/// findings: ECR's scan findings summary (basic scan `COMPLETE`, or enhanced
+/// scanning `ACTIVE`, whose summary is Inspector's) and the active findings
+/// Amazon Inspector reports on the image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Criticals {
+    /// `2 critical and 5 high (ECR scan)`, one per source with criticals.
+    Found(Vec<String>),
+    /// Completed scans show none: their sources and the most high findings.
+    None {
+        sources: Vec<&'static str>,
+        high: i64,
+    },
+    /// No completed scan covers the image: why.
+    Unscanned(String),
+}
+
+/// [`Criticals`] of an image of a repository of `region`, pushing the
+/// Inspector findings and any failed read onto the evidence. An image is
+/// scanned by Inspector when Inspector's coverage lists it `ACTIVE` or
+/// reports findings on it, and its findings were read.
+pub fn image_criticals(
+    g: &Graph<'_>,
+    region: &str,
+    repo: &Repository,
+    image: &Image,
+    ev: &mut Vec<Evidence>,
+) -> Criticals {
+    // (critical, high, source) of each completed scan read.
+    let mut scans: Vec<(i64, i64, &'static str)> = Vec::new();
+    let verdict = ecr_scan_verdict(image);
+    if let (ScanVerdict::Scanned(_), Observed::Known(Some(scan))) = (&verdict, &image.scan) {
+        let count = |s: &str| scan.finding_counts.get(s).copied().unwrap_or(0);
+        scans.push((count("CRITICAL"), count("HIGH"), "ECR scan"));
+    }
+    let inspector = g.inventory.regions.get(region).map(|d| &d.inspector);
+    let covered = match inspector.map(|i| &i.coverage) {
+        Some(Observed::Known(c)) => inspector_image_coverage(c, repo, image).is_some(),
+        Some(Observed::Unknown(gap)) => {
+            ev.push(crate::emit::gap_evidence(gap));
+            false
+        }
+        None => false,
+    };
+    match inspector.map(|i| &i.finding_counts) {
+        Some(Observed::Known(counts)) => {
+            let hit = counts.iter().find(|c| {
+                c.resource_type == "AWS_ECR_CONTAINER_IMAGE"
+                    && inspector_names_image(&c.resource_id, repo, image)
+            });
+            if let Some(c) = hit {
+                let detail = format!("active findings: critical={}, high={}", c.critical, c.high);
+                ev.push(Evidence::new("Inspector2Findings", &c.resource_id, detail));
+            }
+            if hit.is_some() || covered {
+                let (c, h) = hit.map_or((0, 0), |c| (i64::from(c.critical), i64::from(c.high)));
+                scans.push((c, h, "Amazon Inspector"));
+            }
+        }
+        Some(Observed::Unknown(gap)) => ev.push(crate::emit::gap_evidence(gap)),
+        None => {}
+    }
+    let found: Vec<String> = scans
+        .iter()
+        .filter(|(c, _, _)| *c > 0)
+        .map(|(c, h, src)| format!("{c} critical and {h} high ({src})"))
+        .collect();
+    if !found.is_empty() {
+        return Criticals::Found(found);
+    }
+    match scans.iter().map(|(_, h, _)| *h).max() {
+        Some(high) => Criticals::None {
+            sources: scans.iter().map(|(_, _, s)| *s).collect(),
+            high,
+        },
+        None => Criticals::Unscanned(match verdict {
+            ScanVerdict::NotScanned(m) | ScanVerdict::Undecided(m) | ScanVerdict::Scanned(m) => m,
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -37,6 +37,16 @@ enum Kind {
 }
 
 impl Kind {
+    fn class(self) -> GrantClass {
+        match self {
+            Kind::Role | Kind::User | Kind::Group | Kind::ManagedPolicy => {
+                GrantClass::PrivilegeEscalation
+            }
+            Kind::Secret | Kind::Parameter | Kind::Key | Kind::Object => GrantClass::DataAccess,
+            Kind::Repository => GrantClass::ImageWrite,
+        }
+    }
+
     fn noun(self) -> &'static str {
         match self {
             Kind::Role => "IAM role",
@@ -87,6 +97,25 @@ const SENSITIVE: &[(&str, Kind)] = &[
     ("ecr:SetRepositoryPolicy", Kind::Repository),
 ];
 
+/// What a risky grant gives, so that a check can weigh the kinds differently
+/// (a workload role may legitimately read every object of a bucket it owns
+/// the account for; no workload needs to pass any role).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantClass {
+    /// Every action (or all but a few) on every resource.
+    Admin,
+    /// A whole-service wildcard (`iam:*`, `s3:*`, ...) on every resource.
+    ServiceWildcard,
+    /// IAM writes, `iam:PassRole` or `sts:AssumeRole` on every role, user,
+    /// group or managed policy: the holder can become someone else.
+    PrivilegeEscalation,
+    /// Secrets, SSM parameters, KMS decrypt or S3 object reads on every
+    /// resource of their type.
+    DataAccess,
+    /// ECR pushes and deletes on every repository.
+    ImageWrite,
+}
+
 /// A grant beyond the baseline, with the statements that make it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RiskyGrant {
@@ -94,6 +123,7 @@ pub struct RiskyGrant {
     pub label: String,
     /// Every action (or all but a few) on every resource.
     pub admin: bool,
+    pub class: GrantClass,
     /// Every granting statement carries a `Condition`.
     pub conditional: bool,
     /// `(policy source, statement)`: a managed policy ARN or `inline:<name>`.
@@ -175,23 +205,37 @@ impl RolePower {
         parts.join(", ")
     }
 
+    /// Only the risky grants `keep` accepts, for a check that weighs some
+    /// kinds of grant as legitimate for the roles it judges.
+    #[must_use]
+    pub fn retain(mut self, keep: impl Fn(&RiskyGrant) -> bool) -> RolePower {
+        self.risky.retain(|r| keep(r));
+        self
+    }
+
     /// The status and message for a role described as `who` ("node role x").
     pub fn judge(&self, who: &str) -> (Status, String) {
+        self.judge_against(who, "the worker-node baseline")
+    }
+
+    /// [`RolePower::judge`] against a baseline named for the message
+    /// ("the Fargate pod-execution baseline").
+    pub fn judge_against(&self, who: &str, baseline: &str) -> (Status, String) {
         match self.verdict() {
             Power::OverBroad if self.unreadable.is_empty() => {
-                (Status::Fail, format!("{who} grants more than the worker-node baseline: {}", self.describe()))
+                (Status::Fail, format!("{who} grants more than {baseline}: {}", self.describe()))
             }
             Power::OverBroad => (
                 Status::Fail,
                 format!(
-                    "{who} grants more than the worker-node baseline: {} (also unread: {})",
+                    "{who} grants more than {baseline}: {} (also unread: {})",
                     self.describe(),
                     self.unread_summary()
                 ),
             ),
             Power::WithinBaseline => {
                 let read = if self.read.is_empty() { "no policies".to_string() } else { self.read.join(", ") };
-                (Status::Pass, format!("{who} grants nothing beyond the worker-node baseline ({read})"))
+                (Status::Pass, format!("{who} grants nothing beyond {baseline} ({read})"))
             }
             Power::Unknown if self.risky.is_empty() => (
                 Status::Unknown,
@@ -401,6 +445,11 @@ fn risky_grants(g: &Graph<'_>, set: &PolicySet, boundary: Option<&PolicySet>) ->
                 }
             },
             admin: matches!(d.what, What::Admin(_)),
+            class: match &d.what {
+                What::Admin(_) => GrantClass::Admin,
+                What::Wildcards(_) => GrantClass::ServiceWildcard,
+                What::Actions(kind, _) => kind.class(),
+            },
             conditional: d.conditional,
             statements: d
                 .stmts

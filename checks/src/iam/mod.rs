@@ -16,8 +16,11 @@
 //! match it, a pattern naming specific resources does not. An unconditional
 //! `Deny` that covers the probe cancels the grant.
 
+pub mod fargate_pod_role_least_privilege;
 pub mod irsa_trust_scoped;
 pub mod node_role_least_privilege;
+pub mod node_role_no_cni_policy;
+pub mod workload_role_least_privilege;
 
 // Helper modules carry a leading `_` so the registry test does not take
 // them for checks.
@@ -26,6 +29,8 @@ pub mod node_role_least_privilege;
 pub(crate) mod fixtures;
 #[path = "_irsa.rs"]
 mod irsa;
+#[path = "_pod_identity.rs"]
+mod pod_identity;
 #[path = "_power.rs"]
 mod power;
 
@@ -40,7 +45,8 @@ use eksposture_policy::Policy;
 use serde_json::Value;
 
 pub use irsa::{describe_scope, irsa_providers, irsa_trusts, IrsaProvider, TrustRead};
-pub use power::{role_power, Power, RiskyGrant, RolePower, Unreadable};
+pub use pod_identity::{pod_identity_roles, pod_identity_trusts, PodIdentityUse, PodTrustScope};
+pub use power::{role_power, GrantClass, Power, RiskyGrant, RolePower, Unreadable};
 
 /// Evidence naming a policy of a role: its ARN, or an id under the role for
 /// an inline policy.
@@ -219,5 +225,30 @@ pub fn instance_role(g: &Graph<'_>, profile: Option<&str>, ev: &mut Vec<Evidence
             role.role_name,
             power.unread_summary()
         )),
+    }
+}
+
+/// The role an ARN names. When the account's roles could not be read, or
+/// the list lacks it, emits an unknown finding on the ARN (`who` names the
+/// role's use, e.g. "Fargate pod execution role") and returns `None`.
+pub fn role_or_unknown<'a>(
+    g: &Graph<'a>,
+    out: &mut crate::Findings,
+    arn: &str,
+    who: &str,
+    evidence: Vec<Evidence>,
+) -> Option<&'a Role> {
+    let unlisted = || eksposture_model::ResourceRef::new("AwsIamRole", arn, "global");
+    match g.role(arn) {
+        Lookup::Found(role) => Some(role),
+        Lookup::Unknown(gap) => {
+            out.unknown(unlisted(), "the account's IAM roles", gap, evidence);
+            None
+        }
+        Lookup::Missing => {
+            let message = format!("{who} {arn} is not in the account's role list");
+            out.unknown_because(unlisted(), message, evidence);
+            None
+        }
     }
 }

@@ -380,3 +380,64 @@ fn usage_errors_exit_2() {
     assert_eq!(code(&run(&["collect"])), 2);
     assert_eq!(code(&run(&["frobnicate"])), 2);
 }
+
+#[test]
+fn checks_as_markdown_is_the_generated_catalogue() {
+    let o = run(&["checks", "--output", "markdown"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let docs = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/checks.md"))
+        .expect("docs/checks.md exists");
+    assert_eq!(
+        stdout(&o),
+        docs,
+        "docs/checks.md differs from `checks --output markdown`"
+    );
+}
+
+#[test]
+fn compliance_view_maps_findings_to_controls() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--output",
+        "json",
+        "--compliance",
+        "cis-eks,aws-fsbp",
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let views = v["compliance"].as_array().expect("compliance views");
+    assert_eq!(views.len(), 2);
+    assert_eq!(views[0]["framework"], "CIS-EKS-1.8");
+    let control = |view: &Value, id: &str| {
+        view["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["control"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("control {id}"))
+    };
+    assert_eq!(control(&views[0], "5.4.1")["status"], "fail");
+    assert_eq!(control(&views[0], "3.1.1")["status"], "not_covered");
+    assert_eq!(control(&views[1], "EKS.1")["status"], "fail");
+
+    let table = run(&["audit", "--inventory", &inv, "--compliance", "cis-eks"]);
+    assert!(stdout(&table).contains("Compliance: CIS Amazon EKS Benchmark v1.8"));
+    // Without the flag the report keeps the plain contract.
+    let plain = run(&["audit", "--inventory", &inv, "--output", "json"]);
+    let v: Value = serde_json::from_str(&stdout(&plain)).unwrap();
+    assert!(v.get("compliance").is_none());
+}
+
+#[test]
+fn unknown_compliance_framework_is_a_usage_error() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let o = run(&["audit", "--inventory", &inv, "--compliance", "sox"]);
+    assert_eq!(code(&o), 2);
+    assert!(one_error_line(&o).contains("unknown compliance framework \"sox\""));
+}

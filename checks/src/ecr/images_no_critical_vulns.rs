@@ -1,0 +1,198 @@
+use eksposture_model::{Evidence, Graph};
+
+use super::{image_criticals, image_evidence, Criticals};
+use crate::support::{image_label, image_ref, repositories_of_region_ref, repository_ref};
+use crate::{declare_check, Findings};
+
+declare_check! {
+    /// ## What it checks
+    ///
+    /// For every image of every ECR repository, the findings of its
+    /// vulnerability scans: the `CRITICAL` count of ECR's scan findings
+    /// summary (basic scan `COMPLETE`, or enhanced scanning `ACTIVE`, whose
+    /// summary is Inspector's), and the active `CRITICAL` findings Amazon
+    /// Inspector (`ListFindings`) reports on the image (resource id = the
+    /// image ARN `<repository ARN>/<digest>`, or its digest).
+    ///
+    /// - **fail** when either counts at least one critical finding; the
+    ///   message gives the critical and high counts and their source.
+    /// - **pass** when a completed scan shows no critical finding: ECR's scan
+    ///   is `COMPLETE`/`ACTIVE`, or Inspector's coverage lists the image
+    ///   `ACTIVE` and its findings were read.
+    /// - **unknown** when no completed scan covers the image (never scanned,
+    ///   scan in progress, failed or unsupported: an unscanned image has no
+    ///   findings only because nobody looked; `ecr-images-scanned` reports
+    ///   that), its scan status or the repository's images could not be
+    ///   read, and for a region whose repositories could not be listed.
+    ///
+    /// ## Rationale
+    ///
+    /// A critical CVE in an image is exploitable in every pod that runs it.
+    /// CIS 5.1.1, NIST SP 800-190 §4.1.1 and PCI DSS 6.3.3 ask that known
+    /// vulnerabilities be found and fixed before images are deployed.
+    ///
+    /// ## Remediation
+    ///
+    /// Rebuild the image on a patched base image and updated dependencies,
+    /// push it, redeploy, and expire the vulnerable image.
+    ///
+    /// ## Examples
+    ///
+    /// ```json,fail
+    /// {"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
+    ///   "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
+    ///   "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"],
+    ///     "scan": {"known": {"status": "COMPLETE", "finding_counts": {"CRITICAL": 2, "HIGH": 5}}}}]}}]}}}}
+    /// ```
+    ///
+    /// ```json,pass
+    /// {"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
+    ///   "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
+    ///   "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"],
+    ///     "scan": {"known": {"status": "COMPLETE", "finding_counts": {"MEDIUM": 3}}}}]}}]}}}}
+    /// ```
+    ///
+    /// ```json,unknown
+    /// {"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
+    ///   "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
+    ///   "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"], "scan": {"known": null}}]}}]}}}}
+    /// ```
+    id: "ecr-images-no-critical-vulns",
+    title: "ECR images should have no critical vulnerabilities",
+    severity: High,
+    resource_type: "AwsEcrContainerImage",
+    remediation: "Rebuild on a patched base image with updated dependencies, redeploy, and expire the vulnerable image.",
+    compliance: ["CIS-EKS-1.8:5.1.1", "NIST-800-190:4.1.1", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:6.3.3", "PCI-DSS-4.0:11.3.1", "EKS-BPG:image"],
+}
+
+pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
+    for (region, gap) in g.repository_listing_gaps() {
+        let what = "the region's ECR repositories";
+        out.unknown(repositories_of_region_ref(g, region), what, gap, vec![]);
+    }
+    for r in g.repositories() {
+        let repo = r.repository;
+        let images = match repo.images.as_result() {
+            Ok(images) => images,
+            Err(gap) => {
+                let ev = Evidence::new(
+                    "AwsEcrRepository",
+                    &repo.arn,
+                    format!("repository {}", repo.name),
+                );
+                let what = format!("the images of repository {}", repo.name);
+                out.unknown(repository_ref(&r), &what, gap, vec![ev]);
+                continue;
+            }
+        };
+        for image in images {
+            let label = image_label(repo, image);
+            let mut ev = vec![image_evidence(repo, image)];
+            let res = image_ref(r.region, repo, image);
+            match image_criticals(g, r.region, repo, image, &mut ev) {
+                Criticals::Found(found) => {
+                    let msg = format!("image {label} has {} findings", found.join("; "));
+                    out.fail(res, msg, ev);
+                }
+                Criticals::None { sources, high } => {
+                    let msg = format!(
+                        "image {label} has no critical findings ({}; {high} high)",
+                        sources.join(", ")
+                    );
+                    out.pass(res, msg, ev);
+                }
+                Criticals::Unscanned(why) => {
+                    let msg = format!(
+                        "no completed scan shows whether image {label} has critical findings: {why}"
+                    );
+                    out.unknown_because(res, msg, ev);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use eksposture_model::{Finding, Status};
+    use serde_json::{json, Value};
+
+    use crate::testing::{eval, statuses};
+
+    const IMAGE: &str = "arn:aws:ecr:us-east-1:111122223333:repository/api/sha256:aa";
+
+    fn run(scan: &Value, inspector: &Value) -> Vec<Finding> {
+        eval(
+            crate::find(super::META.id).unwrap(),
+            json!({"regions": {"us-east-1": {"inspector": inspector, "repositories": {"known": [{"name": "api",
+                "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
+                "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"], "scan": scan}]}}]}}}}),
+        )
+    }
+
+    fn complete(counts: &Value) -> Value {
+        json!({"known": {"status": "COMPLETE", "finding_counts": counts}})
+    }
+
+    fn inspector(critical: u32, high: u32) -> Value {
+        json!({"coverage": {"known": [{"resource_id": IMAGE, "resource_type": "AWS_ECR_CONTAINER_IMAGE", "scan_status": "ACTIVE"}]},
+            "finding_counts": {"known": [{"resource_id": IMAGE, "resource_type": "AWS_ECR_CONTAINER_IMAGE",
+                "critical": critical, "high": high}]}})
+    }
+
+    #[test]
+    fn fails_on_ecr_critical_count_and_reports_high_too() {
+        let f = run(&complete(&json!({"CRITICAL": 2, "HIGH": 5})), &json!({}));
+        assert_eq!(statuses(&f), [Status::Fail]);
+        assert_eq!(f[0].resource.id, IMAGE);
+        assert!(
+            f[0].message.contains("2 critical and 5 high (ECR scan)"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn fails_on_inspector_findings_even_when_ecr_never_scanned() {
+        let f = run(&json!({"known": null}), &inspector(1, 0));
+        assert_eq!(statuses(&f), [Status::Fail]);
+        assert!(f[0].evidence.iter().any(|e| e.kind == "Inspector2Findings"));
+    }
+
+    #[test]
+    fn passes_on_completed_scan_or_active_inspector_coverage_without_critical() {
+        let f = run(&complete(&json!({"HIGH": 1})), &json!({}));
+        assert_eq!(statuses(&f), [Status::Pass]);
+        let covered_clean = json!({"coverage": {"known": [{"resource_id": IMAGE,
+            "resource_type": "AWS_ECR_CONTAINER_IMAGE", "scan_status": "ACTIVE"}]}, "finding_counts": {"known": []}});
+        let f = run(&json!({"known": null}), &covered_clean);
+        assert_eq!(statuses(&f), [Status::Pass]);
+        assert!(
+            f[0].message.contains("Amazon Inspector"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn unknown_when_never_scanned_or_in_progress_never_a_pass() {
+        let f = run(
+            &json!({"known": null}),
+            &json!({"finding_counts": {"known": []}}),
+        );
+        assert_eq!(statuses(&f), [Status::Unknown]);
+        assert!(f[0].message.contains("never scanned"), "{}", f[0].message);
+        let f = run(&json!({"known": {"status": "IN_PROGRESS"}}), &json!({}));
+        assert_eq!(statuses(&f), [Status::Unknown]);
+    }
+
+    #[test]
+    fn unknown_when_inspector_coverage_is_active_but_findings_unreadable() {
+        let mut insp = inspector(0, 0);
+        insp["finding_counts"] = json!({"unknown": {"service": "inspector2", "region": "us-east-1",
+            "operation": "ListFindings", "reason": "access_denied", "message": "denied"}});
+        let f = run(&json!({"known": null}), &insp);
+        assert_eq!(statuses(&f), [Status::Unknown]);
+        assert!(f[0].evidence.iter().any(|e| e.kind == "Gap"));
+    }
+}

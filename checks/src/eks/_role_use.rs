@@ -1,0 +1,304 @@
+//! Who else uses a cluster's IAM role: other clusters, nodes (nodegroups and
+//! node instances), Fargate profiles, Pod Identity associations, and the
+//! principals its trust policy admits besides the EKS service.
+
+use std::collections::BTreeSet;
+
+use eksposture_model::arn::{parse, resource_name};
+use eksposture_model::graph::ClusterView;
+use eksposture_model::{Evidence, Gap, Graph, Observed, Role};
+use eksposture_policy::{Effect, Policy, Principal, PrincipalSpec};
+
+use crate::emit::gap_evidence;
+use crate::iam::{node_role_use_evidence, parse_document};
+
+/// The service principal a cluster role is meant for.
+pub const CLUSTER_SERVICE: &str = "eks.amazonaws.com";
+
+/// Whether two role ARNs name the same role: same account and name (role
+/// names are unique per account, case-insensitively; paths may differ in
+/// how a resource spells the ARN).
+pub fn same_role(left: &str, right: &str) -> bool {
+    let parts = |arn| parse(arn).zip(resource_name(arn));
+    match (parts(left), parts(right)) {
+        (Some((l_arn, l_name)), Some((r_arn, r_name))) => {
+            l_arn.account == r_arn.account && l_name.eq_ignore_ascii_case(r_name)
+        }
+        _ => left == right,
+    }
+}
+
+/// Who an IAM trust policy's `Allow` statements admit besides
+/// `eks.amazonaws.com`, one phrase each.
+pub fn foreign_principals(trust: &Policy) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for s in trust
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+    {
+        match &s.principal {
+            None => {}
+            Some(PrincipalSpec::NotPrincipal(_)) => {
+                out.insert("every principal but those its NotPrincipal names".to_string());
+            }
+            Some(PrincipalSpec::Principal(Principal::Any)) => {
+                out.insert("any principal (\"*\")".to_string());
+            }
+            Some(PrincipalSpec::Principal(Principal::Specific(p))) => {
+                out.extend(p.aws.iter().map(|a| format!("AWS principal {a}")));
+                let other = p
+                    .service
+                    .iter()
+                    .filter(|s| !s.eq_ignore_ascii_case(CLUSTER_SERVICE));
+                out.extend(other.map(|s| format!("service {s}")));
+                out.extend(
+                    p.federated
+                        .iter()
+                        .map(|f| format!("federated principal {f}")),
+                );
+                out.extend(
+                    p.canonical_user
+                        .iter()
+                        .map(|u| format!("canonical user {u}")),
+                );
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// What sharing a role was found, and what could not be read.
+#[derive(Default)]
+pub struct RoleSharing {
+    /// One phrase per reason the role is not dedicated to the cluster.
+    pub reasons: Vec<String>,
+    /// The resources behind those reasons.
+    pub evidence: Vec<Evidence>,
+    /// What could not be read and might hold another use.
+    pub unread: Vec<String>,
+    /// The failed reads behind `unread`.
+    pub gaps: BTreeSet<Evidence>,
+}
+
+impl RoleSharing {
+    fn shared(&mut self, reason: String, evidence: Evidence) {
+        self.reasons.push(reason);
+        self.evidence.push(evidence);
+    }
+
+    fn unread(&mut self, what: String, gap: Option<&Gap>) {
+        if !self.unread.contains(&what) {
+            self.unread.push(what);
+        }
+        self.gaps.extend(gap.map(gap_evidence));
+    }
+}
+
+/// Every use of `role_arn` besides being the cluster role of `me`. `role` is
+/// the role as IAM returned it (`Err` says why it is not known): its trust
+/// policy is judged, and node instances matter only when the role is in an
+/// instance profile.
+pub fn cluster_role_sharing(
+    g: &Graph<'_>,
+    me: &ClusterView<'_>,
+    role_arn: &str,
+    role: Result<&Role, (String, Option<&Gap>)>,
+) -> RoleSharing {
+    let mut s = RoleSharing::default();
+    let known = role.as_ref().ok().copied();
+    match role {
+        Ok(role) => match role.trust_policy.as_result() {
+            Ok(doc) => match parse_document(doc) {
+                Ok(policy) => {
+                    for p in foreign_principals(&policy) {
+                        let ev = Evidence::new(
+                            "AwsIamRole",
+                            &role.arn,
+                            format!("trust policy allows {p}"),
+                        );
+                        s.shared(format!("its trust policy allows {p}"), ev);
+                    }
+                }
+                Err(e) => s.unread(
+                    format!(
+                        "the trust policy of role {} (unparsable: {e})",
+                        role.role_name
+                    ),
+                    None,
+                ),
+            },
+            Err(gap) => s.unread(
+                format!("the trust policy of role {}", role.role_name),
+                Some(gap),
+            ),
+        },
+        Err((what, gap)) => s.unread(what, gap),
+    }
+    for (region, gap) in g.cluster_listing_gaps() {
+        s.unread(format!("the EKS clusters of region {region}"), Some(gap));
+    }
+    for c in g.clusters() {
+        let (name, region) = (&c.cluster.name, c.region);
+        let other = c.cluster.arn != me.cluster.arn;
+        match c.cluster.config.as_result() {
+            Ok(cfg) if other => match &cfg.role_arn {
+                Some(r) if same_role(r, role_arn) => {
+                    let ev = Evidence::new(
+                        "AwsEksCluster",
+                        &c.cluster.arn,
+                        format!("cluster {name} ({region}) uses it as its cluster role"),
+                    );
+                    s.shared(
+                        format!("it is also the cluster role of cluster {name} ({region})"),
+                        ev,
+                    );
+                }
+                Some(_) => {}
+                None => s.unread(
+                    format!("the cluster role of cluster {name} ({region})"),
+                    None,
+                ),
+            },
+            Ok(_) => {}
+            Err(gap) => s.unread(
+                format!("the configuration of cluster {name} ({region})"),
+                Some(gap),
+            ),
+        }
+        match &c.cluster.fargate_profiles {
+            Observed::Known(profiles) => {
+                for p in profiles {
+                    match &p.pod_execution_role_arn {
+                        Some(r) if same_role(r, role_arn) => {
+                            let id = p.arn.clone().unwrap_or_else(|| {
+                                format!("{}/fargateprofile/{}", c.cluster.arn, p.name)
+                            });
+                            let ev = Evidence::new(
+                                "AwsEksFargateProfile",
+                                id,
+                                format!(
+                                    "Fargate profile {} of cluster {name}: pod execution role",
+                                    p.name
+                                ),
+                            );
+                            s.shared(format!("it is the pod execution role of Fargate profile {} of cluster {name}", p.name), ev);
+                        }
+                        Some(_) => {}
+                        None => s.unread(
+                            format!(
+                                "the pod execution role of Fargate profile {} of cluster {name}",
+                                p.name
+                            ),
+                            None,
+                        ),
+                    }
+                }
+            }
+            Observed::Unknown(gap) => {
+                s.unread(format!("the Fargate profiles of cluster {name}"), Some(gap));
+            }
+        }
+        match &c.cluster.pod_identity_associations {
+            Observed::Known(list) => {
+                for a in list {
+                    let sa = format!("{}/{}", a.namespace, a.service_account);
+                    match &a.role_arn {
+                        Observed::Known(r) if same_role(r, role_arn) => {
+                            let id = a.association_arn.clone().unwrap_or_else(|| {
+                                format!(
+                                    "{}/podidentityassociation/{}",
+                                    c.cluster.arn, a.association_id
+                                )
+                            });
+                            let ev = Evidence::new(
+                                "AwsEksPodIdentityAssociation",
+                                id,
+                                format!(
+                                    "Pod Identity role of service account {sa} in cluster {name}"
+                                ),
+                            );
+                            s.shared(format!("pods of service account {sa} in cluster {name} receive it through Pod Identity"), ev);
+                        }
+                        Observed::Known(_) => {}
+                        Observed::Unknown(gap) => s.unread(
+                            format!(
+                                "the role of Pod Identity association {} of cluster {name}",
+                                a.association_id
+                            ),
+                            Some(gap),
+                        ),
+                    }
+                }
+            }
+            Observed::Unknown(gap) => s.unread(
+                format!("the Pod Identity associations of cluster {name}"),
+                Some(gap),
+            ),
+        }
+        if let Observed::Unknown(gap) = &c.cluster.nodegroups {
+            s.unread(format!("the nodegroups of cluster {name}"), Some(gap));
+        }
+    }
+    for ng in g.nodegroups() {
+        if let Some(gap) = ng.nodegroup.config.gap() {
+            s.unread(
+                format!(
+                    "the node role of nodegroup {} of cluster {}",
+                    ng.nodegroup.name, ng.cluster.name
+                ),
+                Some(gap),
+            );
+        }
+    }
+    node_uses(g, role_arn, known, &mut s);
+    s
+}
+
+/// Nodegroups and node instances that use the role. Instances can only use
+/// a role through an instance profile, so unreadable instances matter only
+/// when the role is in one (or the role itself is unknown).
+fn node_uses(g: &Graph<'_>, role_arn: &str, role: Option<&Role>, s: &mut RoleSharing) {
+    let (roles, unread_profiles) = g.node_roles();
+    for (arn, uses) in roles.iter().filter(|(arn, _)| same_role(arn, role_arn)) {
+        let nodegroups = uses.iter().filter(|u| u.via_kind == "nodegroup").count();
+        let instances = uses.len() - nodegroups;
+        let clusters: BTreeSet<&str> = uses.iter().map(|u| u.cluster_name.as_str()).collect();
+        let clusters = clusters.into_iter().collect::<Vec<_>>().join(", ");
+        let mut via = Vec::new();
+        if nodegroups > 0 {
+            via.push(format!("{nodegroups} nodegroup(s)"));
+        }
+        if instances > 0 {
+            via.push(format!("{instances} node instance(s)"));
+        }
+        s.reasons.push(format!(
+            "it is the node role {arn} of {} of cluster(s) {clusters}",
+            via.join(" and ")
+        ));
+        s.evidence.extend(node_role_use_evidence(g, uses));
+    }
+    if role.is_some_and(|r| r.instance_profile_arns.is_empty()) {
+        return;
+    }
+    let mut regions = BTreeSet::new();
+    for c in g.clusters() {
+        if let Some(gap) = g.instance_listing_gap(c.region) {
+            if regions.insert(c.region) {
+                s.unread(
+                    format!(
+                        "the instances of region {} (nodes may use the role's instance profile)",
+                        c.region
+                    ),
+                    Some(gap),
+                );
+            }
+        }
+    }
+    for (instance, gap) in unread_profiles {
+        s.unread(
+            format!("the instance profile of node {instance}"),
+            Some(gap),
+        );
+    }
+}

@@ -1,0 +1,202 @@
+use eksposture_model::graph::Lookup;
+use eksposture_model::{Evidence, Graph, Observed};
+
+use crate::support::{cluster_evidence, cluster_ref, for_each_cluster_config};
+use crate::{declare_check, Findings};
+
+declare_check! {
+    /// ## What it checks
+    ///
+    /// For every EKS cluster: **pass** when the cluster's OIDC issuer
+    /// (`identity.oidc.issuer`) is registered as an IAM OIDC provider (the
+    /// provider is the evidence); **fail** when the account's provider list
+    /// was read and has no provider for the issuer, so IAM roles for service
+    /// accounts (IRSA) cannot work; **pass** instead when the cluster has
+    /// EKS Pod Identity associations, which give pods their own role without
+    /// an OIDC provider. **unknown** when `DescribeCluster` failed or
+    /// returned no issuer, when `ListOpenIDConnectProviders` failed, and when
+    /// the region's clusters could not be listed.
+    ///
+    /// ## Rationale
+    ///
+    /// Without a per-workload identity (IRSA or Pod Identity), pods that call
+    /// AWS use the node's instance-profile role through IMDS: every pod on a
+    /// node shares one role, which then has to hold the union of all their
+    /// permissions. CIS 5.2.1 and the EKS Best Practices Guide ask for
+    /// dedicated, least-privilege identities per workload. Severity is low:
+    /// the missing provider is a missing capability, not an exposure by
+    /// itself; `path-pod-to-node-role` reports the exposure.
+    ///
+    /// ## Remediation
+    ///
+    /// `eksctl utils associate-iam-oidc-provider --cluster <cluster>
+    /// --approve`, or `aws iam create-open-id-connect-provider --url <issuer>
+    /// --client-id-list sts.amazonaws.com`; then give each workload its own
+    /// role (IRSA) or use EKS Pod Identity.
+    ///
+    /// ## Examples
+    ///
+    /// ```json,fail
+    /// {"iam": {"oidc_providers": {"known": []}},
+    ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
+    ///   "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+    ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"}}}]}}}}
+    /// ```
+    ///
+    /// ```json,pass
+    /// {"iam": {"oidc_providers": {"known": [{
+    ///   "arn": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
+    ///   "url": "oidc.eks.us-east-1.amazonaws.com/id/ABC"}]}},
+    ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
+    ///   "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+    ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"}}}]}}}}
+    /// ```
+    ///
+    /// ```json,unknown
+    /// {"iam": {"oidc_providers": {"unknown": {"service": "iam", "region": "global",
+    ///   "operation": "ListOpenIDConnectProviders", "reason": "access_denied", "message": "denied"}}},
+    ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
+    ///   "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+    ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"}}}]}}}}
+    /// ```
+    id: "eks-irsa-provider-registered",
+    title: "EKS cluster OIDC issuers should be registered as IAM OIDC providers so pods can have their own IAM roles",
+    severity: Low,
+    resource_type: "AwsEksCluster",
+    remediation: "Register the cluster's OIDC issuer as an IAM OIDC provider (eksctl utils associate-iam-oidc-provider), or use EKS Pod Identity.",
+    compliance: ["CIS-EKS-1.8:5.2.1", "PCI-DSS-4.0:7.2.5", "EKS-BPG:iam"],
+}
+
+pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
+    for_each_cluster_config(g, out, |out, c, config| {
+        let name = &c.cluster.name;
+        let Some(issuer) = config.oidc_issuer.as_deref() else {
+            let msg = format!("DescribeCluster returned no OIDC issuer for cluster {name}");
+            out.unknown_because(cluster_ref(&c), msg, vec![cluster_evidence(&c)]);
+            return;
+        };
+        let mut ev = vec![Evidence::new(
+            "AwsEksCluster",
+            &c.cluster.arn,
+            format!("cluster {name}, OIDC issuer {issuer}"),
+        )];
+        match g.oidc_provider_for_issuer(issuer) {
+            Lookup::Found(p) => {
+                ev.push(Evidence::new(
+                    "AwsIamOidcProvider",
+                    &p.arn,
+                    format!("IAM OIDC provider for {}", p.url),
+                ));
+                out.pass(
+                    cluster_ref(&c),
+                    format!("cluster {name}'s OIDC issuer is registered in IAM: pods can use IRSA"),
+                    ev,
+                );
+            }
+            Lookup::Unknown(gap) => {
+                out.unknown(cluster_ref(&c), "the account's IAM OIDC providers", gap, ev);
+            }
+            Lookup::Missing => match &c.cluster.pod_identity_associations {
+                Observed::Known(assocs) if !assocs.is_empty() => {
+                    ev.extend(assocs.iter().take(10).map(|a| {
+                        Evidence::new(
+                            "AwsEksPodIdentityAssociation",
+                            a.association_arn.clone().unwrap_or_else(|| {
+                                format!(
+                                    "{}/pod-identity-association/{}",
+                                    c.cluster.arn, a.association_id
+                                )
+                            }),
+                            format!("service account {}/{}", a.namespace, a.service_account),
+                        )
+                    }));
+                    let msg = format!("cluster {name} has no IAM OIDC provider, but its pods get their own roles through {} EKS Pod Identity association(s)", assocs.len());
+                    out.pass(cluster_ref(&c), msg, ev);
+                }
+                other => {
+                    let pod_identity = if other.is_known() {
+                        "and no EKS Pod Identity associations"
+                    } else {
+                        "(its EKS Pod Identity associations could not be read)"
+                    };
+                    let msg = format!("cluster {name}'s OIDC issuer has no IAM OIDC provider {pod_identity}: IRSA cannot work, so pods that call AWS fall back to the node role");
+                    out.fail(cluster_ref(&c), msg, ev);
+                }
+            },
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use eksposture_model::{Finding, Status};
+    use serde_json::{json, Value};
+
+    use crate::testing::{eval, statuses};
+
+    const ISSUER: &str = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC";
+
+    fn run(providers: &Value, cluster_extra: &Value) -> Vec<Finding> {
+        let mut cluster = json!({"name": "c", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c",
+            "config": {"known": {"oidc_issuer": ISSUER}}});
+        for (k, v) in cluster_extra.as_object().unwrap() {
+            cluster[k] = v.clone();
+        }
+        let check = crate::find(super::META.id).unwrap();
+        eval(
+            check,
+            json!({"iam": {"oidc_providers": providers},
+            "regions": {"us-east-1": {"clusters": {"known": [cluster]}}}}),
+        )
+    }
+
+    fn provider(url: &str) -> Value {
+        json!({"known": [{"arn": format!("arn:aws:iam::111122223333:oidc-provider/{url}"), "url": url}]})
+    }
+
+    #[test]
+    fn fails_when_issuer_has_no_provider() {
+        let f = run(
+            &provider("oidc.eks.us-east-1.amazonaws.com/id/OTHER"),
+            &json!({}),
+        );
+        assert_eq!(statuses(&f), [Status::Fail]);
+        assert!(f[0].message.contains("fall back to the node role"));
+        assert!(f[0].message.contains("could not be read"));
+    }
+
+    #[test]
+    fn passes_when_provider_registered_with_trailing_slash() {
+        let f = run(
+            &provider("oidc.eks.us-east-1.amazonaws.com/id/ABC/"),
+            &json!({}),
+        );
+        assert_eq!(statuses(&f), [Status::Pass]);
+        assert!(f[0].evidence.iter().any(|e| e.kind == "AwsIamOidcProvider"));
+    }
+
+    #[test]
+    fn passes_without_provider_when_pod_identity_is_used() {
+        let assoc = json!({"pod_identity_associations": {"known": [{"association_id": "a-1",
+            "namespace": "app", "service_account": "api", "role_arn": {"known": "arn:aws:iam::111122223333:role/api"}}]}});
+        let f = run(&json!({"known": []}), &assoc);
+        assert_eq!(statuses(&f), [Status::Pass]);
+        let none = run(
+            &json!({"known": []}),
+            &json!({"pod_identity_associations": {"known": []}}),
+        );
+        assert_eq!(statuses(&none), [Status::Fail]);
+    }
+
+    #[test]
+    fn unknown_when_providers_unread_or_issuer_missing() {
+        let gap = json!({"unknown": {"service": "iam", "region": "global",
+            "operation": "ListOpenIDConnectProviders", "reason": "error", "message": "timeout"}});
+        assert_eq!(statuses(&run(&gap, &json!({}))), [Status::Unknown]);
+        let no_issuer = json!({"config": {"known": {"version": "1.31"}}});
+        assert_eq!(
+            statuses(&run(&provider("x"), &no_issuer)),
+            [Status::Unknown]
+        );
+    }
+}
