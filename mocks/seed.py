@@ -10,9 +10,16 @@ Accounts:
 * ``risky``: cluster ``risky`` with every risk the core checks look for: a
   public endpoint open to the world, no secrets encryption, nodes in a public
   subnet that allow IMDSv1 with hop limit 2, SSH open to the world, an
-  administrator node role, an IRSA role any service account can assume, and
-  an ECR repository that does not scan on push and holds an unscanned image.
-* ``hardened``: cluster ``hardened``, the same shapes with every risk fixed.
+  administrator node role, an IRSA role any service account can assume, an
+  ECR repository that does not scan on push and holds an unscanned image, and
+  an ECS service (cluster ``risky-ecs``) whose task runs a privileged
+  container as the image's user, with a writable root filesystem, a password
+  in a plain environment variable, and one administrator role as both
+  execution and task role.
+* ``hardened``: cluster ``hardened``, the same shapes with every risk fixed
+  (the ECS task: read-only root filesystem, user 1000, its password from SSM
+  through ``secrets``, an execution role with only the ECS execution policy
+  and a separate task role).
 * ``demo``: both clusters in one account (the README demo).
 
 Prints a JSON summary of what was created (names, ids and ARNs the end-to-end
@@ -66,6 +73,8 @@ class Aws:
         self.iam = client("iam")
         self.ecr = client("ecr")
         self.kms = client("kms")
+        self.ecs = client("ecs")
+        self.ssm = client("ssm")
         self.inspector2 = client("inspector2")
 
     def moto_api(self, path):
@@ -407,6 +416,36 @@ def set_lifecycle_policy(aws, repo):
     )
 
 
+# ---------------------------------------------------------------------- ECS
+
+ECS_TASKS = "ecs-tasks.amazonaws.com"
+ECS_EXECUTION_POLICY = AWS_POLICY + "service-role/AmazonECSTaskExecutionRolePolicy"
+# The literal password the risky task carries in plain ``environment``; the
+# collected inventory must never contain it.
+RISKY_DB_PASSWORD = "Pr0d-DB-hunter2-9f8e7d"
+
+
+def create_ecs_service(aws, cluster_name, service_name, task_definition, **service_args):
+    """An ECS cluster running one service of ``task_definition`` (the keyword
+    arguments of ``register_task_definition``)."""
+    cluster_arn = aws.ecs.create_cluster(clusterName=cluster_name)["cluster"]["clusterArn"]
+    registered = aws.ecs.register_task_definition(**task_definition)["taskDefinition"]
+    service = aws.ecs.create_service(
+        cluster=cluster_name,
+        serviceName=service_name,
+        taskDefinition=registered["taskDefinitionArn"],
+        desiredCount=1,
+        **service_args,
+    )["service"]
+    return {
+        "cluster_arn": cluster_arn,
+        "service_arn": service["serviceArn"],
+        "task_definition_arn": registered["taskDefinitionArn"],
+        "family": registered["family"],
+        "revision": registered["revision"],
+    }
+
+
 # --------------------------------------------------------------- Inspector
 
 
@@ -491,6 +530,42 @@ def seed_risky(aws, name="risky", cidr="10.0.0.0/16"):
     )
     repo = create_repository(aws, f"{name}-app", scan_on_push=False, mutability="MUTABLE")
     image = push_image(aws, repo, "latest", "a")
+    # One administrator role as both execution and task role.
+    ecs_role = create_role(
+        aws,
+        f"{name}-ecs-role",
+        trust_service(ECS_TASKS),
+        [AWS_POLICY + "AdministratorAccess"],
+    )
+    # EC2 launch type: Fargate refuses privileged containers.
+    ecs = create_ecs_service(
+        aws,
+        f"{name}-ecs",
+        f"{name}-web",
+        {
+            "family": f"{name}-web",
+            "requiresCompatibilities": ["EC2"],
+            "networkMode": "bridge",
+            "executionRoleArn": ecs_role,
+            "taskRoleArn": ecs_role,
+            "containerDefinitions": [
+                {
+                    "name": "web",
+                    "image": f"{repo['uri']}:latest",
+                    "memory": 512,
+                    "essential": True,
+                    "privileged": True,
+                    "environment": [
+                        {"name": "DB_PASSWORD", "value": RISKY_DB_PASSWORD},
+                        {"name": "LOG_LEVEL", "value": "debug"},
+                    ],
+                }
+            ],
+        },
+        launchType="EC2",
+    )
+    ecs["role_arn"] = ecs_role
+    ecs["env_secret"] = {"name": "DB_PASSWORD", "value": RISKY_DB_PASSWORD}
     return {
         "cluster": cluster,
         "network": net,
@@ -506,6 +581,7 @@ def seed_risky(aws, name="risky", cidr="10.0.0.0/16"):
         "irsa_role_arn": irsa_role,
         "repository": repo,
         "image": image,
+        "ecs": ecs,
     }
 
 
@@ -612,6 +688,72 @@ def seed_hardened(aws, name="hardened", cidr="10.1.0.0/16"):
     scan_image(aws, repo, image)
     set_lifecycle_policy(aws, repo)
     enable_inspector(aws)
+    ecs_sg = create_security_group(
+        aws, net["vpc_id"], f"{name}-ecs-sg", "ECS service tasks", []
+    )
+    aws.ssm.put_parameter(
+        Name=f"/{name}/db-password", Value="not-a-real-password", Type="SecureString"
+    )
+    db_password_arn = (
+        f"arn:aws:ssm:{aws.region}:{ACCOUNT_ID}:parameter/{name}/db-password"
+    )
+    ecs_execution_role = create_role(
+        aws, f"{name}-ecs-execution", trust_service(ECS_TASKS), [ECS_EXECUTION_POLICY]
+    )
+    ecs_task_role = create_role(
+        aws,
+        f"{name}-ecs-task",
+        trust_service(ECS_TASKS),
+        inline={
+            "read-app-bucket": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{name}-app-data/*",
+                    }
+                ],
+            }
+        },
+    )
+    ecs = create_ecs_service(
+        aws,
+        f"{name}-ecs",
+        f"{name}-web",
+        {
+            "family": f"{name}-web",
+            "requiresCompatibilities": ["FARGATE"],
+            "networkMode": "awsvpc",
+            "cpu": "256",
+            "memory": "512",
+            "executionRoleArn": ecs_execution_role,
+            "taskRoleArn": ecs_task_role,
+            "containerDefinitions": [
+                {
+                    "name": "web",
+                    "image": f"{repo['uri']}:v1.0.0",
+                    "essential": True,
+                    "privileged": False,
+                    "readonlyRootFilesystem": True,
+                    "user": "1000",
+                    "environment": [{"name": "LOG_LEVEL", "value": "info"}],
+                    "secrets": [{"name": "DB_PASSWORD", "valueFrom": db_password_arn}],
+                }
+            ],
+        },
+        launchType="FARGATE",
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": [net["subnet_id"]],
+                "securityGroups": [ecs_sg["group_id"]],
+                "assignPublicIp": "DISABLED",
+            }
+        },
+    )
+    ecs["execution_role_arn"] = ecs_execution_role
+    ecs["task_role_arn"] = ecs_task_role
+    ecs["ssm_parameter_arn"] = db_password_arn
     return {
         "cluster": cluster,
         "network": net,
@@ -629,6 +771,7 @@ def seed_hardened(aws, name="hardened", cidr="10.1.0.0/16"):
         "cni_role_arn": cni_role,
         "repository": repo,
         "image": image,
+        "ecs": ecs,
     }
 
 

@@ -99,6 +99,9 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                         "image {label} has no critical findings ({}; {high} high)",
                         sources.join(", ")
                     );
+                    // The pass rests on the scans that were read; a source
+                    // that could not be read (Inspector coverage) is not part of it.
+                    ev.retain(|e| e.kind != "Gap");
                     out.pass(res, msg, ev);
                 }
                 Criticals::Unscanned(why) => {

@@ -12,12 +12,13 @@ declare_check! {
     /// **fail** when the node has one or more `CRITICAL` findings (the
     /// message gives the critical and high counts); **pass** when the
     /// findings were read, none on the node is critical, and Inspector is
-    /// known to look at it: the coverage list shows it `ACTIVE`, or, when
-    /// the coverage list could not be read, EC2 scanning is `ENABLED` in its
-    /// region; **unknown** when the findings could not be read, when the
-    /// node is not (actively) covered, or coverage is unread and EC2 scanning
-    /// is not known to be enabled (no finding because nobody looked is not a
-    /// pass), and when a region's clusters or instances could not be listed.
+    /// known to look at it: the coverage list shows it `ACTIVE`;
+    /// **unknown** when the findings could not be read, when the node is not
+    /// (actively) covered, or when coverage could not be read — even with
+    /// EC2 scanning `ENABLED`, a node without the SSM agent or on an
+    /// unsupported OS is not scanned, and no finding because nobody looked
+    /// is not a pass — and when a region's clusters or instances could not
+    /// be listed.
     ///
     /// ## Rationale
     ///
@@ -97,8 +98,8 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         }
         let looked = match (&i.coverage, &i.ec2) {
             (Coverage::Active, _) => Ok("Inspector actively scans it".to_string()),
-            (Coverage::Unread(_), Scanning::Enabled) => Ok(format!(
-                "Inspector EC2 scanning is ENABLED in {region} (its coverage list could not be read)"
+            (Coverage::Unread(_), Scanning::Enabled) => Err(format!(
+                "Inspector EC2 scanning is ENABLED in {region}, but its coverage list could not be read, so whether it scans this node is not known"
             )),
             (Coverage::Unread(_), Scanning::Off(why) | Scanning::Undecided(why)) => Err(why.clone()),
             (Coverage::Unread(_), Scanning::Unread(_)) => Err("neither Inspector's coverage nor its status could be read".into()),
@@ -166,13 +167,13 @@ mod tests {
     }
 
     #[test]
-    fn passes_on_enabled_ec2_scanning_when_coverage_is_not_supported() {
+    fn unknown_when_coverage_is_unread_even_with_ec2_scanning_enabled() {
         let f = run(
             status("ENABLED", "ENABLED"),
             not_supported("ListCoverage"),
             json!({"known": []}),
         );
-        assert_eq!(statuses(&f), [Status::Pass]);
+        assert_eq!(statuses(&f), [Status::Unknown]);
     }
 
     #[test]

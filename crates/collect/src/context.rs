@@ -36,7 +36,10 @@ pub struct Limits {
     pub ec2: Semaphore,
     pub iam: Semaphore,
     pub ecr: Semaphore,
+    pub ecs: Semaphore,
     pub inspector: Semaphore,
+    pub kms: Semaphore,
+    pub logs: Semaphore,
 }
 
 impl Default for Limits {
@@ -46,7 +49,10 @@ impl Default for Limits {
             ec2: Semaphore::new(8),
             iam: Semaphore::new(4),
             ecr: Semaphore::new(8),
+            ecs: Semaphore::new(8),
             inspector: Semaphore::new(4),
+            kms: Semaphore::new(4),
+            logs: Semaphore::new(4),
         }
     }
 }

@@ -7,10 +7,13 @@
 mod context;
 pub mod ec2;
 pub mod ecr;
+pub mod ecs;
 pub mod eks;
 mod error;
 pub mod iam;
 pub mod inspector;
+pub mod kms;
+pub mod logs;
 pub mod operations;
 mod paging;
 
@@ -167,8 +170,8 @@ pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
         progress: opts.progress.clone(),
     };
     if let Some(p) = &opts.progress {
-        // IAM plus, per region: EKS, EC2, ECR, Inspector.
-        p.set_total(1 + 4 * regions.len() as u64);
+        // IAM plus, per region: EKS, EC2, ECR, ECS, Inspector.
+        p.set_total(1 + 5 * regions.len() as u64);
     }
 
     let iam_ctx = ctx_for(&regions[0]);
@@ -176,7 +179,8 @@ pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
     let region_futs = regions.iter().map(|r| {
         let ctx = ctx_for(r);
         async move {
-            let data = collect_region(&ctx).await;
+            // Boxed: a region's future holds every collector's state.
+            let data = Box::pin(collect_region(&ctx)).await;
             (ctx.region, data)
         }
     });
@@ -202,15 +206,20 @@ pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
 
 async fn collect_region(ctx: &Ctx) -> RegionInventory {
     let eks_then_ec2 = async {
-        let clusters = eks::collect(ctx).await;
+        let eks = eks::collect(ctx).await;
         ctx.step("eks");
-        let ec2 = ec2::collect(ctx, &clusters).await;
+        let ec2 = ec2::collect(ctx, &eks.clusters).await;
         ctx.step("ec2");
-        (clusters, ec2)
+        (eks, ec2)
     };
     let ecr_fut = async {
         let r = ecr::collect(ctx).await;
         ctx.step("ecr");
+        r
+    };
+    let ecs_fut = async {
+        let r = ecs::collect(ctx).await;
+        ctx.step("ecs");
         r
     };
     let inspector_fut = async {
@@ -218,19 +227,25 @@ async fn collect_region(ctx: &Ctx) -> RegionInventory {
         ctx.step("inspector2");
         r
     };
-    let ((clusters, ec2), ecr, inspector) = tokio::join!(eks_then_ec2, ecr_fut, inspector_fut);
+    let ((eks, ec2), ecr, ecs_task_definitions, inspector) =
+        tokio::join!(eks_then_ec2, ecr_fut, ecs_fut, inspector_fut);
+    // Every field is named (no `..Default::default()`): a field added to the
+    // model does not compile until it is collected.
     RegionInventory {
-        clusters,
+        clusters: eks.clusters,
+        cluster_versions: eks.cluster_versions,
         instances: ec2.instances,
         launch_template_versions: ec2.launch_template_versions,
         security_groups: ec2.security_groups,
         subnets: ec2.subnets,
         route_tables: ec2.route_tables,
         volumes: ec2.volumes,
+        vpcs: ec2.vpcs,
+        instance_profile_associations: ec2.instance_profile_associations,
         repositories: ecr.repositories,
         registry_scanning: ecr.registry_scanning,
         inspector,
-        ..RegionInventory::default()
+        ecs_task_definitions,
     }
 }
 
@@ -358,10 +373,16 @@ mod tests {
             limits: Arc::new(Limits::default()),
             progress: None,
         };
+        let clients = eks::Clients {
+            eks: client,
+            logs: logs::client(&ctx),
+            kms: kms::client(&ctx),
+        };
         let clusters =
-            tokio::time::timeout(Duration::from_secs(20), eks::collect_with(&ctx, &client))
+            tokio::time::timeout(Duration::from_secs(20), eks::collect_with(&ctx, &clients))
                 .await
-                .expect("the collector must not hang");
+                .expect("the collector must not hang")
+                .clusters;
         server.abort();
         let gap = clusters.gap().expect("clusters must be unknown");
         assert_eq!(gap.operation, "ListClusters");

@@ -3,21 +3,28 @@
 //! both derived from this one list; a test checks each name is a read.
 
 pub const OPERATIONS: &[&str] = &[
+    "ec2:DescribeIamInstanceProfileAssociations",
     "ec2:DescribeInstances",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSubnets",
     "ec2:DescribeVolumes",
+    "ec2:DescribeVpcs",
     "ecr:DescribeImageScanFindings",
     "ecr:DescribeImages",
     "ecr:DescribeRepositories",
     "ecr:GetLifecyclePolicy",
     "ecr:GetRegistryScanningConfiguration",
     "ecr:GetRepositoryPolicy",
+    "ecs:DescribeServices",
+    "ecs:DescribeTaskDefinition",
+    "ecs:ListClusters",
+    "ecs:ListServices",
     "eks:DescribeAccessEntry",
     "eks:DescribeAddon",
     "eks:DescribeCluster",
+    "eks:DescribeClusterVersions",
     "eks:DescribeFargateProfile",
     "eks:DescribeNodegroup",
     "eks:DescribePodIdentityAssociation",
@@ -35,6 +42,9 @@ pub const OPERATIONS: &[&str] = &[
     "inspector2:BatchGetAccountStatus",
     "inspector2:ListCoverage",
     "inspector2:ListFindings",
+    "kms:DescribeKey",
+    "kms:GetKeyRotationStatus",
+    "logs:DescribeLogGroups",
     "sts:GetCallerIdentity",
 ];
 

@@ -416,7 +416,11 @@ pub struct LaunchTemplateData {
     pub key_name: Option<String>,
     pub image_id: Option<String>,
     /// Credentials spotted in the version's user data; `None` when it has no
-    /// user data. The user data itself is not kept.
+    /// user data. The user data itself is not kept. A hint of kind
+    /// `unreadable` marks user data (or a MIME part of it) that could not be
+    /// scanned: gzip-compressed, binary, or base64 that does not decode. Its
+    /// location says which (`gzip-compressed`, `MIME part 2, binary data`);
+    /// with no other hint the user data is unknown, not clean.
     pub user_data_secret_hints: Option<Vec<SecretHint>>,
 }
 

@@ -2,8 +2,8 @@
 
 use aws_sdk_ec2::types;
 use eksposture_model::{
-    Instance, LaunchTemplateData, MetadataOptions, Route, RouteTable, SecurityGroup, SgRule,
-    Subnet, Tags, Volume,
+    Instance, LaunchTemplateData, MetadataOptions, ProfileAssociation, Route, RouteTable,
+    SecurityGroup, SgRule, Subnet, Tags, Volume, Vpc,
 };
 
 use crate::Ctx;
@@ -118,18 +118,10 @@ pub fn map_launch_template_version(
             .and_then(|p| p.arn.clone()),
         key_name: data.and_then(|d| d.key_name.clone()),
         image_id: data.and_then(|d| d.image_id.clone()),
+        // Only the hints are kept, never the user data itself.
         user_data_secret_hints: data
             .and_then(|d| d.user_data.as_deref())
-            .map(user_data_hints),
-    }
-}
-
-/// Launch-template user data is base64 (often of a MIME multipart or a
-/// gzip); only the text is scanned, and only the hints are kept.
-fn user_data_hints(b64: &str) -> Vec<eksposture_model::SecretHint> {
-    match aws_smithy_types::base64::decode(b64.trim()) {
-        Ok(bytes) => eksposture_model::secrets::scan_text(&String::from_utf8_lossy(&bytes)),
-        Err(_) => eksposture_model::secrets::scan_text(b64),
+            .map(super::user_data::hints),
     }
 }
 
@@ -239,6 +231,34 @@ pub fn map_volume(ctx: &Ctx, v: &types::Volume) -> Option<Volume> {
                 .filter_map(|a| a.instance_id.clone())
                 .collect(),
         ),
+    })
+}
+
+/// `DescribeVpcs` -> [`Vpc`]; `None` for an entry without an id.
+pub fn map_vpc(ctx: &Ctx, v: &types::Vpc) -> Option<Vpc> {
+    let id = v.vpc_id.clone()?;
+    Some(Vpc {
+        arn: ctx.ec2_arn("vpc", &id),
+        vpc_id: id,
+        is_default: v.is_default,
+        cidr_block: v.cidr_block.clone(),
+    })
+}
+
+/// `DescribeIamInstanceProfileAssociations` -> [`ProfileAssociation`];
+/// `None` for an entry that names no instance or no profile ARN (EC2 always
+/// sends both: such an entry says nothing about who holds which role).
+pub fn map_profile_association(
+    ctx: &Ctx,
+    a: &types::IamInstanceProfileAssociation,
+) -> Option<ProfileAssociation> {
+    let instance_id = a.instance_id.clone()?;
+    let instance_profile_arn = a.iam_instance_profile.as_ref()?.arn.clone()?;
+    Some(ProfileAssociation {
+        instance_arn: ctx.ec2_arn("instance", &instance_id),
+        instance_id,
+        instance_profile_arn,
+        state: a.state.as_ref().map(|s| s.as_str().to_string()),
     })
 }
 
@@ -526,5 +546,106 @@ mod tests {
             map_launch_template_version(&ctx(), "lt-2", &bare).associate_public_ip,
             None
         );
+    }
+
+    #[test]
+    fn vpc_default_flag_cidr_and_arn_are_mapped() {
+        let v = types::Vpc::builder()
+            .vpc_id("vpc-1")
+            .is_default(true)
+            .cidr_block("172.31.0.0/16")
+            .build();
+        let m = map_vpc(&ctx(), &v).unwrap();
+        assert_eq!(m.arn, "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1");
+        assert_eq!(m.is_default, Some(true));
+        assert_eq!(m.cidr_block.as_deref(), Some("172.31.0.0/16"));
+        let bare = map_vpc(&ctx(), &types::Vpc::builder().vpc_id("vpc-2").build()).unwrap();
+        assert_eq!(bare.is_default, None);
+        assert!(map_vpc(&ctx(), &types::Vpc::builder().build()).is_none());
+    }
+
+    #[test]
+    fn profile_association_names_instance_profile_and_state() {
+        let a = types::IamInstanceProfileAssociation::builder()
+            .association_id("iip-assoc-1")
+            .instance_id("i-1")
+            .iam_instance_profile(
+                IamInstanceProfile::builder()
+                    .arn("arn:aws:iam::123456789012:instance-profile/node")
+                    .build(),
+            )
+            .state(types::IamInstanceProfileAssociationState::Associated)
+            .build();
+        let m = map_profile_association(&ctx(), &a).unwrap();
+        assert_eq!(m.instance_id, "i-1");
+        assert_eq!(
+            m.instance_arn,
+            "arn:aws:ec2:us-east-1:123456789012:instance/i-1"
+        );
+        assert_eq!(
+            m.instance_profile_arn,
+            "arn:aws:iam::123456789012:instance-profile/node"
+        );
+        assert_eq!(m.state.as_deref(), Some("associated"));
+        let no_profile = types::IamInstanceProfileAssociation::builder()
+            .instance_id("i-2")
+            .build();
+        assert!(map_profile_association(&ctx(), &no_profile).is_none());
+    }
+
+    fn with_user_data(text: &[u8]) -> types::LaunchTemplateVersion {
+        types::LaunchTemplateVersion::builder()
+            .launch_template_id("lt-1")
+            .launch_template_data(
+                ResponseLaunchTemplateData::builder()
+                    .user_data(aws_smithy_types::base64::encode(text))
+                    .build(),
+            )
+            .build()
+    }
+
+    #[test]
+    fn user_data_with_an_access_key_gives_a_hint_and_not_the_key() {
+        let v = with_user_data(
+            b"#!/bin/bash
+aws configure set aws_access_key_id AKIAIOSFODNN7EXAMPLE
+",
+        );
+        let m = map_launch_template_version(&ctx(), "lt-1", &v);
+        let hints = m.user_data_secret_hints.expect("user data was present");
+        assert_eq!(hints.len(), 1);
+        assert_eq!(hints[0].kind, "aws-access-key-id");
+        assert!(!serde_json::to_string(&hints).unwrap().contains("AKIA"));
+    }
+
+    #[test]
+    fn clean_bootstrap_user_data_gives_no_hints_and_absent_user_data_none() {
+        let v = with_user_data(
+            b"#!/bin/bash
+set -o xtrace
+/etc/eks/bootstrap.sh prod \\
+  --b64-cluster-ca LS0tLS1CRUdJTg== \\
+  --apiserver-endpoint https://X.gr7.us-east-1.eks.amazonaws.com
+",
+        );
+        let m = map_launch_template_version(&ctx(), "lt-1", &v);
+        assert_eq!(m.user_data_secret_hints, Some(vec![]));
+        let none = types::LaunchTemplateVersion::builder()
+            .launch_template_id("lt-1")
+            .launch_template_data(ResponseLaunchTemplateData::builder().build())
+            .build();
+        assert_eq!(
+            map_launch_template_version(&ctx(), "lt-1", &none).user_data_secret_hints,
+            None
+        );
+    }
+
+    #[test]
+    fn gzip_user_data_is_marked_unreadable() {
+        let v = with_user_data(&[0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00]);
+        let m = map_launch_template_version(&ctx(), "lt-1", &v);
+        let hints = m.user_data_secret_hints.expect("user data was present");
+        assert_eq!(hints.len(), 1);
+        assert_eq!(hints[0].kind, super::super::user_data::UNREADABLE);
     }
 }

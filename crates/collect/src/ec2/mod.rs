@@ -1,9 +1,11 @@
 //! EC2: node instances, launch-template versions in use, security groups,
-//! subnets, route tables, volumes.
+//! subnets, route tables, volumes, VPCs, and every instance-profile
+//! association of the region.
 
 mod map;
 #[cfg(test)]
 mod tests;
+mod user_data;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,13 +14,13 @@ use aws_sdk_ec2::Client;
 use eksposture_model::graph::{ASG_NAME_TAG, CLUSTER_NAME_TAGS, CLUSTER_TAG_PREFIX};
 use eksposture_model::{
     Cluster, Gap, GapReason, Instance, LaunchTemplateRef, LaunchTemplateVersion, Observed,
-    RouteTable, SecurityGroup, Subnet, Volume,
+    ProfileAssociation, RouteTable, SecurityGroup, Subnet, Volume, Vpc,
 };
 use futures::future::join_all;
 
 pub use map::{
-    map_instance, map_launch_template_version, map_route_table, map_security_group, map_subnet,
-    map_volume,
+    map_instance, map_launch_template_version, map_profile_association, map_route_table,
+    map_security_group, map_subnet, map_volume, map_vpc,
 };
 
 use crate::Ctx;
@@ -36,6 +38,8 @@ pub struct Ec2Data {
     pub subnets: Observed<Vec<Subnet>>,
     pub route_tables: Observed<Vec<RouteTable>>,
     pub volumes: Observed<Vec<Volume>>,
+    pub vpcs: Observed<Vec<Vpc>>,
+    pub instance_profile_associations: Observed<Vec<ProfileAssociation>>,
 }
 
 pub async fn collect(ctx: &Ctx, clusters: &Observed<Vec<Cluster>>) -> Ec2Data {
@@ -93,12 +97,22 @@ pub async fn collect_with(
         };
         (instances, volumes)
     };
-    let ((instances, volumes), launch_template_versions, security_groups, subnets, route_tables) = tokio::join!(
+    let (
+        (instances, volumes),
+        launch_template_versions,
+        security_groups,
+        subnets,
+        route_tables,
+        vpcs,
+        instance_profile_associations,
+    ) = tokio::join!(
         nodes,
         launch_template_versions(ctx, client, &targets.launch_templates),
         security_groups(ctx, client),
         subnets(ctx, client),
         route_tables(ctx, client),
+        vpcs(ctx, client),
+        profile_associations(ctx, client),
     );
     Ec2Data {
         instances,
@@ -107,6 +121,8 @@ pub async fn collect_with(
         subnets,
         route_tables,
         volumes,
+        vpcs,
+        instance_profile_associations,
     }
 }
 
@@ -264,6 +280,63 @@ async fn route_tables(ctx: &Ctx, client: &Client) -> Observed<Vec<RouteTable>> {
             Observed::Known(v)
         }
         Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeRouteTables", &e)),
+    }
+}
+
+async fn vpcs(ctx: &Ctx, client: &Client) -> Observed<Vec<Vpc>> {
+    let _permit = ctx.limits.ec2.acquire().await.ok();
+    match client
+        .describe_vpcs()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+    {
+        Ok(list) => {
+            let mut v: Vec<_> = list.iter().filter_map(|x| map_vpc(ctx, x)).collect();
+            v.sort_by(|a, b| a.vpc_id.cmp(&b.vpc_id));
+            v.dedup_by(|a, b| a.vpc_id == b.vpc_id);
+            Observed::Known(v)
+        }
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeVpcs", &e)),
+    }
+}
+
+/// Every instance of the region with an instance profile, EKS node or not.
+/// Disassociated entries (EC2 lists them for a while after the profile was
+/// removed) are left out: they no longer give the instance the role. The
+/// state is filtered here rather than with a `state` filter so the
+/// transitional `associating` and `disassociating` entries, whose instances
+/// hold or are about to hold the role, are kept.
+async fn profile_associations(ctx: &Ctx, client: &Client) -> Observed<Vec<ProfileAssociation>> {
+    let _permit = ctx.limits.ec2.acquire().await.ok();
+    match client
+        .describe_iam_instance_profile_associations()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+    {
+        Ok(list) => {
+            let mut v: Vec<_> = list
+                .iter()
+                .filter_map(|a| map_profile_association(ctx, a))
+                .filter(|a| a.state.as_deref() != Some("disassociated"))
+                .collect();
+            v.sort_by(|a, b| {
+                (&a.instance_id, &a.instance_profile_arn)
+                    .cmp(&(&b.instance_id, &b.instance_profile_arn))
+            });
+            v.dedup_by(|a, b| {
+                a.instance_id == b.instance_id && a.instance_profile_arn == b.instance_profile_arn
+            });
+            Observed::Known(v)
+        }
+        Err(e) => {
+            Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeIamInstanceProfileAssociations", &e))
+        }
     }
 }
 

@@ -5,6 +5,9 @@ use std::sync::Arc;
 use aws_config::BehaviorVersion;
 use aws_sdk_ec2::config::retry::RetryConfig;
 use aws_sdk_ec2::config::{Credentials, Region};
+use aws_sdk_ec2::operation::describe_iam_instance_profile_associations::{
+    DescribeIamInstanceProfileAssociationsError, DescribeIamInstanceProfileAssociationsOutput,
+};
 use aws_sdk_ec2::operation::describe_instances::{DescribeInstancesError, DescribeInstancesOutput};
 use aws_sdk_ec2::operation::describe_launch_template_versions::{
     DescribeLaunchTemplateVersionsError, DescribeLaunchTemplateVersionsOutput,
@@ -13,6 +16,7 @@ use aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput;
 use aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsOutput;
 use aws_sdk_ec2::operation::describe_subnets::DescribeSubnetsOutput;
 use aws_sdk_ec2::operation::describe_volumes::DescribeVolumesOutput;
+use aws_sdk_ec2::operation::describe_vpcs::DescribeVpcsOutput;
 use aws_sdk_ec2::types::{
     Filter, LaunchTemplateHttpTokensState, LaunchTemplateInstanceMetadataOptions, Reservation,
     ResponseLaunchTemplateData, Tag, VolumeAttachment,
@@ -67,6 +71,9 @@ fn empty_region(mut first: Vec<Rule>) -> Vec<Rule> {
         mock!(Client::describe_route_tables)
             .then_output(|| DescribeRouteTablesOutput::builder().build()),
         mock!(Client::describe_volumes).then_output(|| DescribeVolumesOutput::builder().build()),
+        mock!(Client::describe_vpcs).then_output(|| DescribeVpcsOutput::builder().build()),
+        mock!(Client::describe_iam_instance_profile_associations)
+            .then_output(|| DescribeIamInstanceProfileAssociationsOutput::builder().build()),
     ]);
     first
 }
@@ -349,4 +356,133 @@ async fn unknown_clusters_still_search_nodes_by_eks_tags() {
     let data = super::collect_with(&ctx, &client(&rules), &unknown).await;
     assert_eq!(data.instances.known().map(Vec::len), Some(1));
     assert!(data.launch_template_versions.is_empty());
+}
+
+#[tokio::test]
+async fn vpcs_are_read_across_pages_and_sorted() {
+    let ctx = test_ctx();
+    let rules = empty_region(vec![
+        mock!(Client::describe_vpcs)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| {
+                DescribeVpcsOutput::builder()
+                    .vpcs(
+                        aws_sdk_ec2::types::Vpc::builder()
+                            .vpc_id("vpc-b")
+                            .is_default(false)
+                            .build(),
+                    )
+                    .next_token("p2")
+                    .build()
+            }),
+        mock!(Client::describe_vpcs)
+            .match_requests(|r| r.next_token() == Some("p2"))
+            .then_output(|| {
+                DescribeVpcsOutput::builder()
+                    .vpcs(
+                        aws_sdk_ec2::types::Vpc::builder()
+                            .vpc_id("vpc-a")
+                            .is_default(true)
+                            .build(),
+                    )
+                    .build()
+            }),
+    ]);
+    let data = super::collect_with(&ctx, &client(&rules), &cluster(&[], &[])).await;
+    let vpcs = data.vpcs.known().expect("vpcs known");
+    let ids: Vec<&str> = vpcs.iter().map(|v| v.vpc_id.as_str()).collect();
+    assert_eq!(ids, ["vpc-a", "vpc-b"]);
+    assert_eq!(vpcs[0].is_default, Some(true));
+}
+
+fn association(
+    instance: &str,
+    profile: &str,
+    state: aws_sdk_ec2::types::IamInstanceProfileAssociationState,
+) -> aws_sdk_ec2::types::IamInstanceProfileAssociation {
+    aws_sdk_ec2::types::IamInstanceProfileAssociation::builder()
+        .instance_id(instance)
+        .iam_instance_profile(
+            aws_sdk_ec2::types::IamInstanceProfile::builder()
+                .arn(format!(
+                    "arn:aws:iam::123456789012:instance-profile/{profile}"
+                ))
+                .build(),
+        )
+        .state(state)
+        .build()
+}
+
+#[tokio::test]
+async fn profile_associations_span_pages_and_drop_disassociated_ones() {
+    use aws_sdk_ec2::types::IamInstanceProfileAssociationState as State;
+    let ctx = test_ctx();
+    let rules = empty_region(vec![
+        mock!(Client::describe_iam_instance_profile_associations)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| {
+                DescribeIamInstanceProfileAssociationsOutput::builder()
+                    .iam_instance_profile_associations(association(
+                        "i-2",
+                        "node",
+                        State::Associated,
+                    ))
+                    .iam_instance_profile_associations(association(
+                        "i-3",
+                        "old",
+                        State::Disassociated,
+                    ))
+                    .next_token("p2")
+                    .build()
+            }),
+        mock!(Client::describe_iam_instance_profile_associations)
+            .match_requests(|r| r.next_token() == Some("p2"))
+            .then_output(|| {
+                DescribeIamInstanceProfileAssociationsOutput::builder()
+                    .iam_instance_profile_associations(association(
+                        "i-1",
+                        "node",
+                        State::Associating,
+                    ))
+                    .build()
+            }),
+    ]);
+    let data = super::collect_with(&ctx, &client(&rules), &cluster(&[], &[])).await;
+    let list = data
+        .instance_profile_associations
+        .known()
+        .expect("associations known");
+    let ids: Vec<(&str, Option<&str>)> = list
+        .iter()
+        .map(|a| (a.instance_id.as_str(), a.state.as_deref()))
+        .collect();
+    assert_eq!(
+        ids,
+        [("i-1", Some("associating")), ("i-2", Some("associated"))]
+    );
+}
+
+#[tokio::test]
+async fn profile_associations_denied_is_a_gap_and_the_rest_stays_known() {
+    let ctx = test_ctx();
+    let rules = empty_region(vec![mock!(
+        Client::describe_iam_instance_profile_associations
+    )
+    .then_error(|| {
+        DescribeIamInstanceProfileAssociationsError::generic(
+            ErrorMetadata::builder()
+                .code("UnauthorizedOperation")
+                .message("denied")
+                .build(),
+        )
+    })]);
+    let data = super::collect_with(&ctx, &client(&rules), &cluster(&[], &[])).await;
+    let gap = data
+        .instance_profile_associations
+        .gap()
+        .expect("associations unknown");
+    assert_eq!(gap.operation, "DescribeIamInstanceProfileAssociations");
+    assert_eq!(gap.reason, GapReason::AccessDenied);
+    assert!(data.vpcs.is_known());
+    assert!(data.instances.is_known());
 }

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_eks::types;
 use aws_smithy_types::date_time::Format;
 use eksposture_model::{
-    AccessEntryDetail, AddonDetail, AssociatedAccessPolicy, ClusterConfig, EncryptionConfig,
-    FargateProfile, FargateSelector, LaunchTemplateRef, NodegroupConfig, RemoteAccess, Tags,
+    AccessEntryDetail, AddonDetail, AssociatedAccessPolicy, ClusterConfig, ClusterVersionInfo,
+    EncryptionConfig, FargateProfile, FargateSelector, LaunchTemplateRef, NodegroupConfig,
+    RemoteAccess, Tags,
 };
 
 fn tags(t: Option<&HashMap<String, String>>) -> Tags {
@@ -199,6 +200,58 @@ pub fn map_addon(a: &types::Addon) -> AddonDetail {
         service_account_role_arn: a.service_account_role_arn.clone(),
         configuration_values: a.configuration_values.clone().filter(|v| !v.is_empty()),
     }
+}
+
+/// `DescribeClusterVersions` -> one [`ClusterVersionInfo`] per version,
+/// ordered by version number. Without a `clusterType` filter EKS may list a
+/// version once per cluster type; the `eks` entry (standard clusters) wins.
+pub fn map_cluster_versions(list: &[types::ClusterVersionInformation]) -> Vec<ClusterVersionInfo> {
+    let mut by_version: BTreeMap<(Vec<u64>, String), &types::ClusterVersionInformation> =
+        BTreeMap::new();
+    for v in list {
+        let Some(version) = v.cluster_version.as_deref() else {
+            continue;
+        };
+        let standard = |v: &types::ClusterVersionInformation| {
+            v.cluster_type
+                .as_deref()
+                .is_none_or(|t| t.eq_ignore_ascii_case("eks"))
+        };
+        by_version
+            .entry((version_key(version), version.to_string()))
+            .and_modify(|kept| {
+                if !standard(kept) && standard(v) {
+                    *kept = v;
+                }
+            })
+            .or_insert(v);
+    }
+    by_version
+        .into_iter()
+        .map(|((_, version), v)| ClusterVersionInfo {
+            version,
+            // `status` is the deprecated field, spelled `standard-support`.
+            status: v
+                .version_status
+                .as_ref()
+                .map(|s| s.as_str().to_string())
+                .or_else(|| {
+                    v.status
+                        .as_ref()
+                        .map(|s| s.as_str().replace('-', "_").to_ascii_uppercase())
+                }),
+            end_of_standard_support: rfc3339(v.end_of_standard_support_date.as_ref()),
+            end_of_extended_support: rfc3339(v.end_of_extended_support_date.as_ref()),
+        })
+        .collect()
+}
+
+/// `1.9` before `1.10`; a non-numeric part sorts last (then by text).
+fn version_key(version: &str) -> Vec<u64> {
+    version
+        .split('.')
+        .map(|p| p.parse().unwrap_or(u64::MAX))
+        .collect()
 }
 
 #[cfg(test)]
@@ -446,5 +499,59 @@ mod tests {
         let m = map_access_policy(&p);
         assert_eq!(m.scope_type.as_deref(), Some("namespace"));
         assert_eq!(m.namespaces, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn cluster_versions_are_ordered_numerically_with_rfc3339_dates() {
+        use aws_sdk_eks::types::{ClusterVersionInformation, VersionStatus};
+        let v = |version: &str, status: VersionStatus| {
+            ClusterVersionInformation::builder()
+                .cluster_version(version)
+                .cluster_type("eks")
+                .version_status(status)
+                .end_of_standard_support_date(aws_smithy_types::DateTime::from_secs(1_700_000_000))
+                .end_of_extended_support_date(aws_smithy_types::DateTime::from_secs(1_731_536_000))
+                .build()
+        };
+        let list = [
+            v("1.30", VersionStatus::StandardSupport),
+            v("1.9", VersionStatus::Unsupported),
+            v("1.10", VersionStatus::ExtendedSupport),
+            ClusterVersionInformation::builder().build(),
+        ];
+        let m = map_cluster_versions(&list);
+        let versions: Vec<&str> = m.iter().map(|v| v.version.as_str()).collect();
+        assert_eq!(versions, vec!["1.9", "1.10", "1.30"]);
+        assert_eq!(m[0].status.as_deref(), Some("UNSUPPORTED"));
+        assert_eq!(m[2].status.as_deref(), Some("STANDARD_SUPPORT"));
+        assert_eq!(
+            m[2].end_of_standard_support.as_deref(),
+            Some("2023-11-14T22:13:20Z")
+        );
+        assert_eq!(
+            m[2].end_of_extended_support.as_deref(),
+            Some("2024-11-13T22:13:20Z")
+        );
+    }
+
+    #[test]
+    fn cluster_version_prefers_the_eks_entry_and_reads_the_deprecated_status() {
+        use aws_sdk_eks::types::{ClusterVersionInformation, ClusterVersionStatus, VersionStatus};
+        let list = [
+            ClusterVersionInformation::builder()
+                .cluster_version("1.29")
+                .cluster_type("eks-local-outposts")
+                .version_status(VersionStatus::Unsupported)
+                .build(),
+            ClusterVersionInformation::builder()
+                .cluster_version("1.29")
+                .cluster_type("eks")
+                .status(ClusterVersionStatus::ExtendedSupport)
+                .build(),
+        ];
+        let m = map_cluster_versions(&list);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].status.as_deref(), Some("EXTENDED_SUPPORT"));
+        assert_eq!(m[0].end_of_standard_support, None);
     }
 }

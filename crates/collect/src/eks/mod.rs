@@ -1,5 +1,7 @@
 //! EKS: clusters, nodegroups, Fargate profiles, access entries, add-ons,
-//! Pod Identity associations.
+//! Pod Identity associations, and the Kubernetes versions EKS supports. Each
+//! cluster's control-plane log group (CloudWatch Logs) and secrets key (KMS)
+//! are read with the cluster, since only the cluster names them.
 //!
 //! Every list is paginated; every describe runs concurrently under the
 //! shared EKS concurrency bound. A failed call makes only the narrowest value
@@ -16,17 +18,18 @@
 
 mod map;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use aws_sdk_eks::Client;
 use eksposture_model::{
-    AccessEntry, Addon, Cluster, ClusterConfig, FargateProfile, GapReason, Nodegroup, Observed,
-    PodIdentityAssociation,
+    AccessEntry, Addon, Cluster, ClusterConfig, ClusterVersionInfo, FargateProfile, GapReason,
+    KmsKey, Nodegroup, Observed, PodIdentityAssociation,
 };
 use futures::future::join_all;
 
 pub use map::{
-    map_access_entry, map_access_policy, map_addon, map_cluster, map_fargate_profile, map_nodegroup,
+    map_access_entry, map_access_policy, map_addon, map_cluster, map_cluster_versions,
+    map_fargate_profile, map_nodegroup,
 };
 
 use crate::error::service_code;
@@ -43,17 +46,59 @@ where
     service_code(err) == Some(NOT_FOUND)
 }
 
-pub async fn collect(ctx: &Ctx) -> Observed<Vec<Cluster>> {
-    let client = Client::from_conf(
-        aws_sdk_eks::config::Builder::from(&ctx.sdk)
-            .region(ctx.region())
-            .build(),
-    );
-    collect_with(ctx, &client).await
+/// The clients the EKS collector reads through: EKS itself, CloudWatch Logs
+/// for the control-plane log groups, KMS for the secrets keys.
+#[derive(Clone)]
+pub struct Clients {
+    pub eks: Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub kms: aws_sdk_kms::Client,
 }
 
-/// Every cluster of the region, read through `client`.
-pub async fn collect_with(ctx: &Ctx, client: &Client) -> Observed<Vec<Cluster>> {
+impl Clients {
+    pub fn new(ctx: &Ctx) -> Self {
+        Clients {
+            eks: Client::from_conf(
+                aws_sdk_eks::config::Builder::from(&ctx.sdk)
+                    .region(ctx.region())
+                    .build(),
+            ),
+            logs: crate::logs::client(ctx),
+            kms: crate::kms::client(ctx),
+        }
+    }
+}
+
+/// What EKS tells about one region.
+pub struct EksData {
+    pub clusters: Observed<Vec<Cluster>>,
+    /// Read only when the region has clusters, the only thing the versions
+    /// are judged against: `Known([])` when it has none, and the cluster
+    /// list's own gap when that list is unknown.
+    pub cluster_versions: Observed<Vec<ClusterVersionInfo>>,
+}
+
+pub async fn collect(ctx: &Ctx) -> EksData {
+    collect_with(ctx, &Clients::new(ctx)).await
+}
+
+/// Every cluster of the region, read through `clients`, and the Kubernetes
+/// versions EKS supports.
+pub async fn collect_with(ctx: &Ctx, clients: &Clients) -> EksData {
+    let clusters = clusters(ctx, clients).await;
+    let cluster_versions = match &clusters {
+        Observed::Known(list) if list.is_empty() => Observed::Known(Vec::new()),
+        Observed::Known(_) => cluster_versions(ctx, &clients.eks).await,
+        Observed::Unknown(g) => Observed::Unknown(g.clone()),
+    };
+    EksData {
+        clusters,
+        cluster_versions,
+    }
+}
+
+async fn clusters(ctx: &Ctx, clients: &Clients) -> Observed<Vec<Cluster>> {
+    let client = &clients.eks;
     let listed = {
         let _permit = ctx.limits.eks.acquire().await.ok();
         client
@@ -70,8 +115,28 @@ pub async fn collect_with(ctx: &Ctx, client: &Client) -> Observed<Vec<Cluster>> 
     };
     names.sort();
     names.dedup();
-    let clusters = join_all(names.iter().map(|n| cluster(ctx, client, n))).await;
+    let clusters = join_all(names.iter().map(|n| cluster(ctx, clients, n))).await;
     Observed::Known(clusters.into_iter().flatten().collect())
+}
+
+/// `DescribeClusterVersions` with `includeAll`: without it EKS leaves out
+/// the versions past extended support, the very ones a check must flag.
+async fn cluster_versions(ctx: &Ctx, client: &Client) -> Observed<Vec<ClusterVersionInfo>> {
+    let listed = {
+        let _permit = ctx.limits.eks.acquire().await.ok();
+        client
+            .describe_cluster_versions()
+            .include_all(true)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+    };
+    match listed {
+        Ok(list) => Observed::Known(map_cluster_versions(&list)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeClusterVersions", &e)),
+    }
 }
 
 fn missing(ctx: &Ctx, operation: &str, what: &str) -> eksposture_model::Gap {
@@ -84,7 +149,8 @@ fn missing(ctx: &Ctx, operation: &str, what: &str) -> eksposture_model::Gap {
 }
 
 /// `None` when the cluster was deleted after `ListClusters`.
-async fn cluster(ctx: &Ctx, client: &Client, name: &str) -> Option<Cluster> {
+async fn cluster(ctx: &Ctx, clients: &Clients, name: &str) -> Option<Cluster> {
+    let client = &clients.eks;
     let (arn, config) = describe_cluster(ctx, client, name).await?;
     // Access entries exist only under the API authentication modes; EKS
     // answers `InvalidRequestException` for a CONFIG_MAP-only cluster.
@@ -92,12 +158,22 @@ async fn cluster(ctx: &Ctx, client: &Client, name: &str) -> Option<Cluster> {
         .known()
         .and_then(|c| c.authentication_mode.as_deref())
         == Some("CONFIG_MAP");
-    let (nodegroups, fargate_profiles, access_entries, addons, pod_identity_associations) = tokio::join!(
+    let (
+        nodegroups,
+        fargate_profiles,
+        access_entries,
+        addons,
+        pod_identity_associations,
+        log_group,
+        secrets_key,
+    ) = tokio::join!(
         nodegroups(ctx, client, name),
         fargate_profiles(ctx, client, name),
         access_entries(ctx, client, name, config_map_only),
         addons(ctx, client, name),
         pod_identities(ctx, client, name),
+        crate::logs::cluster_log_group(ctx, &clients.logs, name),
+        secrets_key(ctx, &clients.kms, &config),
     );
     Some(Cluster {
         name: name.to_string(),
@@ -108,9 +184,30 @@ async fn cluster(ctx: &Ctx, client: &Client, name: &str) -> Option<Cluster> {
         access_entries,
         addons,
         pod_identity_associations,
-        log_group: Observed::default(),
-        secrets_key: None,
+        log_group,
+        secrets_key,
     })
+}
+
+/// The KMS key named by the encryption entry that covers `secrets`: `None`
+/// when there is none. When the configuration itself is unknown, so is
+/// whether a key is configured: `Some(Unknown)` keeps a check from reading
+/// that as "no key".
+async fn secrets_key(
+    ctx: &Ctx,
+    client: &aws_sdk_kms::Client,
+    config: &Observed<ClusterConfig>,
+) -> Option<Observed<KmsKey>> {
+    let config = match config {
+        Observed::Known(c) => c,
+        Observed::Unknown(g) => return Some(Observed::Unknown(g.clone())),
+    };
+    let key_arn = config
+        .encryption_config
+        .iter()
+        .filter(|e| e.resources.iter().any(|r| r == "secrets"))
+        .find_map(|e| e.key_arn.as_deref())?;
+    Some(crate::kms::secrets_key(ctx, client, key_arn).await)
 }
 
 /// The cluster's ARN (from the response, else built from its name) and its

@@ -3,10 +3,13 @@
 use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
+use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
+use aws_sdk_cloudwatchlogs::Client as LogsClient;
 use aws_sdk_eks::config::retry::RetryConfig;
 use aws_sdk_eks::config::{Credentials, Region};
 use aws_sdk_eks::operation::describe_access_entry::DescribeAccessEntryOutput;
 use aws_sdk_eks::operation::describe_cluster::{DescribeClusterError, DescribeClusterOutput};
+use aws_sdk_eks::operation::describe_cluster_versions::DescribeClusterVersionsOutput;
 use aws_sdk_eks::operation::describe_nodegroup::{DescribeNodegroupError, DescribeNodegroupOutput};
 use aws_sdk_eks::operation::describe_pod_identity_association::DescribePodIdentityAssociationOutput;
 use aws_sdk_eks::operation::list_access_entries::{
@@ -31,9 +34,10 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::error::ErrorMetadata;
 use eksposture_model::{Cluster, GapReason, Observed};
 
+use super::Clients;
 use crate::{Ctx, GapSink, Limits};
 
-pub(super) fn test_ctx() -> Ctx {
+pub(crate) fn test_ctx() -> Ctx {
     Ctx {
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
@@ -47,21 +51,46 @@ pub(super) fn test_ctx() -> Ctx {
     }
 }
 
-/// A client whose every call is answered by the first matching rule.
-fn client(rules: &[Rule]) -> Client {
+fn interceptor(rules: &[Rule]) -> MockResponseInterceptor {
     let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
     for r in rules {
         interceptor = interceptor.with_rule(r);
     }
-    let conf = aws_sdk_eks::Config::builder()
+    interceptor
+}
+
+/// EKS, Logs and KMS clients whose every call is answered by the first
+/// matching rule (a rule only matches its own operation).
+fn client(rules: &[Rule]) -> Clients {
+    let eks = aws_sdk_eks::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
         .retry_config(RetryConfig::disabled())
         .http_client(aws_smithy_mocks::create_mock_http_client())
-        .interceptor(interceptor)
+        .interceptor(interceptor(rules))
         .build();
-    Client::from_conf(conf)
+    let logs = aws_sdk_cloudwatchlogs::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
+        .retry_config(aws_sdk_cloudwatchlogs::config::retry::RetryConfig::disabled())
+        .http_client(aws_smithy_mocks::create_mock_http_client())
+        .interceptor(interceptor(rules))
+        .build();
+    let kms = aws_sdk_kms::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws_sdk_kms::config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
+        .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
+        .http_client(aws_smithy_mocks::create_mock_http_client())
+        .interceptor(interceptor(rules))
+        .build();
+    Clients {
+        eks: Client::from_conf(eks),
+        logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs),
+        kms: aws_sdk_kms::Client::from_conf(kms),
+    }
 }
 
 /// One cluster `prod` with nothing in it; tests put their own rules first.
@@ -93,12 +122,16 @@ fn one_empty_cluster() -> Vec<Rule> {
         mock!(Client::list_addons).then_output(|| ListAddonsOutput::builder().build()),
         mock!(Client::list_pod_identity_associations)
             .then_output(|| ListPodIdentityAssociationsOutput::builder().build()),
+        mock!(Client::describe_cluster_versions)
+            .then_output(|| DescribeClusterVersionsOutput::builder().build()),
+        mock!(LogsClient::describe_log_groups)
+            .then_output(|| DescribeLogGroupsOutput::builder().build()),
     ]
 }
 
 async fn collect_one(rules: Vec<Rule>) -> (Cluster, Ctx) {
     let ctx = test_ctx();
-    let clusters = super::collect_with(&ctx, &client(&rules)).await;
+    let clusters = super::collect_with(&ctx, &client(&rules)).await.clusters;
     let Observed::Known(mut list) = clusters else {
         panic!("clusters unknown: {clusters:?}");
     };
@@ -122,7 +155,7 @@ async fn list_clusters_access_denied_makes_clusters_unknown_and_records_a_gap() 
                 .build(),
         )
     })];
-    let clusters = super::collect_with(&ctx, &client(&rules)).await;
+    let clusters = super::collect_with(&ctx, &client(&rules)).await.clusters;
     let gap = clusters.gap().expect("clusters must be unknown");
     assert_eq!(gap.reason, GapReason::AccessDenied);
     assert_eq!(gap.operation, "ListClusters");
@@ -371,7 +404,7 @@ async fn cluster_deleted_between_list_and_describe_is_left_out_without_gaps() {
     let mut rules = vec![listed, gone, gone_nodegroups.clone()];
     rules.extend(one_empty_cluster());
     let ctx = test_ctx();
-    let clusters = super::collect_with(&ctx, &client(&rules)).await;
+    let clusters = super::collect_with(&ctx, &client(&rules)).await.clusters;
     let list = clusters.known().expect("clusters known");
     let names: Vec<&str> = list.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["prod"]);
@@ -499,4 +532,226 @@ async fn api_mode_cluster_lists_its_access_entries() {
     let (cluster, _) = collect_one(rules).await;
     assert_eq!(cluster.access_entries, Observed::Known(vec![]));
     assert_eq!(entries.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn cluster_versions_404_is_not_supported_and_clusters_stay_known() {
+    let rules = with_defaults(vec![mock!(Client::describe_cluster_versions)
+        .then_http_response(|| {
+            HttpResponse::new(
+                StatusCode::try_from(404).unwrap(),
+                SdkBody::from("<html>Not Found</html>"),
+            )
+        })]);
+    let ctx = test_ctx();
+    let data = super::collect_with(&ctx, &client(&rules)).await;
+    assert_eq!(data.clusters.known().map(Vec::len), Some(1));
+    let gap = data
+        .cluster_versions
+        .gap()
+        .expect("versions must be unknown");
+    assert_eq!(gap.reason, GapReason::NotSupported);
+    assert_eq!(gap.operation, "DescribeClusterVersions");
+}
+
+#[tokio::test]
+async fn cluster_versions_are_read_with_include_all_across_pages() {
+    use aws_sdk_eks::types::{ClusterVersionInformation, VersionStatus};
+    let rules = with_defaults(vec![
+        mock!(Client::describe_cluster_versions)
+            .match_requests(|r| r.include_all() == Some(true) && r.next_token().is_none())
+            .then_output(|| {
+                DescribeClusterVersionsOutput::builder()
+                    .cluster_versions(
+                        ClusterVersionInformation::builder()
+                            .cluster_version("1.31")
+                            .version_status(VersionStatus::StandardSupport)
+                            .build(),
+                    )
+                    .next_token("p2")
+                    .build()
+            }),
+        mock!(Client::describe_cluster_versions)
+            .match_requests(|r| r.include_all() == Some(true) && r.next_token() == Some("p2"))
+            .then_output(|| {
+                DescribeClusterVersionsOutput::builder()
+                    .cluster_versions(
+                        ClusterVersionInformation::builder()
+                            .cluster_version("1.23")
+                            .version_status(VersionStatus::Unsupported)
+                            .build(),
+                    )
+                    .build()
+            }),
+    ]);
+    let ctx = test_ctx();
+    let data = super::collect_with(&ctx, &client(&rules)).await;
+    let versions = data.cluster_versions.known().expect("versions known");
+    let names: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
+    assert_eq!(names, ["1.23", "1.31"]);
+}
+
+#[tokio::test]
+async fn region_without_clusters_does_not_ask_for_versions() {
+    let versions = mock!(Client::describe_cluster_versions)
+        .then_output(|| DescribeClusterVersionsOutput::builder().build());
+    let rules = vec![
+        mock!(Client::list_clusters).then_output(|| ListClustersOutput::builder().build()),
+        versions.clone(),
+    ];
+    let ctx = test_ctx();
+    let data = super::collect_with(&ctx, &client(&rules)).await;
+    assert_eq!(data.clusters, Observed::Known(Vec::new()));
+    assert_eq!(data.cluster_versions, Observed::Known(Vec::new()));
+    assert_eq!(versions.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn unknown_cluster_list_leaves_versions_unknown_without_asking() {
+    let versions = mock!(Client::describe_cluster_versions)
+        .then_output(|| DescribeClusterVersionsOutput::builder().build());
+    let rules = vec![
+        mock!(Client::list_clusters).then_error(|| {
+            ListClustersError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .build(),
+            )
+        }),
+        versions.clone(),
+    ];
+    let ctx = test_ctx();
+    let data = super::collect_with(&ctx, &client(&rules)).await;
+    assert_eq!(
+        data.cluster_versions.gap().map(|g| g.operation.as_str()),
+        Some("ListClusters")
+    );
+    assert_eq!(versions.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn cluster_without_key_or_log_group_has_none_of_either() {
+    let (cluster, ctx) = collect_one(one_empty_cluster()).await;
+    assert_eq!(cluster.log_group, Observed::Known(None));
+    assert_eq!(cluster.secrets_key, None);
+    assert!(ctx.gaps.take().is_empty());
+}
+
+const KEY: &str = "arn:aws:kms:us-east-1:210987654321:key/shared";
+
+#[allow(deprecated)] // EncryptionConfig::resources, see map::map_encryption.
+fn encrypted_cluster() -> Rule {
+    mock!(Client::describe_cluster).then_output(|| {
+        DescribeClusterOutput::builder()
+            .cluster(
+                aws_sdk_eks::types::Cluster::builder()
+                    .name("prod")
+                    .encryption_config(
+                        aws_sdk_eks::types::EncryptionConfig::builder()
+                            .resources("secrets")
+                            .provider(aws_sdk_eks::types::Provider::builder().key_arn(KEY).build())
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    })
+}
+
+#[tokio::test]
+async fn secrets_key_and_log_group_are_read_with_the_cluster() {
+    use aws_sdk_kms::operation::describe_key::DescribeKeyOutput;
+    use aws_sdk_kms::operation::get_key_rotation_status::GetKeyRotationStatusOutput;
+    use aws_sdk_kms::types::{KeyManagerType, KeyMetadata, KeyState};
+    let rules = with_defaults(vec![
+        encrypted_cluster(),
+        // A key of another account is named by its full ARN.
+        mock!(aws_sdk_kms::Client::describe_key)
+            .match_requests(|r| r.key_id() == Some(KEY))
+            .then_output(|| {
+                DescribeKeyOutput::builder()
+                    .key_metadata(
+                        KeyMetadata::builder()
+                            .key_id("shared")
+                            .arn(KEY)
+                            .enabled(true)
+                            .key_state(KeyState::Enabled)
+                            .key_manager(KeyManagerType::Customer)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            }),
+        mock!(aws_sdk_kms::Client::get_key_rotation_status).then_output(|| {
+            GetKeyRotationStatusOutput::builder()
+                .key_rotation_enabled(true)
+                .build()
+        }),
+        mock!(LogsClient::describe_log_groups).then_output(|| {
+            DescribeLogGroupsOutput::builder()
+                .log_groups(
+                    aws_sdk_cloudwatchlogs::types::LogGroup::builder()
+                        .log_group_name("/aws/eks/prod/cluster")
+                        .retention_in_days(30)
+                        .build(),
+                )
+                .build()
+        }),
+    ]);
+    let (cluster, ctx) = collect_one(rules).await;
+    let key = cluster
+        .secrets_key
+        .as_ref()
+        .and_then(Observed::known)
+        .expect("the key is known");
+    assert_eq!(key.arn, KEY);
+    assert_eq!(key.rotation_enabled, Observed::Known(true));
+    let group = cluster.log_group.known().cloned().flatten().expect("group");
+    assert_eq!(group.retention_days, Some(30));
+    assert!(ctx.gaps.take().is_empty());
+}
+
+#[tokio::test]
+async fn denied_secrets_key_is_some_unknown_and_the_rest_stays_known() {
+    use aws_sdk_kms::operation::describe_key::DescribeKeyError;
+    let rules = with_defaults(vec![
+        encrypted_cluster(),
+        mock!(aws_sdk_kms::Client::describe_key).then_error(|| {
+            DescribeKeyError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("no key policy statement allows this account")
+                    .build(),
+            )
+        }),
+    ]);
+    let (cluster, ctx) = collect_one(rules).await;
+    let gap = cluster
+        .secrets_key
+        .as_ref()
+        .and_then(Observed::gap)
+        .expect("the key must be some unknown");
+    assert_eq!(gap.service, "kms");
+    assert_eq!(gap.reason, GapReason::AccessDenied);
+    assert!(cluster.config.is_known());
+    assert_eq!(cluster.log_group, Observed::Known(None));
+    assert_eq!(ctx.gaps.take(), vec![gap.clone()]);
+}
+
+#[tokio::test]
+async fn unknown_cluster_config_leaves_the_secrets_key_unknown_not_absent() {
+    let rules = with_defaults(vec![mock!(Client::describe_cluster).then_error(|| {
+        DescribeClusterError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .build(),
+        )
+    })]);
+    let (cluster, _) = collect_one(rules).await;
+    let gap = cluster
+        .secrets_key
+        .as_ref()
+        .and_then(Observed::gap)
+        .expect("whether a key is configured is unknown");
+    assert_eq!(gap.operation, "DescribeCluster");
 }
