@@ -159,3 +159,73 @@ fn plain_environment_values_never_reach_the_inventory_file() {
     // Not the harmless values either: no environment value is kept at all.
     assert!(!text.contains("\"debug\""), "an environment value was kept");
 }
+
+/// The other collectors the check catalogue added, read from the same
+/// inventory: KMS (the hardened cluster's secrets key), CloudWatch Logs
+/// (control-plane log groups), EC2 VPCs and instance-profile associations,
+/// and EKS cluster versions (which moto lacks: a gap, never a guess).
+#[test]
+fn catalogue_collectors_fill_the_inventory() {
+    let inventory: Value = serde_json::from_str(inventory_text()).expect("inventory is JSON");
+    let region = &inventory["regions"][REGION];
+    let clusters = region["clusters"]["known"]
+        .as_array()
+        .expect("clusters known");
+    let cluster = |name: &str| {
+        clusters
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no cluster {name}"))
+    };
+
+    // KMS: DescribeKey and GetKeyRotationStatus on the configured key.
+    let key_arn = str_at(demo().cluster("hardened"), "/kms_key_arn");
+    let key = &cluster("hardened")["secrets_key"]["known"];
+    assert_eq!(key["arn"], key_arn, "secrets key: {key}");
+    assert_eq!(key["key_state"], "Enabled");
+    assert!(key["rotation_enabled"]["known"].is_boolean(), "{key}");
+    assert!(
+        cluster("risky")["secrets_key"].is_null(),
+        "risky has no key"
+    );
+
+    // Logs: the seed creates no control-plane log group, and says so.
+    for name in ["risky", "hardened"] {
+        assert_eq!(
+            cluster(name)["log_group"],
+            serde_json::json!({"known": null}),
+            "log group of {name}"
+        );
+    }
+
+    // VPCs: both seeded VPCs and the region's default VPC.
+    let vpcs = region["vpcs"]["known"].as_array().expect("vpcs known");
+    assert!(vpcs.iter().any(|v| v["is_default"] == true), "{vpcs:?}");
+    assert!(vpcs.len() >= 3, "{vpcs:?}");
+
+    // Instance-profile associations: every seeded node with its profile.
+    let associations = region["instance_profile_associations"]["known"]
+        .as_array()
+        .expect("associations known");
+    for name in ["risky", "hardened"] {
+        let seeded = demo().cluster(name);
+        let profile = str_at(seeded, "/instance_profile_arn");
+        for i in seeded["instances"].as_array().expect("seeded instances") {
+            let id = str_at(i, "/id");
+            assert!(
+                associations
+                    .iter()
+                    .any(|a| a["instance_id"] == id && a["instance_profile_arn"] == profile),
+                "no association of {id} with {profile}: {associations:?}"
+            );
+        }
+    }
+
+    // Cluster versions: moto answers 404, which is a not_supported gap.
+    let versions = &region["cluster_versions"]["unknown"];
+    assert_eq!(
+        versions["operation"], "DescribeClusterVersions",
+        "{versions}"
+    );
+    assert_eq!(versions["reason"], "not_supported");
+}
