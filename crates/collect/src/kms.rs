@@ -115,34 +115,19 @@ async fn rotation(ctx: &Ctx, client: &Client, meta: &KeyMetadata, key_id: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_config::BehaviorVersion;
-    use aws_sdk_kms::config::retry::RetryConfig;
-    use aws_sdk_kms::config::{Credentials, Region};
+
     use aws_sdk_kms::operation::describe_key::{DescribeKeyError, DescribeKeyOutput};
     use aws_sdk_kms::operation::get_key_rotation_status::{
         GetKeyRotationStatusError, GetKeyRotationStatusOutput,
     };
     use aws_sdk_kms::types::KeyState;
-    use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
+    use aws_smithy_mocks::{mock, Rule};
     use aws_smithy_types::error::ErrorMetadata;
 
     const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd";
 
     fn client(rules: &[Rule]) -> Client {
-        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-        for r in rules {
-            interceptor = interceptor.with_rule(r);
-        }
-        Client::from_conf(
-            aws_sdk_kms::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(Region::new("us-east-1"))
-                .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-                .retry_config(RetryConfig::disabled())
-                .http_client(aws_smithy_mocks::create_mock_http_client())
-                .interceptor(interceptor)
-                .build(),
-        )
+        crate::testutil::mock_client!(aws_sdk_kms, "us-east-1", rules)
     }
 
     fn meta(arn: &str, manager: KeyManagerType, state: KeyState) -> KeyMetadata {

@@ -16,6 +16,8 @@ pub mod kms;
 pub mod logs;
 pub mod operations;
 mod paging;
+#[cfg(test)]
+mod testutil;
 
 use std::sync::Arc;
 use std::time::Duration;

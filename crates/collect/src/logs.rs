@@ -74,31 +74,16 @@ pub async fn cluster_log_group(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_config::BehaviorVersion;
-    use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
-    use aws_sdk_cloudwatchlogs::config::{Credentials, Region};
+
     use aws_sdk_cloudwatchlogs::operation::describe_log_groups::{
         DescribeLogGroupsError, DescribeLogGroupsOutput,
     };
-    use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
+    use aws_smithy_mocks::{mock, Rule};
     use aws_smithy_types::error::ErrorMetadata;
     use eksposture_model::GapReason;
 
     fn client(rules: &[Rule]) -> Client {
-        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-        for r in rules {
-            interceptor = interceptor.with_rule(r);
-        }
-        Client::from_conf(
-            aws_sdk_cloudwatchlogs::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(Region::new("us-east-1"))
-                .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-                .retry_config(RetryConfig::disabled())
-                .http_client(aws_smithy_mocks::create_mock_http_client())
-                .interceptor(interceptor)
-                .build(),
-        )
+        crate::testutil::mock_client!(aws_sdk_cloudwatchlogs, "us-east-1", rules)
     }
 
     fn group(name: &str) -> types::LogGroup {

@@ -1,10 +1,5 @@
 //! Collector paths through `aws-smithy-mocks`.
 
-use std::sync::Arc;
-
-use aws_config::BehaviorVersion;
-use aws_sdk_ec2::config::retry::RetryConfig;
-use aws_sdk_ec2::config::{Credentials, Region};
 use aws_sdk_ec2::operation::describe_iam_instance_profile_associations::{
     DescribeIamInstanceProfileAssociationsError, DescribeIamInstanceProfileAssociationsOutput,
 };
@@ -22,42 +17,20 @@ use aws_sdk_ec2::types::{
     ResponseLaunchTemplateData, Tag, VolumeAttachment,
 };
 use aws_sdk_ec2::Client;
-use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
+use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_types::error::ErrorMetadata;
 use eksposture_model::{
     Cluster, GapReason, LaunchTemplateRef, Nodegroup, NodegroupConfig, Observed,
 };
 
-use crate::{Ctx, GapSink, Limits};
+use crate::Ctx;
 
 pub(super) fn test_ctx() -> Ctx {
-    Ctx {
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-        partition: "aws".into(),
-        sdk: aws_config::SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .build(),
-        gaps: Arc::new(GapSink::default()),
-        limits: Arc::new(Limits::default()),
-        progress: None,
-    }
+    crate::testutil::ctx("us-east-1", "123456789012")
 }
 
 fn client(rules: &[Rule]) -> Client {
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for r in rules {
-        interceptor = interceptor.with_rule(r);
-    }
-    let conf = aws_sdk_ec2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-        .retry_config(RetryConfig::disabled())
-        .http_client(aws_smithy_mocks::create_mock_http_client())
-        .interceptor(interceptor)
-        .build();
-    Client::from_conf(conf)
+    crate::testutil::mock_client!(aws_sdk_ec2, "us-east-1", rules)
 }
 
 /// Empty answers for every region-wide call; tests put their rules first.

@@ -1,9 +1,6 @@
 //! The ECR collector against mocked responses: "not found" answers that mean
 //! "not configured", and scan lookups for images without a scan status.
 
-use std::sync::Arc;
-
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ecr::operation::describe_image_scan_findings::{
     DescribeImageScanFindingsError, DescribeImageScanFindingsOutput,
 };
@@ -26,42 +23,18 @@ use aws_sdk_ecr::types::{
     RegistryScanningConfiguration, Repository, ScanStatus, ScanType,
 };
 use aws_sdk_ecr::Client;
-use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
+use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_types::error::ErrorMetadata;
 use eksposture_model::{GapReason, Observed};
 
-use crate::{Ctx, GapSink, Limits};
+use crate::Ctx;
 
 fn ctx() -> Ctx {
-    Ctx {
-        region: "eu-west-1".into(),
-        account_id: "123456789012".into(),
-        partition: "aws".into(),
-        sdk: SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .build(),
-        gaps: Arc::new(GapSink::default()),
-        limits: Arc::new(Limits::default()),
-        progress: None,
-    }
+    crate::testutil::ctx("eu-west-1", "123456789012")
 }
 
 fn client(rules: &[&Rule]) -> Client {
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for rule in rules {
-        interceptor = interceptor.with_rule(rule);
-    }
-    let conf = aws_sdk_ecr::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(aws_sdk_ecr::config::Credentials::new(
-            "AKID", "SECRET", None, None, "test",
-        ))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .http_client(aws_smithy_mocks::create_mock_http_client())
-        .interceptor(interceptor)
-        .build();
-    Client::from_conf(conf)
+    crate::testutil::mock_client!(aws_sdk_ecr, "eu-west-1", rules)
 }
 
 fn one_repository(name: &'static str) -> Rule {

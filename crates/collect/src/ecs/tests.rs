@@ -1,9 +1,6 @@
 //! The ECS collector: the pure mappings with the SDK builders, and the call
 //! sequence (paging, batching, failures) against mocked responses.
 
-use std::sync::Arc;
-
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ecs::operation::describe_services::DescribeServicesOutput;
 use aws_sdk_ecs::operation::describe_task_definition::{
     DescribeTaskDefinitionError, DescribeTaskDefinitionOutput,
@@ -15,45 +12,21 @@ use aws_sdk_ecs::types::{
     Service, TaskDefinition,
 };
 use aws_sdk_ecs::Client;
-use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
+use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_types::error::ErrorMetadata;
 use eksposture_model::{GapReason, Observed, SecretHint};
 
-use crate::{Ctx, GapSink, Limits};
+use crate::Ctx;
 
 const CLUSTER: &str = "arn:aws:ecs:eu-west-1:123456789012:cluster/prod";
 const SECRET_VALUE: &str = "hunter2-correct-horse";
 
 fn ctx() -> Ctx {
-    Ctx {
-        region: "eu-west-1".into(),
-        account_id: "123456789012".into(),
-        partition: "aws".into(),
-        sdk: SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .build(),
-        gaps: Arc::new(GapSink::default()),
-        limits: Arc::new(Limits::default()),
-        progress: None,
-    }
+    crate::testutil::ctx("eu-west-1", "123456789012")
 }
 
 fn client(rules: &[&Rule]) -> Client {
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for rule in rules {
-        interceptor = interceptor.with_rule(rule);
-    }
-    let conf = aws_sdk_ecs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(aws_sdk_ecs::config::Credentials::new(
-            "AKID", "SECRET", None, None, "test",
-        ))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .http_client(aws_smithy_mocks::create_mock_http_client())
-        .interceptor(interceptor)
-        .build();
-    Client::from_conf(conf)
+    crate::testutil::mock_client!(aws_sdk_ecs, "eu-west-1", rules)
 }
 
 fn service_arn(name: &str) -> String {

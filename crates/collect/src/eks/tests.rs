@@ -1,12 +1,7 @@
 //! Error paths and pagination through `aws-smithy-mocks`.
 
-use std::sync::Arc;
-
-use aws_config::BehaviorVersion;
 use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
 use aws_sdk_cloudwatchlogs::Client as LogsClient;
-use aws_sdk_eks::config::retry::RetryConfig;
-use aws_sdk_eks::config::{Credentials, Region};
 use aws_sdk_eks::operation::describe_access_entry::DescribeAccessEntryOutput;
 use aws_sdk_eks::operation::describe_cluster::{DescribeClusterError, DescribeClusterOutput};
 use aws_sdk_eks::operation::describe_cluster_versions::DescribeClusterVersionsOutput;
@@ -27,7 +22,7 @@ use aws_sdk_eks::types::{
     PodIdentityAssociationSummary, VpcConfigResponse,
 };
 use aws_sdk_eks::Client;
-use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
+use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
@@ -35,61 +30,19 @@ use aws_smithy_types::error::ErrorMetadata;
 use eksposture_model::{Cluster, GapReason, Observed};
 
 use super::Clients;
-use crate::{Ctx, GapSink, Limits};
+use crate::Ctx;
 
 pub(crate) fn test_ctx() -> Ctx {
-    Ctx {
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-        partition: "aws".into(),
-        sdk: aws_config::SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .build(),
-        gaps: Arc::new(GapSink::default()),
-        limits: Arc::new(Limits::default()),
-        progress: None,
-    }
-}
-
-fn interceptor(rules: &[Rule]) -> MockResponseInterceptor {
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for r in rules {
-        interceptor = interceptor.with_rule(r);
-    }
-    interceptor
+    crate::testutil::ctx("us-east-1", "123456789012")
 }
 
 /// EKS, Logs and KMS clients whose every call is answered by the first
 /// matching rule (a rule only matches its own operation).
 fn client(rules: &[Rule]) -> Clients {
-    let eks = aws_sdk_eks::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-        .retry_config(RetryConfig::disabled())
-        .http_client(aws_smithy_mocks::create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .build();
-    let logs = aws_sdk_cloudwatchlogs::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(aws_sdk_cloudwatchlogs::config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-        .retry_config(aws_sdk_cloudwatchlogs::config::retry::RetryConfig::disabled())
-        .http_client(aws_smithy_mocks::create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .build();
-    let kms = aws_sdk_kms::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(aws_sdk_kms::config::Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-        .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
-        .http_client(aws_smithy_mocks::create_mock_http_client())
-        .interceptor(interceptor(rules))
-        .build();
     Clients {
-        eks: Client::from_conf(eks),
-        logs: aws_sdk_cloudwatchlogs::Client::from_conf(logs),
-        kms: aws_sdk_kms::Client::from_conf(kms),
+        eks: crate::testutil::mock_client!(aws_sdk_eks, "us-east-1", rules),
+        logs: crate::testutil::mock_client!(aws_sdk_cloudwatchlogs, "us-east-1", rules),
+        kms: crate::testutil::mock_client!(aws_sdk_kms, "us-east-1", rules),
     }
 }
 

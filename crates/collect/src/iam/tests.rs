@@ -1,8 +1,5 @@
 //! Error paths and pagination of the IAM collector against mocked responses.
 
-use std::sync::Arc;
-
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_iam::operation::get_account_authorization_details::{
     GetAccountAuthorizationDetailsError, GetAccountAuthorizationDetailsOutput,
 };
@@ -13,42 +10,18 @@ use aws_sdk_iam::types::{
     AttachedPolicy, EntityType, OpenIdConnectProviderListEntry, Policy, PolicyVersion, RoleDetail,
 };
 use aws_sdk_iam::Client;
-use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
+use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_types::error::ErrorMetadata;
 use eksposture_model::GapReason;
 
-use crate::{Ctx, GapSink, Limits};
+use crate::Ctx;
 
 fn ctx() -> Ctx {
-    Ctx {
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
-        partition: "aws".into(),
-        sdk: SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .build(),
-        gaps: Arc::new(GapSink::default()),
-        limits: Arc::new(Limits::default()),
-        progress: None,
-    }
+    crate::testutil::ctx("us-east-1", "123456789012")
 }
 
 fn client(rules: &[&Rule]) -> Client {
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for rule in rules {
-        interceptor = interceptor.with_rule(rule);
-    }
-    let conf = aws_sdk_iam::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_iam::config::Credentials::new(
-            "AKID", "SECRET", None, None, "test",
-        ))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .http_client(aws_smithy_mocks::create_mock_http_client())
-        .interceptor(interceptor)
-        .build();
-    Client::from_conf(conf)
+    crate::testutil::mock_client!(aws_sdk_iam, "us-east-1", rules)
 }
 
 fn no_oidc_providers() -> Rule {

@@ -1,8 +1,5 @@
 //! Inspector2 mappings, and the collector against mocked responses.
 
-use std::sync::Arc;
-
-use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_inspector2::operation::batch_get_account_status::BatchGetAccountStatusOutput;
 use aws_sdk_inspector2::operation::list_coverage::ListCoverageOutput;
 use aws_sdk_inspector2::operation::list_findings::ListFindingsOutput;
@@ -12,45 +9,21 @@ use aws_sdk_inspector2::types::{
     ScanStatusReason, ScanType, Severity, State, Status,
 };
 use aws_sdk_inspector2::Client;
-use aws_smithy_mocks::{mock, MockResponseInterceptor, Rule, RuleMode};
+use aws_smithy_mocks::{mock, Rule};
 use aws_smithy_types::DateTime;
 use eksposture_model::{GapReason, InspectorFindingCount, InspectorStatus};
 
 use super::{status_of, FindingCounts};
-use crate::{Ctx, GapSink, Limits};
+use crate::Ctx;
 
 const ACCOUNT: &str = "123456789012";
 
 fn ctx() -> Ctx {
-    Ctx {
-        region: "us-east-1".into(),
-        account_id: ACCOUNT.into(),
-        partition: "aws".into(),
-        sdk: SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .build(),
-        gaps: Arc::new(GapSink::default()),
-        limits: Arc::new(Limits::default()),
-        progress: None,
-    }
+    crate::testutil::ctx("us-east-1", ACCOUNT)
 }
 
 fn client(rules: &[&Rule]) -> Client {
-    let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
-    for rule in rules {
-        interceptor = interceptor.with_rule(rule);
-    }
-    let conf = aws_sdk_inspector2::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_inspector2::config::Credentials::new(
-            "AKID", "SECRET", None, None, "test",
-        ))
-        .retry_config(aws_config::retry::RetryConfig::disabled())
-        .http_client(aws_smithy_mocks::create_mock_http_client())
-        .interceptor(interceptor)
-        .build();
-    Client::from_conf(conf)
+    crate::testutil::mock_client!(aws_sdk_inspector2, "us-east-1", rules)
 }
 
 fn state(status: Status) -> State {
