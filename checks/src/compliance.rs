@@ -229,6 +229,7 @@ mod view_tests {
             evidence: vec![],
             remediation: String::new(),
             compliance: vec![],
+            suppressed: None,
         }
     }
 

@@ -38,6 +38,7 @@ impl Findings {
                 .iter()
                 .map(|s| (*s).to_string())
                 .collect(),
+            suppressed: None,
         });
     }
 

@@ -119,6 +119,30 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     pub remediation: String,
     pub compliance: Vec<String>,
+    /// Set when a suppression entry (`--suppressions`, `eksposture.toml`)
+    /// matched: the finding stays in the report but no longer counts as
+    /// failing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressed: Option<Suppression>,
+}
+
+impl Finding {
+    /// Failing and not suppressed: what exit codes and summaries count.
+    pub fn is_failing(&self) -> bool {
+        self.status == Status::Fail && self.suppressed.is_none()
+    }
+}
+
+/// Why a finding is suppressed: the entry that matched it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// The mandatory reason the entry gives.
+    pub reason: String,
+    /// The entry's expiry date (`YYYY-MM-DD`), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Where the entry is: `FILE#N` (N counts entries from 1).
+    pub entry: String,
 }
 
 /// How one compliance control fares in a scan.

@@ -15,6 +15,7 @@ pub mod secrets;
 
 pub use finding::{
     ComplianceView, ControlResult, ControlStatus, Evidence, Finding, ResourceRef, Severity, Status,
+    Suppression,
 };
 pub use graph::Graph;
 pub use inventory::*;

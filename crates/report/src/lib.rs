@@ -40,10 +40,14 @@ pub struct Tool {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
+    /// Failing findings that are not suppressed.
     pub fail: u64,
     pub pass: u64,
     pub unknown: u64,
-    /// Failing findings per severity.
+    /// Failing findings that a suppression entry matched (counted nowhere else).
+    #[serde(default)]
+    pub suppressed: u64,
+    /// Failing, unsuppressed findings per severity.
     pub by_severity: BySeverity,
 }
 
@@ -84,6 +88,7 @@ impl Summary {
         let mut s = Summary::default();
         for f in findings {
             match f.status {
+                Status::Fail if f.suppressed.is_some() => s.suppressed += 1,
                 Status::Fail => {
                     s.fail += 1;
                     *s.by_severity.slot(f.severity) += 1;
@@ -97,9 +102,9 @@ impl Summary {
 }
 
 impl Report {
-    /// The failing findings, most severe first.
+    /// The failing, unsuppressed findings, most severe first.
     pub fn failing(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.status == Status::Fail)
+        self.findings.iter().filter(|f| f.is_failing())
     }
 
     /// Whether any finding fails at `threshold` or a more severe level.

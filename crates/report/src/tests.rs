@@ -41,6 +41,7 @@ fn finding(
         evidence: vec![Evidence::new(kind, id, "detail")],
         remediation: "Fix it.".into(),
         compliance: vec!["CIS-EKS-1.8:5.4.1".into()],
+        suppressed: None,
     }
 }
 
@@ -256,7 +257,7 @@ fn json_has_exactly_the_contract_keys() {
     );
     let mut summary = keys(&v["summary"]);
     summary.sort_unstable();
-    assert_eq!(summary, ["by_severity", "fail", "pass", "unknown"]);
+    assert_eq!(summary, ["by_severity", "fail", "pass", "suppressed", "unknown"]);
     let mut sev = keys(&v["summary"]["by_severity"]);
     sev.sort_unstable();
     assert_eq!(sev, ["critical", "high", "informational", "low", "medium"]);
