@@ -54,12 +54,24 @@ pub struct AwsArgs {
 pub struct AuditArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
-    /// Report format.
-    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = Format::Table, env = "EKSPOSTURE_OUTPUT")]
-    pub output: Format,
-    /// Write the report to this file (atomically) instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    /// Report formats: table, json, asff, html, csv; repeat or separate with
+    /// commas (several need --output-dir).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT,...",
+        value_delimiter = ',',
+        default_value = "table",
+        env = "EKSPOSTURE_OUTPUT"
+    )]
+    pub output: Vec<Format>,
+    /// Write the report to this file (atomically) instead of stdout; one format only.
+    #[arg(long, value_name = "FILE", conflicts_with = "output_dir")]
     pub output_file: Option<PathBuf>,
+    /// Write every --output format into this directory (created if missing),
+    /// as eksposture.txt, .json, .asff.json, .html, .csv.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
     /// Exit 3 when a check fails at this severity or above; `never` disables.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Low, env = "EKSPOSTURE_FAIL_ON")]
     pub fail_on: FailOn,
@@ -98,10 +110,11 @@ pub enum ListFormat {
     Markdown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 pub enum Format {
     Table,
     Json,
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -132,7 +145,7 @@ impl FailOn {
 mod tests {
     use clap::{CommandFactory, Parser};
 
-    use super::{Cli, Command};
+    use super::{Cli, Command, Format};
 
     #[test]
     fn command_line_definition_is_consistent() {
@@ -154,6 +167,30 @@ mod tests {
             panic!("not audit")
         };
         assert_eq!(a.aws.regions, ["us-east-1", "eu-west-1", "ap-south-1"]);
+    }
+
+    #[test]
+    fn outputs_repeat_and_split_on_commas() {
+        let cli = Cli::try_parse_from([
+            "eksposture",
+            "audit",
+            "--output",
+            "table,json",
+            "--output",
+            "csv",
+        ])
+        .unwrap();
+        let Command::Audit(a) = cli.command else {
+            panic!("not audit")
+        };
+        assert_eq!(a.output, [Format::Table, Format::Json, Format::Csv]);
+        let Command::Audit(a) = Cli::try_parse_from(["eksposture", "audit"])
+            .unwrap()
+            .command
+        else {
+            panic!("not audit")
+        };
+        assert_eq!(a.output, [Format::Table]);
     }
 
     #[test]

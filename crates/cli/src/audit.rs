@@ -6,27 +6,28 @@ use std::sync::Arc;
 use anyhow::{anyhow, Context, Result};
 use eksposture_collect::{CollectError, Options, Progress};
 use eksposture_model::{Inventory, SCHEMA_VERSION};
-use eksposture_report::{render_json, render_table, render_table_with, TableOptions};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use crate::args::{AuditArgs, AwsArgs, CollectArgs, Format};
+use crate::args::{AuditArgs, AwsArgs, CollectArgs};
 use crate::exit::{outcome, unscannable, usage, Failure, Outcome};
 use crate::output;
 use crate::progress::Bar;
+use crate::render::{self, RenderContext};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
-/// Table width when the report goes to a file.
-const FILE_TABLE_WIDTH: u16 = 120;
 
 pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
     // Everything that can be wrong with the command line is reported before
     // a scan that may take minutes.
     let checks = eksposture_checks::select(args.checks.as_deref()).map_err(usage)?;
     let frameworks = compliance_frameworks(&args.compliance).map_err(usage)?;
-    if let Some(path) = &args.output_file {
-        output::check_writable(path).map_err(usage)?;
-    }
+    let targets = render::plan(
+        &args.output,
+        args.output_file.as_deref(),
+        args.output_dir.as_deref(),
+    )
+    .map_err(usage)?;
     let inventory = match &args.inventory {
         Some(path) => load_inventory(path).map_err(usage)?,
         None => collect_inventory(&args.aws)?,
@@ -39,37 +40,8 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
         .filter_map(|f| eksposture_checks::compliance::view(f, &report.findings))
         .collect();
 
-    match &args.output_file {
-        Some(path) if !output::is_stdout(path) => {
-            let text = match args.output {
-                Format::Json => render_json(&report),
-                Format::Table => render_table_with(
-                    &report,
-                    TableOptions {
-                        color: false,
-                        width: Some(FILE_TABLE_WIDTH),
-                    },
-                ),
-            };
-            output::write_atomic(path, text.as_bytes()).map_err(usage)?;
-            if output::stderr_is_terminal() {
-                eprintln!(
-                    "eksposture: wrote {} ({} failing, {} unknown, {})",
-                    path.display(),
-                    report.summary.fail,
-                    report.summary.unknown,
-                    count(report.gaps.len(), "gap", "gaps"),
-                );
-            }
-        }
-        _ => {
-            let text = match args.output {
-                Format::Json => render_json(&report),
-                Format::Table => render_table(&report, output::stdout_wants_color()),
-            };
-            output::print(&text).map_err(usage)?;
-        }
-    }
+    let ctx = RenderContext { report: &report };
+    render::write(&targets, &ctx).map_err(usage)?;
     Ok(outcome(&report, args.fail_on))
 }
 
@@ -120,7 +92,7 @@ pub fn collect(args: &CollectArgs) -> Result<Outcome, Failure> {
     Ok(Outcome::Clean)
 }
 
-fn count(n: usize, one: &str, many: &str) -> String {
+pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 

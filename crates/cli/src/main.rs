@@ -7,6 +7,7 @@ mod catalog;
 mod exit;
 mod output;
 mod progress;
+mod render;
 
 use std::process::ExitCode;
 

@@ -334,6 +334,87 @@ fn output_file_is_written_and_stdout_stays_empty() {
 }
 
 #[test]
+fn several_outputs_go_into_the_output_directory() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let dir = fx.path("out/daily");
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--output",
+        "table,json",
+        "--output",
+        "csv",
+        "--output-dir",
+        &dir,
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let dir = Path::new(&dir);
+    assert_eq!(
+        entries(dir),
+        ["eksposture.csv", "eksposture.json", "eksposture.txt"]
+    );
+    let json: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("eksposture.json")).unwrap()).unwrap();
+    assert!(json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["check_id"] == CHECK && f["status"] == "fail"));
+    let table = fs::read_to_string(dir.join("eksposture.txt")).unwrap();
+    assert!(
+        table.contains("account 111122223333") && !table.contains('\u{1b}'),
+        "{table}"
+    );
+    let csv = fs::read_to_string(dir.join("eksposture.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let at = |row: &csv::StringRecord, name: &str| {
+        row[header.iter().position(|h| h == name).unwrap()].to_string()
+    };
+    let fails: Vec<_> = rows.iter().filter(|r| at(r, "status") == "fail").collect();
+    assert_eq!(Some(fails.len() as u64), json["summary"]["fail"].as_u64());
+    assert!(fails
+        .iter()
+        .any(|r| at(r, "check_id") == CHECK && at(r, "resource_id") == CLUSTER_ARN));
+    assert_eq!(rows.len(), json["findings"].as_array().unwrap().len());
+}
+
+#[test]
+fn csv_goes_to_stdout_alone() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let o = run(&["audit", "--inventory", &inv, "--output", "csv"]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("account_id,partition,region,check_id,"));
+}
+
+#[test]
+fn several_outputs_without_a_directory_are_a_usage_error() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let o = run(&["audit", "--inventory", &inv, "--output", "table,json"]);
+    assert_eq!(code(&o), 2);
+    assert!(one_error_line(&o).contains("--output-dir"));
+    let out = fx.path("r.json");
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--output",
+        "table,json",
+        "--output-file",
+        &out,
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(one_error_line(&o).contains("--output-file takes one format"));
+    assert_eq!(entries(fx.dir.path()), ["inventory.json"]);
+}
+
+#[test]
 fn output_file_in_a_missing_directory_fails_and_leaves_nothing() {
     let fx = Fixture::new();
     let inv = fx.file("inventory.json", &inventory(""));

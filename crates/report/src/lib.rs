@@ -2,6 +2,7 @@
 //! machines read back, see DESIGN.md "Report contract"), a table for people,
 //! and JSON. Rendering only: nothing here talks to AWS or decides exit codes.
 
+mod csv;
 mod table;
 
 use eksposture_model::{
@@ -9,6 +10,7 @@ use eksposture_model::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use csv::{render_csv, CSV_COLUMNS};
 pub use table::{render_table, render_table_with, TableOptions};
 
 /// The tool name written into every report.

@@ -257,7 +257,10 @@ fn json_has_exactly_the_contract_keys() {
     );
     let mut summary = keys(&v["summary"]);
     summary.sort_unstable();
-    assert_eq!(summary, ["by_severity", "fail", "pass", "suppressed", "unknown"]);
+    assert_eq!(
+        summary,
+        ["by_severity", "fail", "pass", "suppressed", "unknown"]
+    );
     let mut sev = keys(&v["summary"]["by_severity"]);
     sev.sort_unstable();
     assert_eq!(sev, ["critical", "high", "informational", "low", "medium"]);
@@ -349,4 +352,45 @@ fn table_colours_severities_when_asked() {
         },
     );
     assert!(out.contains("\x1b["));
+}
+
+#[test]
+fn csv_parses_back_to_one_row_per_finding() {
+    let mut report = sample();
+    report.findings[0].message = "says \"hi\", then\nbreaks =1".into();
+    report.findings[1].suppressed = Some(eksposture_model::Suppression {
+        reason: "accepted, see SEC-1".into(),
+        expires: Some("2026-12-31".into()),
+        entry: "eksposture.toml#1".into(),
+    });
+    let text = crate::render_csv(&report);
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, crate::CSV_COLUMNS);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), report.findings.len());
+    let col = column;
+    for (row, f) in rows.iter().zip(&report.findings) {
+        assert_eq!(&row[col("check_id")], f.check_id);
+        assert_eq!(&row[col("resource_id")], f.resource.id);
+        assert_eq!(&row[col("status")], f.status.as_str());
+        assert_eq!(&row[col("account_id")], ACCOUNT);
+    }
+    assert_eq!(&rows[0][col("message")], "says \"hi\", then\nbreaks =1");
+    assert_eq!(&rows[1][col("suppressed")], "true");
+    assert_eq!(&rows[1][col("suppression_reason")], "accepted, see SEC-1");
+    assert_eq!(&rows[1][col("suppression_expires")], "2026-12-31");
+    assert_eq!(&rows[2][col("suppressed")], "false");
+    assert_eq!(
+        &rows[0][col("evidence")],
+        format!("AwsEksCluster {}: detail", report.findings[0].resource.id)
+    );
+    assert_eq!(&rows[0][col("compliance")], "CIS-EKS-1.8:5.4.1");
+}
+
+fn column(name: &str) -> usize {
+    crate::CSV_COLUMNS
+        .iter()
+        .position(|c| *c == name)
+        .expect("a CSV column")
 }
