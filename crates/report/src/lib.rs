@@ -1,8 +1,11 @@
 //! Renders the findings of a scan: the [`Report`] (the JSON contract that
 //! machines read back, see DESIGN.md "Report contract"), a table for people,
-//! and JSON. Rendering only: nothing here talks to AWS or decides exit codes.
+//! and JSON; reads saved reports back and compares two of them ([`diff`]).
+//! Nothing here talks to AWS or decides exit codes.
 
 mod csv;
+mod diff;
+mod load;
 mod table;
 
 use eksposture_model::{
@@ -11,6 +14,11 @@ use eksposture_model::{
 use serde::{Deserialize, Serialize};
 
 pub use csv::{render_csv, CSV_COLUMNS};
+pub use diff::{
+    diff, render_diff_json, render_diff_table, Absence, BaselineDiff, Change, Diff, DiffCounts,
+    DiffError, ScanSide, State,
+};
+pub use load::{load_report, parse_report, LoadError};
 pub use table::{render_table, render_table_with, TableOptions};
 
 /// The tool name written into every report.
@@ -32,6 +40,10 @@ pub struct Report {
     /// Per-control views asked for with `audit --compliance`; absent otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compliance: Vec<ComplianceView>,
+    /// The comparison with a baseline report (`audit --baseline`); absent
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diff: Option<BaselineDiff>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +156,7 @@ pub fn build(inventory: &Inventory, mut findings: Vec<Finding>, tool_version: &s
         gaps,
         findings,
         compliance: Vec::new(),
+        diff: None,
     }
 }
 

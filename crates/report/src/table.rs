@@ -8,6 +8,7 @@ use comfy_table::{
 };
 use eksposture_model::{arn, ComplianceView, ControlStatus, Finding, Severity};
 
+use crate::diff::{counts_line, BaselineDiff};
 use crate::Report;
 
 /// Width used when the caller gives none and stdout is not a terminal.
@@ -32,13 +33,17 @@ pub fn render_table(report: &Report, color: bool) -> String {
     render_table_with(report, TableOptions { color, width: None })
 }
 
-pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
-    let width = opts
-        .width
+/// The width asked for, else the terminal's, else the default.
+pub(crate) fn resolve_width(opts: TableOptions) -> u16 {
+    opts.width
         // A pseudo-terminal without a size (`script`, some CI runners)
         // reports 0 columns.
         .or_else(|| Table::new().width().filter(|&w| w >= MIN_TERMINAL_WIDTH))
-        .unwrap_or(DEFAULT_WIDTH);
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
+pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
+    let width = resolve_width(opts);
     let paint = Paint(opts.color);
     let mut out = String::new();
 
@@ -77,7 +82,13 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
         let _ = writeln!(
             out,
             "{}",
-            findings_table(&failing, multi_region, width, opts.color)
+            findings_table(
+                &failing,
+                report.diff.as_ref(),
+                multi_region,
+                width,
+                opts.color
+            )
         );
     }
     out.push('\n');
@@ -100,6 +111,15 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
         })
         .collect();
     let _ = writeln!(out, "Failing by severity: {}", by_severity.join(" · "));
+    if let Some(b) = &report.diff {
+        let _ = writeln!(
+            out,
+            "Since the baseline {} (scanned {}): {}",
+            b.baseline.file.as_deref().unwrap_or("report"),
+            or_dash(&b.baseline.started_at),
+            counts_line(&b.counts),
+        );
+    }
     if s.unknown > 0 {
         let _ = writeln!(
             out,
@@ -136,9 +156,19 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
     out
 }
 
-fn findings_table(failing: &[&Finding], multi_region: bool, width: u16, color: bool) -> Table {
+fn findings_table(
+    failing: &[&Finding],
+    baseline: Option<&BaselineDiff>,
+    multi_region: bool,
+    width: u16,
+    color: bool,
+) -> Table {
     let mut table = new_table(width, color);
-    let mut header = vec!["Severity", "Check", "Resource"];
+    let mut header = Vec::new();
+    if baseline.is_some() {
+        header.push("Change");
+    }
+    header.extend(["Severity", "Check", "Resource"]);
     if multi_region {
         header.push("Region");
     }
@@ -152,29 +182,34 @@ fn findings_table(failing: &[&Finding], multi_region: bool, width: u16, color: b
                 severity = severity.add_attribute(Attribute::Bold);
             }
         }
-        let mut row = vec![
+        let mut row = Vec::new();
+        if let Some(b) = baseline {
+            let mut mark = Cell::new(if b.is_new(f) { "new" } else { "" });
+            if color {
+                mark = mark.fg(Color::Red);
+            }
+            row.push(mark);
+        }
+        row.extend([
             severity,
             Cell::new(&f.check_id),
             Cell::new(short_resource(&f.resource.id)),
-        ];
+        ]);
         if multi_region {
             row.push(Cell::new(&f.resource.region));
         }
         row.push(Cell::new(&f.message));
         table.add_row(row);
     }
-    // Severity and check ids never wrap; the resource gets at most a third
-    // of the width and the message the rest.
-    let fixed = [
-        ColumnConstraint::ContentWidth,
-        ColumnConstraint::ContentWidth,
-    ];
-    for (i, c) in fixed.into_iter().enumerate() {
+    // The change mark, severity and check ids never wrap; the resource gets
+    // at most a third of the width and the message the rest.
+    let first = usize::from(baseline.is_some());
+    for i in 0..first + 2 {
         if let Some(col) = table.column_mut(i) {
-            col.set_constraint(c);
+            col.set_constraint(ColumnConstraint::ContentWidth);
         }
     }
-    if let Some(col) = table.column_mut(2) {
+    if let Some(col) = table.column_mut(first + 2) {
         col.set_constraint(ColumnConstraint::UpperBoundary(Width::Percentage(30)));
     }
     table
@@ -230,7 +265,7 @@ fn gaps_table(report: &Report, width: u16) -> Table {
     table
 }
 
-fn new_table(width: u16, color: bool) -> Table {
+pub(crate) fn new_table(width: u16, color: bool) -> Table {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
@@ -246,7 +281,7 @@ fn new_table(width: u16, color: bool) -> Table {
 
 /// The resource part of an ARN (`cluster/prod`); ids that are not ARNs as
 /// they are. The JSON report keeps the full ARN.
-fn short_resource(id: &str) -> &str {
+pub(crate) fn short_resource(id: &str) -> &str {
     arn::parse(id).map_or(id, |a| a.resource)
 }
 
@@ -264,7 +299,7 @@ fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-fn or_dash(s: &str) -> &str {
+pub(crate) fn or_dash(s: &str) -> &str {
     if s.is_empty() {
         "-"
     } else {
@@ -283,7 +318,7 @@ fn severity_color(severity: Severity) -> Color {
 
 /// ANSI colouring of text outside the tables, off unless asked for.
 #[derive(Clone, Copy)]
-struct Paint(bool);
+pub(crate) struct Paint(pub(crate) bool);
 
 impl Paint {
     fn wrap(self, code: &str, s: &str) -> String {
@@ -298,7 +333,7 @@ impl Paint {
         self.wrap("32", s)
     }
 
-    fn yellow(self, s: &str) -> String {
+    pub(crate) fn yellow(self, s: &str) -> String {
         self.wrap("33", s)
     }
 
