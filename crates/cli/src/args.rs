@@ -10,8 +10,9 @@ use eksposture_model::Severity;
 #[command(name = "eksposture", version, propagate_version = true)]
 #[command(
     after_help = "Exit codes (audit): 0 no failures at or above --fail-on and the scan is complete; \
-3 failures at or above --fail-on; 4 no such failures but some reads failed; \
-2 usage error; 1 nothing could be scanned."
+3 failures at or above --fail-on (with --fail-on-new: new failures since --baseline); \
+4 no such failures but some reads failed; 2 usage error; 1 nothing could be scanned. \
+(diff): 0, or 3 when a new failure is at or above --fail-on; 2 for unreadable reports."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -26,6 +27,9 @@ pub enum Command {
     Collect(CollectArgs),
     /// List the checks.
     Checks(ChecksArgs),
+    /// Compare two reports (`audit --output json`) of one account: new,
+    /// resolved, gone and now-unknown failures.
+    Diff(DiffArgs),
     /// Print a check's documentation.
     Explain {
         /// A check id, as listed by `eksposture checks`.
@@ -85,6 +89,35 @@ pub struct AuditArgs {
     /// Evaluate a saved inventory (from `eksposture collect`) without calling AWS.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "max_attempts"])]
     pub inventory: Option<PathBuf>,
+    /// Compare with an earlier report of the same account (`--output json`):
+    /// the report gains a `diff` section and new failures are marked.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 3 only for failures that are new since --baseline (at or above --fail-on).
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report (`eksposture audit --output json`).
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The later report of the same account.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// Diff format.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = DiffFormat::Table)]
+    pub output: DiffFormat,
+    /// Exit 3 when a new failure is at this severity or above; `never` disables.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = FailOn::Low, env = "EKSPOSTURE_FAIL_ON")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -28,6 +28,10 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
         args.output_dir.as_deref(),
     )
     .map_err(usage)?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(eksposture_report::load_report(path).map_err(usage)?),
+        None => None,
+    };
     let inventory = match &args.inventory {
         Some(path) => load_inventory(path).map_err(usage)?,
         None => collect_inventory(&args.aws)?,
@@ -39,10 +43,17 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
         .iter()
         .filter_map(|f| eksposture_checks::compliance::view(f, &report.findings))
         .collect();
+    if let (Some(old), Some(path)) = (&baseline, &args.baseline) {
+        let mut diff = eksposture_report::diff(old, &report)
+            .with_context(|| format!("cannot compare with the baseline {}", path.display()))
+            .map_err(usage)?;
+        diff.old_scan.file = Some(path.display().to_string());
+        report.diff = Some(diff.into_baseline());
+    }
 
     let ctx = RenderContext { report: &report };
     render::write(&targets, &ctx).map_err(usage)?;
-    Ok(outcome(&report, args.fail_on))
+    Ok(outcome(&report, args.fail_on, args.fail_on_new))
 }
 
 /// Validates `--compliance` names before any scan.

@@ -44,11 +44,17 @@ pub fn unscannable(error: impl Into<anyhow::Error>) -> Failure {
     }
 }
 
-pub fn outcome(report: &Report, fail_on: FailOn) -> Outcome {
-    if fail_on
-        .threshold()
-        .is_some_and(|t| report.fails_at_or_above(t))
-    {
+/// With `only_new` (`--fail-on-new`) only failures that are new since the
+/// baseline count; the report has its `diff` section then.
+pub fn outcome(report: &Report, fail_on: FailOn, only_new: bool) -> Outcome {
+    let failing = fail_on.threshold().is_some_and(|t| {
+        if only_new {
+            report.diff.as_ref().is_some_and(|d| d.new_at_or_above(t))
+        } else {
+            report.fails_at_or_above(t)
+        }
+    });
+    if failing {
         Outcome::Failing
     } else if report.is_complete() {
         Outcome::Clean

@@ -4,6 +4,7 @@
 mod args;
 mod audit;
 mod catalog;
+mod diff;
 mod exit;
 mod output;
 mod progress;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         Command::Audit(a) => audit::audit(&a),
         Command::Collect(c) => audit::collect(&c),
         Command::Checks(c) => catalog::list(&c),
+        Command::Diff(d) => diff::diff(&d),
         Command::Explain { id } => catalog::explain(&id),
     };
     match result {

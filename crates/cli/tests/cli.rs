@@ -522,3 +522,263 @@ fn unknown_compliance_framework_is_a_usage_error() {
     assert_eq!(code(&o), 2);
     assert!(one_error_line(&o).contains("unknown compliance framework \"sox\""));
 }
+
+/// The `inventory` fixture with the cluster endpoint open to `cidr`.
+fn inventory_open_to(cidr: &str, gaps: &str) -> String {
+    inventory(gaps).replace("0.0.0.0/0", cidr)
+}
+
+/// Writes the JSON report of an inventory and returns its path.
+fn report_of(fx: &Fixture, name: &str, inventory: &str) -> String {
+    let inv = fx.file(&format!("{name}.inventory.json"), inventory);
+    let out = fx.path(name);
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--output",
+        "json",
+        "--output-file",
+        &out,
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    out
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+fn change_ids(v: &Value, list: &str) -> Vec<String> {
+    v[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no list {list} in {v}"))
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["check_id"].as_str().unwrap(),
+                c["resource"]["id"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn diff_shows_a_fix_as_resolved_and_exits_0() {
+    let fx = Fixture::new();
+    let old = report_of(&fx, "old.json", &inventory(""));
+    let new = report_of(&fx, "new.json", &inventory_open_to("203.0.113.0/24", ""));
+    let o = run(&["diff", &old, &new, "--output", "json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(
+        change_ids(&v, "resolved"),
+        [format!("{CHECK} {CLUSTER_ARN}")]
+    );
+    assert_eq!(v["counts"]["new"], 0);
+    assert!(v["counts"]["unchanged"].as_u64().unwrap() >= 1);
+    assert_eq!(v["old_scan"]["file"], old.as_str());
+    let o = run(&["diff", &old, &new]);
+    assert_eq!(code(&o), 0);
+    let table = stdout(&o);
+    assert!(
+        table.contains("resolved") && table.contains("cluster/prod") && !table.contains('\u{1b}'),
+        "{table}"
+    );
+}
+
+#[test]
+fn diff_exits_3_for_a_new_failure_at_or_above_fail_on() {
+    let fx = Fixture::new();
+    let old = report_of(&fx, "old.json", &inventory_open_to("203.0.113.0/24", ""));
+    let new = report_of(&fx, "new.json", &inventory(""));
+    let o = run(&["diff", &old, &new, "--output", "json"]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(change_ids(&v, "new"), [format!("{CHECK} {CLUSTER_ARN}")]);
+    assert_eq!(v["new"][0]["before"], "pass");
+    assert_eq!(code(&run(&["diff", &old, &new, "--fail-on", "high"])), 3);
+    assert_eq!(
+        code(&run(&["diff", &old, &new, "--fail-on", "critical"])),
+        0
+    );
+    assert_eq!(code(&run(&["diff", &old, &new, "--fail-on", "never"])), 0);
+}
+
+#[test]
+fn diff_of_bad_files_is_one_line_and_exits_2() {
+    let fx = Fixture::new();
+    let good = report_of(&fx, "good.json", &inventory(""));
+    let inv = fx.file("inv.json", &inventory(""));
+    let broken = fx.file("broken.json", "{\n  \"schema_version\": \"1\",\n  oops\n}");
+    let other = fx.file(
+        "other.json",
+        &fs::read_to_string(&good)
+            .unwrap()
+            .replace("111122223333", "444455556666"),
+    );
+    for (args, expect) in [
+        ([good.as_str(), inv.as_str()], "is an eksposture inventory, not a report"),
+        ([broken.as_str(), good.as_str()], "is not valid JSON: key must be a string at line 3 column 3"),
+        ([good.as_str(), "/nonexistent/r.json"], "cannot read report /nonexistent/r.json"),
+        ([good.as_str(), other.as_str()], "the reports are of different accounts (old: 111122223333 (aws), new: 444455556666 (aws))"),
+    ] {
+        let o = run(&["diff", args[0], args[1]]);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        let line = one_error_line(&o);
+        assert!(line.contains(expect), "{line}");
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn audit_with_a_baseline_adds_the_diff_to_table_json_and_csv() {
+    let fx = Fixture::new();
+    let old = report_of(&fx, "old.json", &inventory_open_to("203.0.113.0/24", ""));
+    let inv = fx.file("inventory.json", &inventory(""));
+    let dir = fx.path("out");
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--baseline",
+        &old,
+        "--output",
+        "table,json,csv",
+        "--output-dir",
+        &dir,
+    ]);
+    assert_eq!(code(&o), 3, "{}", stderr(&o));
+    let dir = Path::new(&dir);
+    let v: Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("eksposture.json")).unwrap()).unwrap();
+    assert_eq!(v["diff"]["baseline"]["file"], old.as_str());
+    assert_eq!(
+        change_ids(&v["diff"], "new"),
+        [format!("{CHECK} {CLUSTER_ARN}")]
+    );
+    assert_eq!(v["diff"]["counts"]["new"], 1);
+    let table = fs::read_to_string(dir.join("eksposture.txt")).unwrap();
+    let row = table
+        .lines()
+        .find(|l| l.contains(CHECK))
+        .expect("the failing finding is listed");
+    assert!(row.starts_with("│ new "), "{table}");
+    assert!(
+        table.contains(&format!(
+            "Since the baseline {old} (scanned 2025-01-02T03:04:05Z): 1 new,"
+        )),
+        "{table}"
+    );
+    let csv = fs::read_to_string(dir.join("eksposture.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at = |row: &csv::StringRecord, name: &str| {
+        row[header.iter().position(|h| h == name).unwrap()].to_string()
+    };
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let changes: Vec<(String, String)> = rows
+        .iter()
+        .filter(|r| !at(r, "baseline_change").is_empty())
+        .map(|r| (at(r, "check_id"), at(r, "baseline_change")))
+        .collect();
+    assert!(
+        changes.contains(&(CHECK.to_string(), "new".to_string())),
+        "{changes:?}"
+    );
+    assert!(changes.iter().any(|(_, c)| c == "unchanged"), "{changes:?}");
+}
+
+#[test]
+fn fail_on_new_counts_only_failures_new_since_the_baseline() {
+    let fx = Fixture::new();
+    let same = report_of(&fx, "same.json", &inventory(""));
+    let older = report_of(&fx, "older.json", &inventory_open_to("203.0.113.0/24", ""));
+    let inv = fx.file("inventory.json", &inventory(""));
+    let audit = |baseline: &str, extra: &[&str]| {
+        let mut args = vec![
+            "audit",
+            "--inventory",
+            &inv,
+            "--baseline",
+            baseline,
+            "--output",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    // Failing, but nothing new: the baseline already failed the same way.
+    assert_eq!(code(&audit(&same, &[])), 3);
+    assert_eq!(code(&audit(&same, &["--fail-on-new"])), 0);
+    // The open endpoint is new since `older`.
+    assert_eq!(code(&audit(&older, &["--fail-on-new"])), 3);
+    assert_eq!(
+        code(&audit(&older, &["--fail-on-new", "--fail-on", "critical"])),
+        0
+    );
+    // Nothing new but the scan has gaps: still incomplete.
+    let gappy = fx.file("gappy.json", &inventory(A_GAP));
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &gappy,
+        "--baseline",
+        &same,
+        "--fail-on-new",
+    ]);
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+}
+
+#[test]
+fn fail_on_new_without_a_baseline_is_a_usage_error() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    let o = run(&["audit", "--inventory", &inv, "--fail-on-new"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("--baseline"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_bad_baseline_is_refused_before_the_scan() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &inventory(""));
+    // No region and no credentials: a scan would exit 1. The baseline is
+    // checked first.
+    let o = run(&["audit", "--baseline", &inv]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(one_error_line(&o).contains("is an eksposture inventory, not a report"));
+}
+
+#[test]
+fn a_baseline_of_another_account_is_refused() {
+    let fx = Fixture::new();
+    let old = report_of(
+        &fx,
+        "old.json",
+        &inventory("").replace("111122223333", "444455556666"),
+    );
+    let inv = fx.file("inventory.json", &inventory(""));
+    let out = fx.path("r.json");
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--baseline",
+        &old,
+        "--output-file",
+        &out,
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let line = one_error_line(&o);
+    assert!(
+        line.contains(&format!(
+            "cannot compare with the baseline {old}: the reports are of different accounts"
+        )),
+        "{line}"
+    );
+    assert!(!Path::new(&out).exists());
+}

@@ -9,7 +9,7 @@
 use crate::Report;
 
 /// The header row, in column order.
-pub const CSV_COLUMNS: [&str; 16] = [
+pub const CSV_COLUMNS: [&str; 17] = [
     "account_id",
     "partition",
     "region",
@@ -26,6 +26,9 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "evidence",
     "remediation",
     "compliance",
+    // With `audit --baseline`: new, unchanged, resolved, now_unknown or
+    // now_suppressed; empty otherwise.
+    "baseline_change",
 ];
 
 /// The findings of `report` as CSV, header first, in the report's order.
@@ -61,6 +64,12 @@ pub fn render_csv(report: &Report) -> String {
                 evidence,
                 f.remediation.clone(),
                 f.compliance.join(";"),
+                report
+                    .diff
+                    .as_ref()
+                    .and_then(|d| d.change_of(f))
+                    .unwrap_or_default()
+                    .to_string(),
             ]
             .into_iter(),
         );

@@ -214,10 +214,23 @@ impl BaselineDiff {
         self.new.iter().any(|c| c.severity >= threshold)
     }
 
-    pub(crate) fn is_new(&self, f: &Finding) -> bool {
-        self.new
-            .iter()
-            .any(|c| c.check_id == f.check_id && c.resource.id == f.resource.id)
+    /// How `f`, a finding of the audited report, changed since the
+    /// baseline: `new`, `unchanged` (failing in both), `resolved`,
+    /// `now_unknown`, `now_suppressed`; `None` when it neither fails now nor
+    /// failed before.
+    pub fn change_of(&self, f: &Finding) -> Option<&'static str> {
+        let listed = |list: &[Change]| {
+            list.iter()
+                .any(|c| c.check_id == f.check_id && c.resource.id == f.resource.id)
+        };
+        match State::of(f) {
+            State::Fail if listed(&self.new) => Some("new"),
+            State::Fail => Some("unchanged"),
+            State::Pass if listed(&self.resolved) => Some("resolved"),
+            State::Unknown if listed(&self.now_unknown) => Some("now_unknown"),
+            State::Suppressed if listed(&self.now_suppressed) => Some("now_suppressed"),
+            _ => None,
+        }
     }
 }
 

@@ -184,7 +184,8 @@ fn findings_table(
         }
         let mut row = Vec::new();
         if let Some(b) = baseline {
-            let mut mark = Cell::new(if b.is_new(f) { "new" } else { "" });
+            let new = b.change_of(f) == Some("new");
+            let mut mark = Cell::new(if new { "new" } else { "" });
             if color {
                 mark = mark.fg(Color::Red);
             }

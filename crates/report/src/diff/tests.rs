@@ -505,3 +505,57 @@ fn report_without_a_baseline_has_no_diff_key() {
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(v.get("diff").is_none());
 }
+
+#[test]
+fn each_finding_of_an_audited_report_knows_its_change() {
+    let r = audited_with_baseline();
+    let b = r.diff.as_ref().unwrap();
+    let mut changes: Vec<(String, Option<&str>)> = r
+        .findings
+        .iter()
+        .map(|f| (f.message.clone(), b.change_of(f)))
+        .collect();
+    changes.sort();
+    assert_eq!(
+        changes,
+        [
+            ("fail on cluster/dev".to_string(), Some("new")),
+            ("fail on repository/added".to_string(), Some("new")),
+            ("fail on repository/kept".to_string(), Some("unchanged")),
+            (
+                "fail on repository/waived".to_string(),
+                Some("now_suppressed")
+            ),
+            ("pass on repository/fixed".to_string(), Some("resolved")),
+            ("unknown on cluster/prod".to_string(), Some("now_unknown")),
+        ]
+    );
+}
+
+#[test]
+fn csv_carries_the_baseline_change() {
+    let column = |r: &Report| {
+        let text = crate::render_csv(r);
+        let header = text.lines().next().unwrap().to_string();
+        assert!(header.ends_with(",baseline_change"), "{header}");
+        text.lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let mut with = column(&audited_with_baseline());
+    with.sort();
+    assert_eq!(
+        with,
+        [
+            "new",
+            "new",
+            "now_suppressed",
+            "now_unknown",
+            "resolved",
+            "unchanged"
+        ]
+    );
+    let (_, after) = mixed();
+    assert!(column(&new(after)).iter().all(String::is_empty));
+}
