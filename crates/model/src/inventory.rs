@@ -6,7 +6,7 @@
 //! Collections are sorted by id (the collector sorts them) and maps are
 //! `BTreeMap`, so the serialised inventory is deterministic.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -27,6 +27,44 @@ pub struct Inventory {
     /// Regional data keyed by region name.
     #[serde(default)]
     pub regions: BTreeMap<String, RegionInventory>,
+}
+
+/// The resource types whose tags the collector reads (their `tags` fields
+/// below). Findings on other resources have no known tags.
+pub const TAGGED_RESOURCE_TYPES: [&str; 4] = [
+    "AwsEksCluster",
+    "AwsEksNodegroup",
+    "AwsEc2Instance",
+    "AwsIamRole",
+];
+
+impl Inventory {
+    /// The tags of every resource that has them, by the id its findings use
+    /// (the ARN). A resource whose description could not be read (cluster or
+    /// nodegroup config unknown) is absent: its tags are unknown, not empty.
+    pub fn tags_by_resource(&self) -> HashMap<&str, &Tags> {
+        let mut index = HashMap::new();
+        for role in self.iam.roles.known().into_iter().flatten() {
+            index.insert(role.arn.as_str(), &role.tags);
+        }
+        for region in self.regions.values() {
+            for cluster in region.clusters.known().into_iter().flatten() {
+                if let Some(config) = cluster.config.known() {
+                    index.insert(cluster.arn.as_str(), &config.tags);
+                }
+                for nodegroup in cluster.nodegroups.known().into_iter().flatten() {
+                    if let Some(config) = nodegroup.config.known() {
+                        index.insert(config.arn.as_str(), &config.tags);
+                    }
+                }
+            }
+            for instance in region.instances.known().into_iter().flatten() {
+                index.insert(instance.arn.as_str(), &instance.tags);
+            }
+        }
+        index.remove("");
+        index
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -653,4 +691,76 @@ pub struct InspectorFindingCount {
     pub resource_type: String,
     pub critical: u32,
     pub high: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(k: &str, v: &str) -> Tags {
+        BTreeMap::from([(k.to_string(), v.to_string())])
+    }
+
+    #[test]
+    fn tags_by_resource_covers_every_tagged_type_and_skips_unknown_configs() {
+        let cluster = |name: &str, config: Observed<ClusterConfig>| Cluster {
+            name: name.into(),
+            arn: format!("arn:aws:eks:us-east-1:1:cluster/{name}"),
+            config,
+            nodegroups: Observed::Known(vec![Nodegroup {
+                name: "ng".into(),
+                config: Observed::Known(NodegroupConfig {
+                    arn: format!("arn:aws:eks:us-east-1:1:nodegroup/{name}/ng/x"),
+                    tags: tags("ng", name),
+                    ..NodegroupConfig::default()
+                }),
+            }]),
+            ..Cluster::default()
+        };
+        let region = RegionInventory {
+            clusters: Observed::Known(vec![
+                cluster(
+                    "prod",
+                    Observed::Known(ClusterConfig {
+                        tags: tags("team", "web"),
+                        ..ClusterConfig::default()
+                    }),
+                ),
+                cluster("dark", Observed::Unknown(Gap::absent())),
+            ]),
+            instances: Observed::Known(vec![Instance {
+                arn: "arn:aws:ec2:us-east-1:1:instance/i-1".into(),
+                tags: tags("Name", "node"),
+                ..Instance::default()
+            }]),
+            ..RegionInventory::default()
+        };
+        let inventory = Inventory {
+            schema_version: "1".into(),
+            scan: ScanInfo::default(),
+            gaps: vec![],
+            iam: Iam {
+                roles: Observed::Known(vec![Role {
+                    arn: "arn:aws:iam::1:role/r".into(),
+                    tags: Tags::new(),
+                    ..Role::default()
+                }]),
+                ..Iam::default()
+            },
+            regions: BTreeMap::from([("us-east-1".to_string(), region)]),
+        };
+        let index = inventory.tags_by_resource();
+        let get = |id: &str| index.get(id).map(|t| t.len());
+        assert_eq!(
+            index["arn:aws:eks:us-east-1:1:cluster/prod"],
+            &tags("team", "web")
+        );
+        assert_eq!(get("arn:aws:eks:us-east-1:1:cluster/dark"), None);
+        assert_eq!(get("arn:aws:eks:us-east-1:1:nodegroup/prod/ng/x"), Some(1));
+        assert_eq!(get("arn:aws:eks:us-east-1:1:nodegroup/dark/ng/x"), Some(1));
+        assert_eq!(get("arn:aws:ec2:us-east-1:1:instance/i-1"), Some(1));
+        // Known and empty is not the same as unknown.
+        assert_eq!(get("arn:aws:iam::1:role/r"), Some(0));
+        assert_eq!(index.len(), 5);
+    }
 }
