@@ -6,6 +6,7 @@
 mod csv;
 mod diff;
 mod load;
+pub mod suppress;
 mod table;
 
 use eksposture_model::{
@@ -19,6 +20,7 @@ pub use diff::{
     DiffError, ScanSide, State,
 };
 pub use load::{load_report, parse_report, LoadError};
+pub use suppress::SuppressionSummary;
 pub use table::{render_table, render_table_with, TableOptions};
 
 /// The tool name written into every report.
@@ -44,6 +46,9 @@ pub struct Report {
     /// otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<BaselineDiff>,
+    /// What the suppression file did; absent when no file was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppressions: Option<SuppressionSummary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,6 +162,7 @@ pub fn build(inventory: &Inventory, mut findings: Vec<Finding>, tool_version: &s
         findings,
         compliance: Vec::new(),
         diff: None,
+        suppressions: None,
     }
 }
 

@@ -1,12 +1,12 @@
-//! The human-readable rendering: a header, the failing findings, a summary
-//! and the gaps.
+//! The human-readable rendering: a header, the failing findings, the
+//! suppressed ones, a summary, suppression warnings and the gaps.
 
 use std::fmt::Write as _;
 
 use comfy_table::{
     presets, Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width,
 };
-use eksposture_model::{arn, ComplianceView, ControlStatus, Finding, Severity};
+use eksposture_model::{arn, ComplianceView, ControlStatus, Finding, Severity, Status};
 
 use crate::diff::{counts_line, BaselineDiff};
 use crate::Report;
@@ -93,12 +93,31 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
     }
     out.push('\n');
 
+    let suppressed: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail && f.suppressed.is_some())
+        .collect();
+    if !suppressed.is_empty() {
+        let _ = writeln!(
+            out,
+            "Suppressed ({}): failing findings accepted by a suppression entry",
+            suppressed.len()
+        );
+        let _ = writeln!(out, "{}", suppressed_table(&suppressed, width, opts.color));
+        out.push('\n');
+    }
+
     let s = &report.summary;
-    let _ = writeln!(
+    let _ = write!(
         out,
         "Summary: {} failing, {} passing, {} unknown",
         s.fail, s.pass, s.unknown
     );
+    if report.suppressions.is_some() || s.suppressed > 0 {
+        let _ = write!(out, ", {} suppressed", s.suppressed);
+    }
+    out.push('\n');
     let by_severity: Vec<String> = Severity::ALL
         .iter()
         .map(|&sev| {
@@ -127,6 +146,21 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
             s.unknown,
             if s.unknown == 1 { "finding" } else { "findings" },
         );
+    }
+
+    if let Some(sup) = &report.suppressions {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "Suppressions ({}): {}, {} in use, {} suppressed",
+            sup.file,
+            count(sup.entries, "entry", "entries"),
+            sup.matched.len(),
+            count(s.suppressed, "failing finding", "failing findings"),
+        );
+        for w in sup.warnings() {
+            let _ = writeln!(out, "{}", paint.yellow(&format!("warning: {w}")));
+        }
     }
 
     for view in &report.compliance {
@@ -216,6 +250,35 @@ fn findings_table(
     table
 }
 
+fn suppressed_table(suppressed: &[&Finding], width: u16, color: bool) -> Table {
+    let mut table = new_table(width, color);
+    table.set_header(["Severity", "Check", "Resource", "Reason"]);
+    for f in suppressed {
+        let reason = f.suppressed.as_ref().map_or(String::new(), |s| {
+            let until = s
+                .expires
+                .as_deref()
+                .map_or(String::new(), |d| format!(", until {d}"));
+            format!("{} ({}{until})", s.reason, s.entry)
+        });
+        table.add_row([
+            Cell::new(f.severity.as_str()),
+            Cell::new(&f.check_id),
+            Cell::new(short_resource(&f.resource.id)),
+            Cell::new(reason),
+        ]);
+    }
+    for i in 0..2 {
+        if let Some(col) = table.column_mut(i) {
+            col.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+    if let Some(col) = table.column_mut(2) {
+        col.set_constraint(ColumnConstraint::UpperBoundary(Width::Percentage(30)));
+    }
+    table
+}
+
 fn compliance_table(view: &ComplianceView, width: u16, color: bool) -> Table {
     let mut table = new_table(width, color);
     table.set_header(["Control", "Status", "Fail", "Pass", "Unknown", "Title"]);
@@ -298,6 +361,10 @@ fn truncate(s: &str, max: usize) -> String {
         t.push('…');
         t
     }
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub(crate) fn or_dash(s: &str) -> &str {

@@ -1,0 +1,313 @@
+//! Suppressions: accepted findings, each with a mandatory reason and an
+//! optional expiry date, read from a TOML file of `[[suppress]]` entries.
+//!
+//! An entry applies to a finding when its `check` glob matches the check id,
+//! its `resource` glob (if any) matches the resource id and every one of
+//! its `tags` is on the finding's resource with a matching value (tag
+//! values are globs too).
+//!
+//! Globs: `*` is any run of characters, `?` one character. A resource
+//! pattern that starts with `arn:` is matched field by field, as IAM
+//! matches `Resource`: `*` stays within its field
+//! (`arn:aws:ecr:*:123456789012:...` cannot swallow the account), and in the
+//! last field it spans `/` and `:` (`repository/legacy-*` matches
+//! `repository/legacy-app` and `repository/legacy/app`). Any other pattern
+//! is matched against the whole id. Tags are known only for the
+//! resource types in [`eksposture_model::TAGGED_RESOURCE_TYPES`]; an entry
+//! with tags never matches a finding on any other resource.
+//!
+//! The first entry (in file order) that applies wins and is recorded on the
+//! finding as `FILE#N`. Every matching finding is marked, whatever its
+//! status, so a downstream system (Security Hub's workflow status) sees the
+//! same resources suppressed from one scan to the next; only failing
+//! findings change the counts and exit codes. An entry whose `expires` date
+//! is before the scan's date no longer applies (on that day it still does)
+//! and is reported as expired; an entry that suppressed nothing is
+//! reported as unmatched.
+
+mod date;
+mod file;
+mod glob;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use eksposture_model::{Status, Suppression, Tags, TAGGED_RESOURCE_TYPES};
+use serde::{Deserialize, Serialize};
+
+use crate::{Report, Summary};
+
+pub use date::Date;
+pub use file::{Entry, SuppressionError, Suppressions};
+
+/// The `suppressions` section of a report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuppressionSummary {
+    /// The suppression file as the user named it.
+    pub file: String,
+    /// Number of entries in the file.
+    pub entries: u64,
+    /// The entries that suppressed at least one finding, in file order.
+    #[serde(default)]
+    pub matched: Vec<EntryMatches>,
+    /// Entries past their expiry date: they suppressed nothing.
+    #[serde(default)]
+    pub expired: Vec<EntryInfo>,
+    /// Live entries that matched no finding.
+    #[serde(default)]
+    pub unmatched: Vec<EntryInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryMatches {
+    /// `FILE#N`.
+    pub entry: String,
+    pub check: String,
+    /// Findings the entry marked, any status.
+    pub findings: u64,
+    /// Of those, the failing ones: removed from the failing counts.
+    pub failing: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryInfo {
+    /// `FILE#N`.
+    pub entry: String,
+    pub check: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Why an unmatched entry matched nothing, when that can be told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl SuppressionSummary {
+    /// One line per expired or unmatched entry, for stderr and the table.
+    pub fn warnings(&self) -> Vec<String> {
+        let expired = self.expired.iter().map(|e| {
+            format!(
+                "suppression {} ({}) expired on {} and no longer applies: renew or remove it",
+                e.entry,
+                e.describe(),
+                e.expires.as_deref().unwrap_or("-"),
+            )
+        });
+        let unmatched = self.unmatched.iter().map(|e| {
+            let mut line = format!(
+                "suppression {} ({}) matched no finding",
+                e.entry,
+                e.describe()
+            );
+            if let Some(note) = &e.note {
+                line.push_str(": ");
+                line.push_str(note);
+            }
+            line
+        });
+        expired.chain(unmatched).collect()
+    }
+}
+
+impl EntryInfo {
+    /// `check X, resource Y, tags k=v`.
+    fn describe(&self) -> String {
+        let mut s = format!("check {}", self.check);
+        if let Some(r) = &self.resource {
+            s.push_str(", resource ");
+            s.push_str(r);
+        }
+        if !self.tags.is_empty() {
+            let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            s.push_str(", tags ");
+            s.push_str(&tags.join(" "));
+        }
+        s
+    }
+}
+
+/// Whether an entry's tags hold on a resource.
+enum TagMatch {
+    Yes,
+    No,
+    /// The resource's tags were not collected.
+    Unknown,
+}
+
+impl Entry {
+    fn matches_check(&self, check_id: &str) -> bool {
+        glob::glob(&self.check, check_id)
+    }
+
+    fn matches_resource(&self, id: &str) -> bool {
+        self.resource
+            .as_deref()
+            .is_none_or(|p| glob::resource_matches(p, id))
+    }
+
+    fn matches_tags(&self, tags: Option<&Tags>) -> TagMatch {
+        if self.tags.is_empty() {
+            return TagMatch::Yes;
+        }
+        let Some(tags) = tags else {
+            return TagMatch::Unknown;
+        };
+        if self
+            .tags
+            .iter()
+            .all(|(k, pattern)| tags.get(k).is_some_and(|v| glob::glob(pattern, v)))
+        {
+            TagMatch::Yes
+        } else {
+            TagMatch::No
+        }
+    }
+
+    fn is_live(&self, today: Date) -> bool {
+        self.expires.is_none_or(|last| today <= last)
+    }
+
+    fn info(&self, file: &Suppressions, note: Option<String>) -> EntryInfo {
+        EntryInfo {
+            entry: file.entry_id(self),
+            check: self.check.clone(),
+            resource: self.resource.clone(),
+            tags: self.tags.clone(),
+            reason: self.reason.clone(),
+            expires: self.expires.map(|d| d.to_string()),
+            note,
+        }
+    }
+}
+
+/// What happened to one entry while matching.
+#[derive(Default)]
+struct Tally {
+    findings: u64,
+    failing: u64,
+    /// A finding of a matching check was seen.
+    check_seen: bool,
+    /// Findings the entry matched but an earlier entry had already taken.
+    shadowed_by: Option<usize>,
+    /// Findings that matched check and resource but whose tags are unknown.
+    tags_unknown: u64,
+}
+
+/// Marks the findings that `file` suppresses on `today` (the scan's date),
+/// recomputes the summary and records the `suppressions` section. `tags`
+/// gives a resource's tags by id (`Inventory::tags_by_resource`); `None`
+/// means they are not known.
+pub fn apply<'t>(
+    report: &mut Report,
+    file: &Suppressions,
+    today: Date,
+    tags: &dyn Fn(&str) -> Option<&'t Tags>,
+) {
+    let mut tally: Vec<Tally> = file.entries.iter().map(|_| Tally::default()).collect();
+    let live: Vec<bool> = file.entries.iter().map(|e| e.is_live(today)).collect();
+    for finding in &mut report.findings {
+        finding.suppressed = None;
+        let resource_tags = tags(&finding.resource.id);
+        let mut winner: Option<usize> = None;
+        for (i, entry) in file.entries.iter().enumerate() {
+            if !live[i] || !entry.matches_check(&finding.check_id) {
+                continue;
+            }
+            let t = &mut tally[i];
+            t.check_seen = true;
+            if !entry.matches_resource(&finding.resource.id) {
+                continue;
+            }
+            match entry.matches_tags(resource_tags) {
+                TagMatch::No => continue,
+                TagMatch::Unknown => {
+                    t.tags_unknown += 1;
+                    continue;
+                }
+                TagMatch::Yes => {}
+            }
+            match winner {
+                None => {
+                    winner = Some(i);
+                    t.findings += 1;
+                    if finding.status == Status::Fail {
+                        t.failing += 1;
+                    }
+                }
+                Some(w) => {
+                    t.shadowed_by.get_or_insert(w);
+                }
+            }
+        }
+        if let Some(w) = winner {
+            let entry = &file.entries[w];
+            finding.suppressed = Some(Suppression {
+                reason: entry.reason.clone(),
+                expires: entry.expires.map(|d| d.to_string()),
+                entry: file.entry_id(entry),
+            });
+        }
+    }
+
+    let mut section = SuppressionSummary {
+        file: file.file.clone(),
+        entries: file.entries.len() as u64,
+        ..SuppressionSummary::default()
+    };
+    for ((entry, t), live) in file.entries.iter().zip(&tally).zip(live) {
+        if !live {
+            section.expired.push(entry.info(file, None));
+        } else if t.findings > 0 {
+            section.matched.push(EntryMatches {
+                entry: file.entry_id(entry),
+                check: entry.check.clone(),
+                findings: t.findings,
+                failing: t.failing,
+            });
+        } else {
+            section
+                .unmatched
+                .push(entry.info(file, unmatched_note(file, entry, t)));
+        }
+    }
+    report.summary = Summary::of(&report.findings);
+    report.suppressions = Some(section);
+}
+
+fn unmatched_note(file: &Suppressions, entry: &Entry, t: &Tally) -> Option<String> {
+    if let Some(w) = t.shadowed_by {
+        return Some(format!(
+            "every finding it matches is already suppressed by {}",
+            file.entry_id(&file.entries[w])
+        ));
+    }
+    if t.tags_unknown > 0 {
+        return Some(format!(
+            "{} {} its check and resource, but tags are unknown for {} (tags are read for {} only)",
+            t.tags_unknown,
+            if t.tags_unknown == 1 {
+                "finding matches"
+            } else {
+                "findings match"
+            },
+            if t.tags_unknown == 1 {
+                "its resource"
+            } else {
+                "their resources"
+            },
+            TAGGED_RESOURCE_TYPES.join(", "),
+        ));
+    }
+    if !t.check_seen {
+        return Some(format!(
+            "this scan has no finding of a check matching {:?}",
+            entry.check
+        ));
+    }
+    None
+}
