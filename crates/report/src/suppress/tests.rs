@@ -319,6 +319,22 @@ fn dates_parse_strictly_and_order() {
     assert!(date("2025-12-31") < date("2026-01-01"));
 }
 
+#[test]
+fn dates_from_unix_seconds_are_utc_calendar_days() {
+    for (secs, day) in [
+        (0, "1970-01-01"),
+        (86_399, "1970-01-01"),
+        (86_400, "1970-01-02"),
+        (951_782_400, "2000-02-29"),
+        (1_709_164_800, "2024-02-29"),
+        (1_735_689_599, "2024-12-31"),
+        (1_735_689_600, "2025-01-01"),
+        (4_102_444_800, "2100-01-01"),
+    ] {
+        assert_eq!(Date::from_unix_seconds(secs).to_string(), day, "{secs}");
+    }
+}
+
 // ------------------------------------------------------------ matching
 
 fn repo_arn(name: &str) -> String {
