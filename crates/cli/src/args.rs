@@ -86,6 +86,14 @@ pub struct AuditArgs {
     /// nist-800-190, pci-dss, eks-bpg (comma-separated).
     #[arg(long, value_name = "FRAMEWORK,...", value_delimiter = ',')]
     pub compliance: Vec<String>,
+    /// Suppression file: TOML `[[suppress]]` entries, each with a check,
+    /// optional resource and tags globs, a reason and an optional expiry
+    /// (default: ./eksposture.toml when present).
+    #[arg(long, value_name = "FILE")]
+    pub suppressions: Option<PathBuf>,
+    /// Do not read ./eksposture.toml.
+    #[arg(long, conflicts_with = "suppressions")]
+    pub no_suppressions: bool,
     /// Evaluate a saved inventory (from `eksposture collect`) without calling AWS.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "max_attempts"])]
     pub inventory: Option<PathBuf>,

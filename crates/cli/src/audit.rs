@@ -14,6 +14,7 @@ use crate::exit::{outcome, unscannable, usage, Failure, Outcome};
 use crate::output;
 use crate::progress::Bar;
 use crate::render::{self, RenderContext};
+use crate::suppressions;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -32,6 +33,7 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
         Some(path) => Some(eksposture_report::load_report(path).map_err(usage)?),
         None => None,
     };
+    let suppressions = suppressions::load(args).map_err(usage)?;
     let inventory = match &args.inventory {
         Some(path) => load_inventory(path).map_err(usage)?,
         None => collect_inventory(&args.aws)?,
@@ -39,6 +41,9 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
 
     let findings = eksposture_checks::run(&inventory, &checks);
     let mut report = eksposture_report::build(&inventory, findings, VERSION);
+    if let Some(file) = &suppressions {
+        suppressions::apply(&mut report, file, &inventory);
+    }
     report.compliance = frameworks
         .iter()
         .filter_map(|f| eksposture_checks::compliance::view(f, &report.findings))

@@ -782,3 +782,237 @@ fn a_baseline_of_another_account_is_refused() {
     );
     assert!(!Path::new(&out).exists());
 }
+
+// ------------------------------------------------------------ suppressions
+
+/// The fixture's prod cluster fails eks-endpoint-not-open-to-world,
+/// eks-endpoint-private and eks-secrets-encrypted; here it carries a tag.
+fn tagged_inventory(gaps: &str) -> String {
+    inventory(gaps).replacen(
+        r#""public_access_cidrs": ["0.0.0.0/0"]"#,
+        r#""public_access_cidrs": ["0.0.0.0/0"], "tags": {"team": "web"}"#,
+        1,
+    )
+}
+
+/// Suppresses all three failures: two by check and ARN glob (the entry
+/// expires on the scan's date, 2025-01-02, so it still applies), one by tag.
+const SUPPRESS_ALL: &str = r#"
+[[suppress]]
+check = "eks-endpoint-*"
+resource = "arn:aws:eks:*:111122223333:cluster/pro?"
+reason = "public API by design, WAF in front (SEC-42)"
+expires = 2025-01-02
+
+[[suppress]]
+check = "eks-secrets-encrypted"
+tags = { team = "web" }
+reason = "web team: KMS key arrives with the Q1 rebuild"
+"#;
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    eksposture()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn finding<'v>(v: &'v Value, check: &str) -> &'v Value {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check_id"] == check && f["status"] == "fail")
+        .unwrap_or_else(|| panic!("{check} fails"))
+}
+
+#[test]
+fn suppressing_every_failure_turns_exit_3_into_0_or_4() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &tagged_inventory(""));
+    let sup = fx.file("accepted.toml", SUPPRESS_ALL);
+    let o = run(&["audit", "--inventory", &inv, "--output", "json"]);
+    assert_eq!(code(&o), 3);
+    assert_eq!(json(&o)["summary"]["fail"], 3);
+
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--output",
+        "json",
+        "--suppressions",
+        &sup,
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    let v = json(&o);
+    assert_eq!(v["summary"]["fail"], 0);
+    assert_eq!(v["summary"]["suppressed"], 3);
+    assert_eq!(v["summary"]["by_severity"]["high"], 0);
+    let mark = &finding(&v, CHECK)["suppressed"];
+    assert_eq!(mark["entry"], format!("{sup}#1"));
+    assert_eq!(mark["expires"], "2025-01-02");
+    assert_eq!(
+        finding(&v, "eks-secrets-encrypted")["suppressed"]["entry"],
+        format!("{sup}#2")
+    );
+    let s = &v["suppressions"];
+    assert_eq!(s["file"], sup.as_str());
+    assert_eq!(s["entries"], 2);
+    assert_eq!(s["matched"][0]["failing"], 2);
+    assert_eq!(s["matched"][1]["failing"], 1);
+    assert_eq!(s["expired"].as_array().unwrap().len(), 0);
+    assert_eq!(s["unmatched"].as_array().unwrap().len(), 0);
+
+    // Nothing failing, but the scan has a gap.
+    let inv = fx.file("gappy.json", &tagged_inventory(A_GAP));
+    let o = run(&["audit", "--inventory", &inv, "--suppressions", &sup]);
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+}
+
+#[test]
+fn expired_and_unmatched_entries_warn_on_stderr_and_in_the_json() {
+    let fx = Fixture::new();
+    let inv = fx.file("inventory.json", &tagged_inventory(""));
+    let sup = fx.file(
+        "accepted.toml",
+        r#"
+[[suppress]]
+check = "eks-endpoint-not-open-to-world"
+reason = "accepted until the end of 2024"
+expires = "2025-01-01"
+
+[[suppress]]
+check = "eks-secrets-encrypted"
+tags = { team = "payments" }
+reason = "payments team only"
+"#,
+    );
+    let o = run(&[
+        "audit",
+        "--inventory",
+        &inv,
+        "--output",
+        "json",
+        "--suppressions",
+        &sup,
+    ]);
+    assert_eq!(code(&o), 3);
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("eksposture: warning: suppression {sup}#1 (check eks-endpoint-not-open-to-world) expired on 2025-01-01 and no longer applies: renew or remove it"),
+            format!("eksposture: warning: suppression {sup}#2 (check eks-secrets-encrypted, tags team=payments) matched no finding"),
+        ]
+    );
+    let v = json(&o);
+    assert_eq!(v["summary"]["fail"], 3);
+    assert_eq!(v["summary"]["suppressed"], 0);
+    assert_eq!(v["suppressions"]["expired"][0]["entry"], format!("{sup}#1"));
+    assert_eq!(
+        v["suppressions"]["unmatched"][0]["entry"],
+        format!("{sup}#2")
+    );
+    assert_eq!(
+        v["suppressions"]["unmatched"][0]["reason"],
+        "payments team only"
+    );
+    assert!(finding(&v, CHECK).get("suppressed").is_none());
+}
+
+#[test]
+fn a_bad_suppression_file_is_one_line_before_any_scan() {
+    let fx = Fixture::new();
+    // The inventory does not exist: the suppression file is read first.
+    let no_inv = fx.path("missing.json");
+    let bad = fx.file(
+        "bad.toml",
+        "[[suppress]]\ncheck = \"eks-endpoint-private\"\nreason = \"ok\"\n\n[[suppress]]\ncheck = \"eks-secrets-encrypted\"\n",
+    );
+    let o = run(&["audit", "--inventory", &no_inv, "--suppressions", &bad]);
+    assert_eq!(code(&o), 2);
+    let line = one_error_line(&o);
+    assert!(
+        line.starts_with(&format!(
+            "error: {bad}:5: entry 2: `reason` is missing: every suppression needs one"
+        )),
+        "{line}"
+    );
+
+    let typo = fx.file(
+        "typo.toml",
+        "[[suppress]]\ncheck = \"eks-endpoint-privat\"\nreason = \"ok\"\n",
+    );
+    let o = run(&["audit", "--inventory", &no_inv, "--suppressions", &typo]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        one_error_line(&o),
+        format!("error: {typo}:1: entry 1: check \"eks-endpoint-privat\" matches no check id: run `eksposture checks` to list them")
+    );
+
+    let missing = fx.path("nope.toml");
+    let o = run(&["audit", "--inventory", &no_inv, "--suppressions", &missing]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        one_error_line(&o).starts_with(&format!("error: cannot read suppression file {missing}: "))
+    );
+}
+
+#[test]
+fn eksposture_toml_in_the_working_directory_is_used_unless_disabled() {
+    let fx = Fixture::new();
+    fx.file("inventory.json", &tagged_inventory(""));
+    fx.file("eksposture.toml", SUPPRESS_ALL);
+    let dir = fx.dir.path();
+
+    let o = run_in(dir, &["audit", "--inventory", "inventory.json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.contains("No failing findings."), "{table}");
+    assert!(table.contains("Suppressed (3)"), "{table}");
+    assert!(table.contains("public API by design, WAF in front (SEC-42)"));
+    assert!(table.contains("(eksposture.toml#2)"), "{table}");
+    assert!(table.contains("Summary: 0 failing, 0 passing"), "{table}");
+    assert!(table.contains(", 3 suppressed"), "{table}");
+    assert!(table.contains(
+        "Suppressions (eksposture.toml): 2 entries, 2 in use, 3 failing findings suppressed"
+    ));
+
+    let o = run_in(
+        dir,
+        &[
+            "audit",
+            "--inventory",
+            "inventory.json",
+            "--no-suppressions",
+        ],
+    );
+    assert_eq!(code(&o), 3);
+    assert!(!stdout(&o).contains("Suppress"));
+
+    let o = run_in(
+        dir,
+        &[
+            "audit",
+            "--inventory",
+            "inventory.json",
+            "--no-suppressions",
+            "--suppressions",
+            "eksposture.toml",
+        ],
+    );
+    assert_eq!(code(&o), 2);
+
+    fx.file(
+        "eksposture.toml",
+        "[[suppress]]\ncheck = \"*\"\nreason = \"all\"\n",
+    );
+    let o = run_in(dir, &["audit", "--inventory", "inventory.json"]);
+    assert_eq!(code(&o), 2);
+    assert!(one_error_line(&o)
+        .starts_with("error: eksposture.toml:1: entry 1: this entry would suppress every finding"));
+}
