@@ -48,16 +48,29 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
         .iter()
         .filter_map(|f| eksposture_checks::compliance::view(f, &report.findings))
         .collect();
+    // A baseline that cannot be compared (another account) must not cost
+    // the scan: the outputs are written without a diff, then the error.
+    let mut baseline_error = None;
     if let (Some(old), Some(path)) = (&baseline, &args.baseline) {
-        let mut diff = eksposture_report::diff(old, &report)
-            .with_context(|| format!("cannot compare with the baseline {}", path.display()))
-            .map_err(usage)?;
-        diff.old_scan.file = Some(path.display().to_string());
-        report.diff = Some(diff.into_baseline());
+        match eksposture_report::diff(old, &report) {
+            Ok(mut diff) => {
+                diff.old_scan.file = Some(path.display().to_string());
+                report.diff = Some(diff.into_baseline());
+            }
+            Err(e) => {
+                baseline_error = Some(usage(anyhow::Error::new(e).context(format!(
+                    "cannot compare with the baseline {} (the report was written without a diff)",
+                    path.display()
+                ))));
+            }
+        }
     }
 
     let ctx = RenderContext { report: &report };
     render::write(&targets, &ctx).map_err(usage)?;
+    if let Some(e) = baseline_error {
+        return Err(e);
+    }
     Ok(outcome(&report, args.fail_on, args.fail_on_new))
 }
 

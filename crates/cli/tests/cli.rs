@@ -754,7 +754,7 @@ fn a_bad_baseline_is_refused_before_the_scan() {
 }
 
 #[test]
-fn a_baseline_of_another_account_is_refused() {
+fn a_baseline_of_another_account_is_refused_after_writing_the_report() {
     let fx = Fixture::new();
     let old = report_of(
         &fx,
@@ -769,6 +769,8 @@ fn a_baseline_of_another_account_is_refused() {
         &inv,
         "--baseline",
         &old,
+        "--output",
+        "json",
         "--output-file",
         &out,
     ]);
@@ -776,11 +778,13 @@ fn a_baseline_of_another_account_is_refused() {
     let line = one_error_line(&o);
     assert!(
         line.contains(&format!(
-            "cannot compare with the baseline {old}: the reports are of different accounts"
+            "cannot compare with the baseline {old} (the report was written without a diff): the reports are of different accounts"
         )),
         "{line}"
     );
-    assert!(!Path::new(&out).exists());
+    let written: Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written["scan"]["account_id"], "111122223333");
+    assert!(written.get("diff").is_none());
 }
 
 // ------------------------------------------------------------ suppressions
