@@ -1,10 +1,12 @@
 //! Renders the findings of a scan: the [`Report`] (the JSON contract that
 //! machines read back, see DESIGN.md "Report contract"), a table for people,
-//! and JSON; reads saved reports back and compares two of them ([`diff`]).
-//! Nothing here talks to AWS or decides exit codes.
+//! a self-contained HTML page, and JSON; reads saved reports back and
+//! compares two of them ([`diff`]). Nothing here talks to AWS or decides
+//! exit codes.
 
 mod csv;
 mod diff;
+mod html;
 mod load;
 pub mod suppress;
 mod table;
@@ -19,6 +21,7 @@ pub use diff::{
     diff, render_diff_json, render_diff_table, Absence, BaselineDiff, Change, Diff, DiffCounts,
     DiffError, ScanSide, State,
 };
+pub use html::{render_html, CONTENT_SECURITY_POLICY};
 pub use load::{load_report, parse_report, LoadError};
 pub use suppress::SuppressionSummary;
 pub use table::{render_table, render_table_with, TableOptions};
