@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::Value;
 
+pub mod chromium;
+
 /// How long a moto server may take to answer its first request. A cold start
 /// on a busy 2-core machine takes a few seconds.
 const START_TIMEOUT: Duration = Duration::from_mins(1);
