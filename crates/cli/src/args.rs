@@ -156,6 +156,8 @@ pub enum Format {
     Table,
     Json,
     Csv,
+    /// One self-contained HTML page (no network fetches).
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

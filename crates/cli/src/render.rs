@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use eksposture_report::{
-    render_csv, render_json, render_table, render_table_with, Report, TableOptions,
+    render_csv, render_html, render_json, render_table, render_table_with, Report, TableOptions,
 };
 
 use crate::args::Format;
@@ -27,6 +27,7 @@ impl Format {
             Format::Table => "eksposture.txt",
             Format::Json => "eksposture.json",
             Format::Csv => "eksposture.csv",
+            Format::Html => "eksposture.html",
         }
     }
 
@@ -45,6 +46,7 @@ impl Format {
             },
             Format::Json => render_json(report),
             Format::Csv => render_csv(report),
+            Format::Html => render_html(report),
         }
     }
 }
@@ -178,7 +180,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("reports").join("today");
         let t = plan(
-            &[Format::Csv, Format::Table, Format::Json],
+            &[Format::Html, Format::Csv, Format::Table, Format::Json],
             None,
             Some(&dir),
         )
@@ -193,7 +195,12 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["eksposture.txt", "eksposture.json", "eksposture.csv"]
+            [
+                "eksposture.txt",
+                "eksposture.json",
+                "eksposture.csv",
+                "eksposture.html"
+            ]
         );
     }
 

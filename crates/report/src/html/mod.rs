@@ -4,10 +4,11 @@
 //! text from the account is escaped; the script never builds markup from
 //! data. The output is a function of the report alone (no rendering time).
 
+mod sections;
 mod svg;
 mod text;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use eksposture_model::{arn, ComplianceView, ControlStatus, Finding, Severity, Status};
@@ -73,6 +74,38 @@ impl Scope {
             Scope::Account => "account-wide".to_string(),
         }
     }
+}
+
+/// [`Scope::of`] for every finding, then one inference: a finding left
+/// outside clusters joins the cluster of a resource it is about or cites,
+/// when other findings place that resource in exactly one cluster (node
+/// findings cite only the instance, whose path findings name the cluster).
+fn scopes_of(findings: &[Finding]) -> Vec<Scope> {
+    let direct: Vec<Scope> = findings.iter().map(Scope::of).collect();
+    // Resource id -> its cluster; None once two clusters claim it.
+    let mut known: BTreeMap<&str, Option<&Scope>> = BTreeMap::new();
+    for (f, s) in findings.iter().zip(&direct) {
+        if matches!(s, Scope::Cluster { .. }) {
+            let slot = known.entry(f.resource.id.as_str()).or_insert(Some(s));
+            if *slot != Some(s) {
+                *slot = None;
+            }
+        }
+    }
+    findings
+        .iter()
+        .zip(&direct)
+        .map(|(f, s)| {
+            if matches!(s, Scope::Cluster { .. }) {
+                return s.clone();
+            }
+            std::iter::once(f.resource.id.as_str())
+                .chain(f.evidence.iter().map(|e| e.id.as_str()))
+                .find_map(|id| known.get(id).copied().flatten())
+                .unwrap_or(s)
+                .clone()
+        })
+        .collect()
 }
 
 fn eks_cluster(id: &str) -> Option<Scope> {
@@ -151,11 +184,13 @@ struct Page<'a> {
     /// Index into `scopes` per finding.
     scope_of: Vec<usize>,
     states: Vec<State>,
+    /// Per finding: a failure that the baseline did not have.
+    new: Vec<bool>,
 }
 
 /// The report as one self-contained HTML document.
 pub fn render_html(report: &Report) -> String {
-    let found: Vec<Scope> = report.findings.iter().map(Scope::of).collect();
+    let found = scopes_of(&report.findings);
     let scopes: Vec<Scope> = found
         .iter()
         .cloned()
@@ -166,20 +201,39 @@ pub fn render_html(report: &Report) -> String {
         .iter()
         .map(|s| scopes.binary_search(s).unwrap_or_default())
         .collect();
+    let new_keys: BTreeSet<(&str, &str)> = report
+        .diff
+        .iter()
+        .flat_map(|d| &d.new)
+        .map(|c| (c.check_id.as_str(), c.resource.id.as_str()))
+        .collect();
     let page = Page {
         report,
         scopes,
         scope_of,
         states: report.findings.iter().map(State::of).collect(),
+        new: report
+            .findings
+            .iter()
+            .map(|f| {
+                f.is_failing() && new_keys.contains(&(f.check_id.as_str(), f.resource.id.as_str()))
+            })
+            .collect(),
     };
     let mut out = String::with_capacity(16 * 1024 + report.findings.len() * 1500);
     page.head(&mut out);
     out.push_str("<body>\n");
     page.header(&mut out);
     page.gaps(&mut out);
+    if let Some(b) = &report.diff {
+        sections::baseline(&mut out, b);
+    }
     page.overview(&mut out);
     page.paths(&mut out);
     page.compliance(&mut out);
+    if let Some(s) = &report.suppressions {
+        sections::suppressions(&mut out, s, report.summary.suppressed);
+    }
     page.findings(&mut out);
     page.footer(&mut out);
     let _ = write!(
@@ -301,10 +355,16 @@ impl Page<'_> {
         if !r.gaps.is_empty() {
             links.push(("gaps", "Gaps"));
         }
+        if r.diff.is_some() {
+            links.push(("baseline", "Changes since baseline"));
+        }
         links.push(("overview", "Overview"));
         links.push(("paths", "Attack paths"));
         if !r.compliance.is_empty() {
             links.push(("compliance", "Compliance"));
+        }
+        if r.suppressions.is_some() {
+            links.push(("suppressions", "Suppressions"));
         }
         links.push(("findings", "Findings"));
         for (id, label) in links {
@@ -583,13 +643,14 @@ impl Page<'_> {
         let st = self.states[i];
         let _ = write!(
             out,
-            "<details class=\"f\" id=\"f-{i}\" data-sev=\"{}\" data-st=\"{}\" data-sc=\"{}\" data-check=\"{}\" data-resource=\"{}\">\
+            "<details class=\"f\" id=\"f-{i}\" data-sev=\"{}\" data-st=\"{}\" data-sc=\"{}\"{} data-check=\"{}\" data-resource=\"{}\">\
              <summary>{}{}<code class=\"ck\">{}</code><span class=\"rs\" title=\"{}\">{}</span><span class=\"ms\">{}</span></summary>\n<div class=\"fb\">\
              <p class=\"tt\">{}</p><dl class=\"kv\">\
              <dt>Resource</dt><dd>{} <code>{}</code>{}</dd><dt>Scope</dt><dd>{}</dd><dt>Message</dt><dd>{}</dd>",
             severity_rank(f.severity),
             st.as_str(),
             self.scope_of[i],
+            if self.new[i] { " data-new=\"true\"" } else { "" },
             Esc(&f.check_id),
             Esc(&f.resource.id),
             sev_badge(f.severity),
@@ -609,6 +670,9 @@ impl Page<'_> {
             Esc(&self.scopes[self.scope_of[i]].label()),
             Esc(&f.message),
         );
+        if self.new[i] {
+            out.push_str("<dt>Baseline</dt><dd>new failure since the baseline</dd>");
+        }
         if let Some(s) = &f.suppressed {
             let _ = write!(
                 out,

@@ -450,6 +450,47 @@ fn findings_belong_to_the_cluster_of_their_arn_or_evidence() {
         scope("ecr-tags-immutable"),
         Scope::Region("us-east-1".into())
     );
+    // A node finding citing only its instance joins the instance's cluster,
+    // which the path finding on the same instance names.
+    let node = ResourceRef::new(
+        "AwsEc2Instance",
+        arn("ec2", "us-east-1", "instance/i-0abc"),
+        "us-east-1",
+    );
+    let mut all = f.clone();
+    all.push(finding(
+        "ec2-node-imdsv2-required",
+        Severity::High,
+        Status::Fail,
+        node.clone(),
+        vec![Evidence::new("AwsEc2Instance", &node.id, "node")],
+    ));
+    let volume = ResourceRef::new(
+        "AwsEc2Volume",
+        arn("ec2", "us-east-1", "volume/vol-1"),
+        "us-east-1",
+    );
+    all.push(finding(
+        "ec2-node-ebs-encrypted",
+        Severity::Medium,
+        Status::Fail,
+        volume,
+        vec![Evidence::new("AwsEc2Instance", &node.id, "node")],
+    ));
+    let scopes = super::scopes_of(&all);
+    assert_eq!(scopes[scopes.len() - 2], cl("prod"));
+    assert_eq!(scopes[scopes.len() - 1], cl("prod"));
+    // A resource two clusters claim stays where it was.
+    let mut twice = all.clone();
+    twice.push(finding(
+        "path-pod-to-node-role",
+        Severity::Critical,
+        Status::Fail,
+        node,
+        vec![cluster_evidence("staging")],
+    ));
+    let scopes = super::scopes_of(&twice);
+    assert_eq!(scopes[all.len() - 1], Scope::Region("us-east-1".into()));
     // A placeholder for "every cluster of the region" is no cluster.
     let every = finding(
         "eks-endpoint-private",
@@ -551,4 +592,89 @@ fn markup_matches_snapshot() {
         .replace(super::ERROR_SCRIPT, "/* errors.js */")
         .replace(super::MAIN_SCRIPT, "/* main.js */");
     insta::assert_snapshot!(html);
+}
+
+#[test]
+fn a_baseline_comparison_lists_changes_and_marks_new_failures() {
+    // The baseline knew only the endpoint failure, and the node role passed.
+    let old: Vec<Finding> = findings()
+        .into_iter()
+        .filter(|f| f.check_id == "eks-endpoint-not-open-to-world")
+        .chain(
+            findings()
+                .into_iter()
+                .filter(|f| f.check_id == "iam-node-role-least-privilege")
+                .map(|mut f| {
+                    f.status = Status::Pass;
+                    f
+                }),
+        )
+        .collect();
+    let old = build(&inventory(vec![]), old, "0.0.9");
+    let mut now = sample();
+    assert!(!render_html(&now).contains("id=\"baseline\""));
+    now.diff = Some(crate::diff(&old, &now).unwrap().into_baseline());
+    let html = render_html(&now);
+    let b = section(&html, "baseline");
+    assert!(b.contains("eksposture 0.0.9"), "{b}");
+    let new = section(&html, "changes-new");
+    assert!(
+        new.contains("iam-node-role-least-privilege") && new.contains("pass → fail"),
+        "{new}"
+    );
+    assert!(
+        !new.contains("eks-endpoint-not-open-to-world"),
+        "unchanged is not new"
+    );
+    let marked = |check: &str| {
+        html.lines().any(|l| {
+            l.contains(&format!("data-check=\"{check}\"")) && l.contains("data-new=\"true\"")
+        })
+    };
+    assert!(marked("iam-node-role-least-privilege"));
+    assert!(!marked("eks-endpoint-not-open-to-world"));
+    assert!(html.contains("<a href=\"#baseline\">"));
+}
+
+#[test]
+fn the_suppression_file_summary_and_its_warnings_are_shown() {
+    let mut r = sample();
+    r.suppressions = Some(crate::SuppressionSummary {
+        file: "eksposture.toml".into(),
+        entries: 2,
+        matched: vec![crate::suppress::EntryMatches {
+            entry: "eksposture.toml#2".into(),
+            check: "ecr-tags-immutable".into(),
+            findings: 1,
+            failing: 1,
+        }],
+        expired: vec![crate::suppress::EntryInfo {
+            entry: "eksposture.toml#1".into(),
+            check: "eks-endpoint-private".into(),
+            resource: None,
+            tags: std::collections::BTreeMap::new(),
+            reason: HOSTILE.into(),
+            expires: Some("2024-12-31".into()),
+            note: None,
+        }],
+        unmatched: vec![],
+    });
+    let html = render_html(&r);
+    let s = section(&html, "suppressions");
+    assert!(
+        s.contains(
+            "<code>eksposture.toml</code>: 2 entries, 1 in use, 1 failing finding suppressed."
+        ),
+        "{s}"
+    );
+    assert!(
+        s.contains("eksposture.toml#1") && s.contains("expired on 2024-12-31"),
+        "{s}"
+    );
+    assert!(
+        s.contains(
+            "<td><code>eksposture.toml#2</code></td><td><code>ecr-tags-immutable</code></td>"
+        ),
+        "{s}"
+    );
 }
