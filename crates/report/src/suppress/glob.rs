@@ -1,30 +1,9 @@
 //! The two pattern languages of suppression entries.
 
 /// `*` matches any run of characters (none included), `?` exactly one;
-/// everything else matches itself, case-sensitively.
+/// everything else matches itself, case-sensitively: IAM's own glob.
 pub(crate) fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    // The last `*` seen and the text position it currently stands for:
-    // on a mismatch it swallows one more character and matching resumes.
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
+    eksposture_policy::wildcard_match(pattern, text, false)
 }
 
 /// A resource pattern against a finding's resource id, the way IAM matches
