@@ -7,6 +7,7 @@
 //! inventory compiles and tests without the AWS SDK.
 
 pub mod arn;
+pub mod asff;
 pub mod finding;
 pub mod graph;
 pub mod inventory;

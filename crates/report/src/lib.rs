@@ -4,6 +4,7 @@
 //! compares two of them ([`diff`]). Nothing here talks to AWS or decides
 //! exit codes.
 
+pub mod asff;
 mod csv;
 mod diff;
 mod html;
