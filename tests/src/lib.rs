@@ -116,6 +116,12 @@ fn truncate(s: &str, max: usize) -> &str {
 /// AWS account: dummy static credentials, no profile, no config or
 /// credentials file, no instance metadata, no colour.
 pub fn run_eksposture(args: &[&str]) -> Run {
+    run_eksposture_with_env(args, &[])
+}
+
+/// `run_eksposture` with extra environment variables (e.g. a per-service
+/// `AWS_ENDPOINT_URL_<SERVICE>`).
+pub fn run_eksposture_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let scratch = scratch_dir("run");
     let missing = scratch.join("no-such-aws-file");
     let mut cmd = Command::new(eksposture_bin());
@@ -136,6 +142,7 @@ pub fn run_eksposture(args: &[&str]) -> Run {
             cmd.env(passthrough, v);
         }
     }
+    cmd.envs(env.iter().copied());
     let run = run_with_timeout(&mut cmd, RUN_TIMEOUT, "eksposture");
     let _ = std::fs::remove_dir_all(&scratch);
     run

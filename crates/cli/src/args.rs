@@ -11,7 +11,8 @@ use eksposture_model::Severity;
 #[command(
     after_help = "Exit codes (audit): 0 no failures at or above --fail-on and the scan is complete; \
 3 failures at or above --fail-on (with --fail-on-new: new failures since --baseline); \
-4 no such failures but some reads failed; 2 usage error; 1 nothing could be scanned. \
+4 no such failures but some reads failed; 5 the scan finished but --security-hub could not \
+deliver every finding (takes precedence over 3 and 4); 2 usage error; 1 nothing could be scanned. \
 (diff): 0, or 3 when a new failure is at or above --fail-on; 2 for unreadable reports."
 )]
 pub struct Cli {
@@ -104,6 +105,12 @@ pub struct AuditArgs {
     /// Exit 3 only for failures that are new since --baseline (at or above --fail-on).
     #[arg(long, requires = "baseline")]
     pub fail_on_new: bool,
+    /// Import the findings into AWS Security Hub (the account's default
+    /// product, in each resource's region; IAM in the first scanned region),
+    /// update earlier ones and archive those whose resource is gone.
+    /// Needs securityhub:BatchImportFindings and securityhub:GetFindings.
+    #[arg(long, conflicts_with = "inventory")]
+    pub security_hub: bool,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +162,7 @@ pub enum ListFormat {
 pub enum Format {
     Table,
     Json,
+    Asff,
     Csv,
     /// One self-contained HTML page (no network fetches).
     Html,

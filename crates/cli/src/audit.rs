@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, Context, Result};
 use eksposture_collect::{CollectError, Options, Progress};
 use eksposture_model::{Inventory, SCHEMA_VERSION};
+use eksposture_report::asff::AsffOptions;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
@@ -14,9 +15,11 @@ use crate::exit::{outcome, unscannable, usage, Failure, Outcome};
 use crate::output;
 use crate::progress::Bar;
 use crate::render::{self, RenderContext};
-use crate::suppressions;
+use crate::{securityhub, suppressions};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The check catalogue, linked from each ASFF finding's remediation.
+const DOCS_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/checks.md");
 
 pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
     // Everything that can be wrong with the command line is reported before
@@ -66,10 +69,34 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
         }
     }
 
-    let ctx = RenderContext { report: &report };
+    let now = eksposture_collect::now_rfc3339();
+    let asff = report.scan.regions.first().map(|home| AsffOptions {
+        home_region: home,
+        now: &now,
+        docs_url: Some(DOCS_URL),
+    });
+    let ctx = RenderContext {
+        report: &report,
+        inventory: &inventory,
+        asff,
+    };
     render::write(&targets, &ctx).map_err(usage)?;
+    let delivered = if args.security_hub {
+        let Some(asff) = &asff else {
+            return Err(usage(anyhow!(
+                "--security-hub needs a scanned region for global (IAM) findings, and the scan names none"
+            )));
+        };
+        let opts = aws_options(&args.aws);
+        securityhub::deliver(&opts, &report, &inventory, asff, &checks)
+    } else {
+        true
+    };
     if let Some(e) = baseline_error {
         return Err(e);
+    }
+    if !delivered {
+        return Ok(Outcome::DeliveryFailed);
     }
     Ok(outcome(&report, args.fail_on, args.fail_on_new))
 }
@@ -130,17 +157,8 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
 fn collect_inventory(aws: &AwsArgs) -> Result<Inventory, Failure> {
     let bar = Bar::on_terminal();
     let opts = Options {
-        profile: aws.profile.clone(),
-        regions: aws
-            .regions
-            .iter()
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty())
-            .collect(),
-        endpoint_url: aws.endpoint_url.clone(),
-        max_attempts: aws.max_attempts,
         progress: bar.clone().map(|b| b as Arc<dyn Progress>),
-        ..Options::default()
+        ..aws_options(aws)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -155,6 +173,22 @@ fn collect_inventory(aws: &AwsArgs) -> Result<Inventory, Failure> {
         bar.finish();
     }
     result.map_err(|e| unscannable(describe_collect_error(&e)))
+}
+
+/// How to reach AWS, from the command line.
+fn aws_options(aws: &AwsArgs) -> Options {
+    Options {
+        profile: aws.profile.clone(),
+        regions: aws
+            .regions
+            .iter()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect(),
+        endpoint_url: aws.endpoint_url.clone(),
+        max_attempts: aws.max_attempts,
+        ..Options::default()
+    }
 }
 
 fn describe_collect_error(e: &CollectError) -> anyhow::Error {

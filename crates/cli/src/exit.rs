@@ -1,6 +1,9 @@
 //! Exit codes: 0 complete and nothing failing at or above `--fail-on`;
 //! 3 failing findings at or above `--fail-on`; 4 no such failures but the
-//! scan is incomplete (gaps); 2 usage error; 1 nothing could be scanned.
+//! scan is incomplete (gaps); 5 the scan finished and its report was
+//! written, but `--security-hub` could not deliver every finding (before 3
+//! and 4: the report shows the findings, nothing else shows that Security
+//! Hub lacks them); 2 usage error; 1 nothing could be scanned.
 
 use eksposture_report::Report;
 
@@ -12,6 +15,8 @@ pub enum Outcome {
     Clean = 0,
     Failing = 3,
     Incomplete = 4,
+    /// The scan is done, but delivery to Security Hub failed.
+    DeliveryFailed = 5,
 }
 
 /// Why a command stopped early.

@@ -9,6 +9,7 @@ mod exit;
 mod output;
 mod progress;
 mod render;
+mod securityhub;
 mod suppressions;
 
 use std::process::ExitCode;

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use eksposture_model::Inventory;
+use eksposture_report::asff::AsffOptions;
 use eksposture_report::{
     render_csv, render_html, render_json, render_table, render_table_with, Report, TableOptions,
 };
@@ -18,6 +20,10 @@ const FILE_TABLE_WIDTH: u16 = 120;
 /// What a renderer may draw on.
 pub struct RenderContext<'a> {
     pub report: &'a Report,
+    pub inventory: &'a Inventory,
+    /// For `--output asff`; `None` when the scan names no region to put
+    /// global findings in.
+    pub asff: Option<AsffOptions<'a>>,
 }
 
 impl Format {
@@ -26,14 +32,15 @@ impl Format {
         match self {
             Format::Table => "eksposture.txt",
             Format::Json => "eksposture.json",
+            Format::Asff => "eksposture.asff.json",
             Format::Csv => "eksposture.csv",
             Format::Html => "eksposture.html",
         }
     }
 
-    fn render(self, ctx: &RenderContext<'_>, destination: &Destination) -> String {
+    fn render(self, ctx: &RenderContext<'_>, destination: &Destination) -> Result<String> {
         let report = ctx.report;
-        match self {
+        Ok(match self {
             Format::Table => match destination {
                 Destination::Stdout => render_table(report, output::stdout_wants_color()),
                 Destination::File(_) => render_table_with(
@@ -45,9 +52,19 @@ impl Format {
                 ),
             },
             Format::Json => render_json(report),
+            Format::Asff => {
+                let Some(options) = &ctx.asff else {
+                    bail!("--output asff needs a region for global (IAM) findings, and the scan names none");
+                };
+                eksposture_report::asff::render_asff(&eksposture_report::asff::findings(
+                    report,
+                    ctx.inventory,
+                    options,
+                ))
+            }
             Format::Csv => render_csv(report),
             Format::Html => render_html(report),
-        }
+        })
     }
 }
 
@@ -125,7 +142,7 @@ pub fn plan(formats: &[Format], file: Option<&Path>, dir: Option<&Path>) -> Resu
 /// Renders and writes every target; files are replaced atomically.
 pub fn write(targets: &[Target], ctx: &RenderContext<'_>) -> Result<()> {
     for t in targets {
-        let text = t.format.render(ctx, &t.destination);
+        let text = t.format.render(ctx, &t.destination)?;
         match &t.destination {
             Destination::Stdout => output::print(&text)?,
             Destination::File(path) => {

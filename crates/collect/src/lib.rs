@@ -16,6 +16,7 @@ pub mod kms;
 pub mod logs;
 pub mod operations;
 mod paging;
+pub mod securityhub;
 #[cfg(test)]
 mod testutil;
 

@@ -48,9 +48,24 @@ pub const OPERATIONS: &[&str] = &[
     "sts:GetCallerIdentity",
 ];
 
+/// What `audit --security-hub` sends, apart from the scan: its only writes,
+/// kept out of [`OPERATIONS`] so the scanner's list stays read-only.
+pub const SECURITY_HUB_OPERATIONS: &[&str] =
+    &["securityhub:BatchImportFindings", "securityhub:GetFindings"];
+
 #[cfg(test)]
 mod tests {
-    use super::OPERATIONS;
+    use super::{OPERATIONS, SECURITY_HUB_OPERATIONS};
+
+    #[test]
+    fn security_hub_operations_are_sorted_and_apart_from_the_scan() {
+        let mut sorted = SECURITY_HUB_OPERATIONS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, SECURITY_HUB_OPERATIONS);
+        assert!(SECURITY_HUB_OPERATIONS
+            .iter()
+            .all(|op| op.starts_with("securityhub:") && !OPERATIONS.contains(op)));
+    }
 
     #[test]
     fn every_operation_is_a_read() {
