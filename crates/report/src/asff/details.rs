@@ -234,11 +234,16 @@ fn cluster(c: &Cluster) -> AwsEksClusterDetails {
         d.logging = cfg
             .enabled_log_types
             .as_ref()
-            .map(|types| AwsEksClusterLoggingDetails {
-                cluster_logging: vec![AwsEksClusterLoggingClusterLoggingDetails {
-                    enabled: Some(true),
-                    types: non_empty_list(types),
-                }],
+            .map(|types| {
+                let types = non_empty_list(types);
+                // EKS reports logging as groups of types that are on or off;
+                // the inventory keeps the enabled ones, so none is "off".
+                AwsEksClusterLoggingDetails {
+                    cluster_logging: vec![AwsEksClusterLoggingClusterLoggingDetails {
+                        enabled: Some(!types.is_empty()),
+                        types,
+                    }],
+                }
             });
     }
     d

@@ -516,7 +516,9 @@ fn details_inventory() -> Inventory {
                 "config": {"known": {"version": "1.29", "status": "ACTIVE",
                     "role_arn": "arn:aws:iam::111122223333:role/eks",
                     "endpoint_public_access": true, "subnet_ids": ["subnet-1"],
-                    "security_group_ids": ["sg-1"], "enabled_log_types": ["audit", "api"]}}}]},
+                    "security_group_ids": ["sg-1"], "enabled_log_types": ["audit", "api"]}}},
+                {"name": "dev", "arn": cluster_arn("us-east-1", "dev"),
+                    "config": {"known": {"status": "ACTIVE", "enabled_log_types": []}}}]},
             "instances": {"known": [{"instance_id": "i-1",
                 "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
                 "instance_type": "m5.large", "public_ip_address": "198.51.100.7",
@@ -588,6 +590,15 @@ fn cluster_details() {
                 "ResourcesVpcConfig": {"SecurityGroupIds": ["sg-1"], "SubnetIds": ["subnet-1"],
                     "EndpointPublicAccess": true},
                 "Logging": {"ClusterLogging": [{"Enabled": true, "Types": ["audit", "api"]}]}}}})
+    );
+}
+
+#[test]
+fn a_cluster_without_control_plane_logs_has_logging_disabled() {
+    let r = details_of("AwsEksCluster", &cluster_arn("us-east-1", "dev"));
+    assert_eq!(
+        json_of(&r)["Details"]["AwsEksCluster"]["Logging"],
+        json!({"ClusterLogging": [{"Enabled": false}]})
     );
 }
 
