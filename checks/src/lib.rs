@@ -55,6 +55,29 @@ impl CheckMeta {
             .collect::<Vec<_>>()
             .join("\n")
     }
+
+    /// `(kind, json)` for every ```` ```json,<kind> ```` block of the
+    /// documentation: the examples each check's tests and every renderer's
+    /// tests run.
+    pub fn examples(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut current: Option<(String, String)> = None;
+        for line in self.documentation().lines() {
+            let t = line.trim();
+            if let Some((kind, body)) = current.as_mut() {
+                if t == "```" {
+                    out.push((kind.clone(), body.clone()));
+                    current = None;
+                } else {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+            } else if let Some(kind) = t.strip_prefix("```json,") {
+                current = Some((kind.trim().to_string(), String::new()));
+            }
+        }
+        out
+    }
 }
 
 /// A registered check.

@@ -69,7 +69,7 @@ mod tests {
     use std::path::Path;
 
     use super::CHECKS;
-    use crate::testing::{examples, run_example};
+    use crate::testing::run_example;
 
     #[test]
     fn ids_are_unique_and_sorted() {
@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn every_check_documents_fail_pass_and_unknown_examples() {
         for c in CHECKS {
-            let kinds: BTreeSet<String> = examples(c.meta).into_iter().map(|(k, _)| k).collect();
+            let kinds: BTreeSet<String> = c.meta.examples().into_iter().map(|(k, _)| k).collect();
             for k in ["fail", "pass", "unknown"] {
                 assert!(kinds.contains(k), "{} has no `json,{k}` example", c.meta.id);
             }
@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn documented_examples_hold() {
         for c in CHECKS {
-            for (kind, json) in examples(c.meta) {
+            for (kind, json) in c.meta.examples() {
                 run_example(c, &kind, &json);
             }
         }

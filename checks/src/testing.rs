@@ -4,7 +4,7 @@
 use eksposture_model::{Finding, Inventory, Status};
 use serde_json::{json, Value};
 
-use crate::{Check, CheckMeta};
+use crate::Check;
 
 /// The inventory every fragment is merged into: one account, one region,
 /// and nothing else known.
@@ -48,28 +48,6 @@ pub fn eval(check: &'static Check, fragment: Value) -> Vec<Finding> {
 /// The statuses of the findings, for compact assertions.
 pub fn statuses(findings: &[Finding]) -> Vec<Status> {
     findings.iter().map(|f| f.status).collect()
-}
-
-/// `(kind, json)` for every ```` ```json,<kind> ```` block of a check's doc.
-pub fn examples(meta: &CheckMeta) -> Vec<(String, String)> {
-    let doc = meta.documentation();
-    let mut out = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for line in doc.lines() {
-        let t = line.trim();
-        if let Some((kind, body)) = current.as_mut() {
-            if t == "```" {
-                out.push((kind.clone(), body.clone()));
-                current = None;
-            } else {
-                body.push_str(line);
-                body.push('\n');
-            }
-        } else if let Some(kind) = t.strip_prefix("```json,") {
-            current = Some((kind.trim().to_string(), String::new()));
-        }
-    }
-    out
 }
 
 /// Asserts an example behaves as its tag says: `fail` yields a failure;

@@ -48,6 +48,28 @@ pub fn python() -> String {
         .unwrap_or_else(|| "python3".to_string())
 }
 
+/// Runs `python()` with `args` (a script and its arguments, or `-c CODE ...`)
+/// away from any AWS profile of the machine, asserts it succeeds and returns
+/// its stdout; `what` names it in the failure.
+pub fn run_python(args: &[&str], what: &str) -> String {
+    let out = Command::new(python())
+        .args(args)
+        .env("AWS_CONFIG_FILE", "/nonexistent/eksposture-e2e/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/eksposture-e2e/credentials",
+        )
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("python prints UTF-8")
+}
+
 /// The `eksposture` binary: `EKSPOSTURE_BIN`, else the one cargo built next
 /// to this test executable (`target/<profile>/eksposture`).
 pub fn eksposture_bin() -> PathBuf {

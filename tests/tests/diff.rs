@@ -2,9 +2,7 @@
 //! add two through boto3, audit again with `--baseline` and `--fail-on-new`,
 //! and compare the two reports with `eksposture diff`.
 
-use std::process::Command;
-
-use eksposture_e2e::{python, run_eksposture, scratch_dir, str_at, Scenario, REGION};
+use eksposture_e2e::{run_eksposture, run_python, scratch_dir, str_at, Scenario, REGION};
 use serde_json::Value;
 
 /// Makes the risky repository immutable (a fix), creates a new mutable
@@ -26,28 +24,18 @@ ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=[
 
 fn mutate(risky: &Scenario, new_repo: &str) {
     let c = risky.cluster("risky");
-    let out = Command::new(python())
-        .args([
+    let endpoint = risky.server.endpoint();
+    run_python(
+        &[
             "-c",
             MUTATE,
-            &risky.server.endpoint(),
+            &endpoint,
             str_at(c, "/repository/name"),
             new_repo,
             str_at(c, "/cluster_security_group/group_id"),
             REGION,
-        ])
-        .env("AWS_CONFIG_FILE", "/nonexistent/eksposture-e2e/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/eksposture-e2e/credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "mutating moto failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        "mutating moto",
     );
 }
 

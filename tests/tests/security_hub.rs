@@ -9,33 +9,24 @@ use std::path::Path;
 use std::process::Command;
 
 use eksposture_e2e::{
-    free_port, python, run_eksposture_with_env, scratch_dir, str_at, workspace_root, MotoServer,
-    Scenario, ACCOUNT_ID, REGION,
+    free_port, python, run_eksposture_with_env, run_python, scratch_dir, str_at, workspace_root,
+    MotoServer, Scenario, ACCOUNT_ID, REGION,
 };
 use serde_json::{json, Value};
 
 fn helper(server: &MotoServer, args: &[&str]) -> Value {
     let script = workspace_root().join("mocks").join("securityhub.py");
     let endpoint = server.endpoint();
-    let mut full = vec!["--endpoint", endpoint.as_str(), "--region", REGION];
+    let mut full = vec![
+        script.to_str().expect("a UTF-8 path"),
+        "--endpoint",
+        endpoint.as_str(),
+        "--region",
+        REGION,
+    ];
     full.extend_from_slice(args);
-    let out = Command::new(python())
-        .arg(&script)
-        .args(&full)
-        .env("AWS_CONFIG_FILE", "/nonexistent/eksposture-e2e/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/eksposture-e2e/credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "securityhub.py {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("securityhub.py prints JSON")
+    let out = run_python(&full, &format!("securityhub.py {args:?}"));
+    serde_json::from_str(&out).expect("securityhub.py prints JSON")
 }
 
 /// Every finding in moto's Security Hub, by Id.
@@ -49,22 +40,10 @@ fn hub(server: &MotoServer) -> BTreeMap<String, Value> {
 }
 
 fn boto3(server: &MotoServer, code: &str, args: &[&str]) {
-    let out = Command::new(python())
-        .args(["-c", code, &server.endpoint(), REGION])
-        .args(args)
-        .env("AWS_CONFIG_FILE", "/nonexistent/eksposture-e2e/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/eksposture-e2e/credentials",
-        )
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "boto3 failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let endpoint = server.endpoint();
+    let mut full = vec!["-c", code, endpoint.as_str(), REGION];
+    full.extend_from_slice(args);
+    run_python(&full, "boto3");
 }
 
 const ECR: &str = r#"

@@ -231,20 +231,17 @@ fn cluster(c: &Cluster) -> AwsEksClusterDetails {
             subnet_ids: non_empty_list(&cfg.subnet_ids),
             endpoint_public_access: cfg.endpoint_public_access,
         });
-        d.logging = cfg
-            .enabled_log_types
-            .as_ref()
-            .map(|types| {
-                let types = non_empty_list(types);
-                // EKS reports logging as groups of types that are on or off;
-                // the inventory keeps the enabled ones, so none is "off".
-                AwsEksClusterLoggingDetails {
-                    cluster_logging: vec![AwsEksClusterLoggingClusterLoggingDetails {
-                        enabled: Some(!types.is_empty()),
-                        types,
-                    }],
-                }
-            });
+        d.logging = cfg.enabled_log_types.as_ref().map(|types| {
+            let types = non_empty_list(types);
+            // EKS reports logging as groups of types that are on or off;
+            // the inventory keeps the enabled ones, so none is "off".
+            AwsEksClusterLoggingDetails {
+                cluster_logging: vec![AwsEksClusterLoggingClusterLoggingDetails {
+                    enabled: Some(!types.is_empty()),
+                    types,
+                }],
+            }
+        });
     }
     d
 }

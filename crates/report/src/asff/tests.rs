@@ -51,27 +51,6 @@ fn inventory(fragment: Value) -> Inventory {
     serde_json::from_value(v).expect("a valid inventory")
 }
 
-/// `(kind, json)` of every ```` ```json,<kind> ```` block of a check's documentation.
-fn examples(doc: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for line in doc.lines() {
-        let t = line.trim();
-        if let Some((kind, body)) = current.as_mut() {
-            if t == "```" {
-                out.push((kind.clone(), body.clone()));
-                current = None;
-            } else {
-                body.push_str(line);
-                body.push('\n');
-            }
-        } else if let Some(kind) = t.strip_prefix("```json,") {
-            current = Some((kind.trim().to_string(), String::new()));
-        }
-    }
-    out
-}
-
 fn render(inv: &Inventory, findings: Vec<Finding>) -> Vec<AsffFinding> {
     let report = build(inv, findings, "0.1.0");
     super::findings(&report, inv, &options())
@@ -117,7 +96,7 @@ fn every_check_renders_valid_findings_for_its_fail_pass_and_unknown_examples() {
     let mut rendered = 0;
     for check in CHECKS {
         let mut kinds = BTreeSet::new();
-        for (kind, json) in examples(&check.meta.documentation()) {
+        for (kind, json) in check.meta.examples() {
             let inv = inventory(serde_json::from_str(&json).unwrap());
             let findings = eksposture_checks::run(&inv, &[check]);
             let pairs: BTreeSet<(String, String)> = findings
@@ -179,7 +158,9 @@ fn two_findings_of_one_check_about_one_resource_become_one_asff_finding() {
         .iter()
         .find(|c| c.meta.id == "iam-workload-role-least-privilege")
         .unwrap();
-    let (_, json) = examples(&check.meta.documentation())
+    let (_, json) = check
+        .meta
+        .examples()
         .into_iter()
         .find(|(k, _)| k == "unknown")
         .unwrap();
