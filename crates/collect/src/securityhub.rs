@@ -24,8 +24,8 @@ use aws_sdk_securityhub::types::{
 use aws_sdk_securityhub::Client;
 use aws_smithy_types::body::SdkBody;
 use eksposture_model::asff::{
-    AsffCompliance, AsffFinding, AsffRecommendation, AsffRemediation, AsffResource, AsffSeverity,
-    RECORD_ACTIVE, RECORD_ARCHIVED,
+    product_arn, AsffCompliance, AsffFinding, AsffRecommendation, AsffRemediation, AsffResource,
+    AsffSeverity, RECORD_ACTIVE, RECORD_ARCHIVED,
 };
 use tokio::time::Instant;
 
@@ -107,11 +107,6 @@ pub async fn deliver(
         &RateLimiter::new(RATE_PER_SECOND, BURST),
     ))
     .await
-}
-
-/// The account's default product for custom findings in a region.
-pub fn product_arn(partition: &str, region: &str, account: &str) -> String {
-    format!("arn:{partition}:securityhub:{region}:{account}:product/{account}/default")
 }
 
 pub(crate) async fn deliver_with(

@@ -16,6 +16,12 @@ use serde::{Deserialize, Serialize};
 /// The only ASFF schema version there is.
 pub const SCHEMA_VERSION: &str = "2018-10-08";
 
+/// The account's default product for custom findings in a region: where
+/// an account's own findings are imported.
+pub fn product_arn(partition: &str, region: &str, account: &str) -> String {
+    format!("arn:{partition}:securityhub:{region}:{account}:product/{account}/default")
+}
+
 /// `RecordState` values.
 pub const RECORD_ACTIVE: &str = "ACTIVE";
 pub const RECORD_ARCHIVED: &str = "ARCHIVED";

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use eksposture_model::asff::{
-    AsffCompliance, AsffFinding, AsffFindingProviderFields, AsffRecommendation, AsffRemediation,
-    AsffSeverity, AsffWorkflow, RECORD_ACTIVE, SCHEMA_VERSION,
+    product_arn, AsffCompliance, AsffFinding, AsffFindingProviderFields, AsffRecommendation,
+    AsffRemediation, AsffSeverity, AsffWorkflow, RECORD_ACTIVE, SCHEMA_VERSION,
 };
 use eksposture_model::{Finding, Inventory, Severity, Status};
 
@@ -120,11 +120,6 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes
         .iter()
         .fold(OFFSET, |h, b| (h ^ u64::from(*b)).wrapping_mul(PRIME))
-}
-
-/// The account's default product for custom findings in a region.
-pub fn product_arn(partition: &str, region: &str, account: &str) -> String {
-    format!("arn:{partition}:securityhub:{region}:{account}:product/{account}/default")
 }
 
 /// The region a finding about a resource in `resource_region` is imported
