@@ -233,8 +233,8 @@ fn cluster(c: &Cluster) -> AwsEksClusterDetails {
         });
         d.logging = cfg.enabled_log_types.as_ref().map(|types| {
             let types = non_empty_list(types);
-            // EKS reports logging as groups of types that are on or off;
-            // the inventory keeps the enabled ones, so none is "off".
+            // EKS reports logging as groups of types switched on or off; the
+            // inventory keeps only the enabled types, so none means all off.
             AwsEksClusterLoggingDetails {
                 cluster_logging: vec![AwsEksClusterLoggingClusterLoggingDetails {
                     enabled: Some(!types.is_empty()),
