@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Tests of deploy/check_policy.py (against deploy/testdata/fake-eksposture) and
-deploy/check_statemachine.py.
+"""Tests of deploy/check_policy.py (against deploy/testdata/fake-eksposture),
+deploy/check_statemachine.py and deploy/check_sam_transform.py.
 
     python deploy/test_check_policy.py        # (scripts/check-deploy.sh runs it)
 
@@ -20,6 +20,7 @@ from pathlib import Path
 DEPLOY = Path(__file__).resolve().parent
 CHECK = DEPLOY / "check_policy.py"
 CHECK_SM = DEPLOY / "check_statemachine.py"
+CHECK_SAM = DEPLOY / "check_sam_transform.py"
 FAKE = DEPLOY / "testdata" / "fake-eksposture"
 
 
@@ -130,6 +131,23 @@ class CheckStateMachine(Templates):
         code, out = self.check()
         self.assertEqual(code, 1, out)
         self.assertIn("catch States.ALL", out)
+
+
+class CheckSamTransform(Templates):
+    def check(self):
+        proc = subprocess.run([sys.executable, str(CHECK_SAM), str(self.tmp)],
+                              capture_output=True, text=True, check=False)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    def test_the_template_transforms(self):
+        code, out = self.check()
+        self.assertEqual(code, 0, out)
+
+    def test_an_invalid_generated_function(self):
+        self.edit("template.yaml", "MemorySize: 1024", "MemorySize: 99999")
+        code, out = self.check()
+        self.assertEqual(code, 1, out)
+        self.assertIn("MemorySize", out)
 
 
 if __name__ == "__main__":
