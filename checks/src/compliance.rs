@@ -225,6 +225,7 @@ mod view_tests {
             severity: Severity::High,
             status,
             message: String::new(),
+            account_id: String::new(),
             resource: ResourceRef::new("AwsEksCluster", "arn:x", "us-east-1"),
             evidence: vec![],
             remediation: String::new(),

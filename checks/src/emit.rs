@@ -29,6 +29,7 @@ impl Findings {
             severity: self.meta.severity,
             status,
             message: message.into(),
+            account_id: String::new(),
             resource,
             evidence,
             remediation: self.meta.remediation.to_string(),

@@ -115,6 +115,10 @@ pub struct Finding {
     pub severity: Severity,
     pub status: Status,
     pub message: String,
+    /// The account the resource is in (the scan's account; in reports that
+    /// cover several accounts, the one this finding came from).
+    #[serde(default)]
+    pub account_id: String,
     pub resource: ResourceRef,
     pub evidence: Vec<Evidence>,
     pub remediation: String,

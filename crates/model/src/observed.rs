@@ -36,6 +36,11 @@ pub struct Gap {
     pub operation: String,
     pub reason: GapReason,
     pub message: String,
+    /// The account the gap is in; set in reports that cover several
+    /// accounts (`audit --accounts`, `--organization`), absent otherwise
+    /// (the scan's one account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
 }
 
 impl Gap {
@@ -52,6 +57,7 @@ impl Gap {
             operation: operation.into(),
             reason,
             message: message.into(),
+            account_id: None,
         }
     }
 

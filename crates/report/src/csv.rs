@@ -46,7 +46,11 @@ pub fn render_csv(report: &Report) -> String {
         push_row(
             &mut out,
             [
-                report.scan.account_id.clone(),
+                if f.account_id.is_empty() {
+                    report.scan.account_id.clone()
+                } else {
+                    f.account_id.clone()
+                },
                 report.scan.partition.clone(),
                 f.resource.region.clone(),
                 f.check_id.clone(),

@@ -4,6 +4,7 @@
 //! compares two of them ([`diff`]). Nothing here talks to AWS or decides
 //! exit codes.
 
+mod accounts;
 pub mod asff;
 mod csv;
 mod diff;
@@ -17,6 +18,7 @@ use eksposture_model::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use accounts::{build_accounts, AccountEntry, AccountStatus};
 pub use csv::{render_csv, CSV_COLUMNS};
 pub use diff::{
     diff, render_diff_json, render_diff_table, Absence, BaselineDiff, Change, Diff, DiffCounts,
@@ -38,6 +40,12 @@ pub struct Report {
     pub tool: Tool,
     pub scan: ScanInfo,
     pub summary: Summary,
+    /// Every account of a scan that covers several (`--accounts`,
+    /// `--organization`), with its own summary; absent for a one-account
+    /// scan. `scan.account_id` is then the account whose credentials ran the
+    /// scan, and each finding and gap names its own account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts: Vec<AccountEntry>,
     /// Every read that failed; results that depend on one are `unknown`.
     pub gaps: Vec<Gap>,
     /// Sorted by severity (critical first), then status (fail, unknown,
@@ -143,15 +151,32 @@ impl Report {
 
 /// Assembles the report of one evaluation of `inventory`.
 pub fn build(inventory: &Inventory, mut findings: Vec<Finding>, tool_version: &str) -> Report {
+    for f in findings.iter_mut().filter(|f| f.account_id.is_empty()) {
+        f.account_id.clone_from(&inventory.scan.account_id);
+    }
+    assemble(
+        inventory.scan.clone(),
+        findings,
+        inventory.gaps.clone(),
+        tool_version,
+    )
+}
+
+fn assemble(
+    scan: ScanInfo,
+    mut findings: Vec<Finding>,
+    mut gaps: Vec<Gap>,
+    tool_version: &str,
+) -> Report {
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then_with(|| status_rank(a.status).cmp(&status_rank(b.status)))
             .then_with(|| a.check_id.cmp(&b.check_id))
             .then_with(|| a.resource.id.cmp(&b.resource.id))
+            .then_with(|| a.account_id.cmp(&b.account_id))
             .then_with(|| a.message.cmp(&b.message))
     });
-    let mut gaps = inventory.gaps.clone();
     gaps.sort();
     gaps.dedup();
     Report {
@@ -160,8 +185,9 @@ pub fn build(inventory: &Inventory, mut findings: Vec<Finding>, tool_version: &s
             name: TOOL_NAME.to_string(),
             version: tool_version.to_string(),
         },
-        scan: inventory.scan.clone(),
+        scan,
         summary: Summary::of(&findings),
+        accounts: Vec::new(),
         gaps,
         findings,
         compliance: Vec::new(),

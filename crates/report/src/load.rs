@@ -164,6 +164,7 @@ mod tests {
             severity: Severity::Low,
             status: Status::Fail,
             message: "repository web allows tags to be overwritten".into(),
+            account_id: String::new(),
             resource: ResourceRef::new(
                 "AwsEcrRepository",
                 "arn:aws:ecr:us-east-1:111122223333:repository/web",

@@ -9,7 +9,7 @@ use comfy_table::{
 use eksposture_model::{arn, ComplianceView, ControlStatus, Finding, Severity, Status};
 
 use crate::diff::{counts_line, BaselineDiff};
-use crate::Report;
+use crate::{AccountStatus, Report};
 
 /// Width used when the caller gives none and stdout is not a terminal.
 const DEFAULT_WIDTH: u16 = 120;
@@ -48,13 +48,31 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
     let mut out = String::new();
 
     let scan = &report.scan;
+    let who = if report.is_multi_account() {
+        let failed = report
+            .accounts
+            .iter()
+            .filter(|a| a.status == AccountStatus::Failed)
+            .count();
+        format!(
+            "{} ({} scanned, {failed} failed) · run from account {} ({})",
+            count(report.accounts.len() as u64, "account", "accounts"),
+            report.accounts.len() - failed,
+            or_dash(&scan.account_id),
+            or_dash(&scan.partition),
+        )
+    } else {
+        format!(
+            "account {} ({})",
+            or_dash(&scan.account_id),
+            or_dash(&scan.partition)
+        )
+    };
     let _ = writeln!(
         out,
-        "{} {} · account {} ({}) · {} {}",
+        "{} {} · {who} · {} {}",
         report.tool.name,
         report.tool.version,
-        or_dash(&scan.account_id),
-        or_dash(&scan.partition),
         if scan.regions.len() == 1 {
             "region"
         } else {
@@ -78,17 +96,14 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
     if failing.is_empty() {
         let _ = writeln!(out, "{}", paint.green("No failing findings."));
     } else {
-        let multi_region = scan.regions.len() > 1;
+        let columns = Columns {
+            account: report.is_multi_account(),
+            region: scan.regions.len() > 1,
+        };
         let _ = writeln!(
             out,
             "{}",
-            findings_table(
-                &failing,
-                report.diff.as_ref(),
-                multi_region,
-                width,
-                opts.color
-            )
+            findings_table(&failing, report.diff.as_ref(), columns, width, opts.color)
         );
     }
     out.push('\n');
@@ -130,6 +145,11 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
         })
         .collect();
     let _ = writeln!(out, "Failing by severity: {}", by_severity.join(" · "));
+    if report.is_multi_account() {
+        out.push('\n');
+        let _ = writeln!(out, "Accounts:");
+        let _ = writeln!(out, "{}", accounts_table(report, width, opts.color));
+    }
     if let Some(b) = &report.diff {
         let _ = writeln!(
             out,
@@ -190,10 +210,43 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
     out
 }
 
+/// The optional columns of the findings table.
+#[derive(Clone, Copy)]
+struct Columns {
+    account: bool,
+    region: bool,
+}
+
+fn accounts_table(report: &Report, width: u16, color: bool) -> Table {
+    let mut table = new_table(width, color);
+    table.set_header([
+        "Account", "Status", "Regions", "Fail", "Pass", "Unknown", "Gaps",
+    ]);
+    for a in &report.accounts {
+        let mut status = Cell::new(match a.status {
+            AccountStatus::Scanned => "scanned",
+            AccountStatus::Failed => "failed",
+        });
+        if color && a.status == AccountStatus::Failed {
+            status = status.fg(Color::Red);
+        }
+        table.add_row([
+            Cell::new(&a.account_id),
+            status,
+            Cell::new(a.regions.len()),
+            Cell::new(a.summary.fail),
+            Cell::new(a.summary.pass),
+            Cell::new(a.summary.unknown),
+            Cell::new(a.gaps),
+        ]);
+    }
+    table
+}
+
 fn findings_table(
     failing: &[&Finding],
     baseline: Option<&BaselineDiff>,
-    multi_region: bool,
+    columns: Columns,
     width: u16,
     color: bool,
 ) -> Table {
@@ -202,8 +255,12 @@ fn findings_table(
     if baseline.is_some() {
         header.push("Change");
     }
-    header.extend(["Severity", "Check", "Resource"]);
-    if multi_region {
+    header.extend(["Severity", "Check"]);
+    if columns.account {
+        header.push("Account");
+    }
+    header.push("Resource");
+    if columns.region {
         header.push("Region");
     }
     header.push("Message");
@@ -225,20 +282,20 @@ fn findings_table(
             }
             row.push(mark);
         }
-        row.extend([
-            severity,
-            Cell::new(&f.check_id),
-            Cell::new(short_resource(&f.resource.id)),
-        ]);
-        if multi_region {
+        row.extend([severity, Cell::new(&f.check_id)]);
+        if columns.account {
+            row.push(Cell::new(&f.account_id));
+        }
+        row.push(Cell::new(short_resource(&f.resource.id)));
+        if columns.region {
             row.push(Cell::new(&f.resource.region));
         }
         row.push(Cell::new(&f.message));
         table.add_row(row);
     }
-    // The change mark, severity and check ids never wrap; the resource gets
-    // at most a third of the width and the message the rest.
-    let first = usize::from(baseline.is_some());
+    // The change mark, severity, check and account ids never wrap; the
+    // resource gets at most a third of the width and the message the rest.
+    let first = usize::from(baseline.is_some()) + usize::from(columns.account);
     for i in 0..first + 2 {
         if let Some(col) = table.column_mut(i) {
             col.set_constraint(ColumnConstraint::ContentWidth);
@@ -311,17 +368,28 @@ fn compliance_table(view: &ComplianceView, width: u16, color: bool) -> Table {
 
 fn gaps_table(report: &Report, width: u16) -> Table {
     let mut table = new_table(width, false);
-    table.set_header(["Service", "Region", "Operation", "Reason", "Message"]);
-    for g in &report.gaps {
-        table.add_row([
-            g.service.as_str(),
-            g.region.as_str(),
-            g.operation.as_str(),
-            g.reason.as_str(),
-            &truncate(&one_line(&g.message), GAP_MESSAGE_CHARS),
-        ]);
+    let multi = report.is_multi_account();
+    let mut header = Vec::new();
+    if multi {
+        header.push("Account");
     }
-    for i in 0..4 {
+    header.extend(["Service", "Region", "Operation", "Reason", "Message"]);
+    table.set_header(header);
+    for g in &report.gaps {
+        let mut row = Vec::new();
+        if multi {
+            row.push(g.account_id.clone().unwrap_or_default());
+        }
+        row.extend([
+            g.service.clone(),
+            g.region.clone(),
+            g.operation.clone(),
+            g.reason.as_str().to_string(),
+            truncate(&one_line(&g.message), GAP_MESSAGE_CHARS),
+        ]);
+        table.add_row(row);
+    }
+    for i in 0..4 + usize::from(multi) {
         if let Some(col) = table.column_mut(i) {
             col.set_constraint(ColumnConstraint::ContentWidth);
         }

@@ -37,6 +37,7 @@ fn finding(
         severity,
         status,
         message: message.into(),
+        account_id: String::new(),
         resource: ResourceRef::new(kind, id, "us-east-1"),
         evidence: vec![Evidence::new(kind, id, "detail")],
         remediation: "Fix it.".into(),
@@ -274,6 +275,7 @@ fn json_has_exactly_the_contract_keys() {
     assert_eq!(
         finding,
         [
+            "account_id",
             "check_id",
             "compliance",
             "evidence",

@@ -63,6 +63,7 @@ fn finding(check: &str, status: Status, resource: ResourceRef, message: &str) ->
         severity: Severity::High,
         status,
         message: message.into(),
+        account_id: String::new(),
         resource,
         evidence: Vec::new(),
         remediation: "Fix it.".into(),

@@ -65,6 +65,7 @@ fn f(check: &str, id: &str, status: Status) -> Finding {
         severity: severity_of(check),
         status,
         message: format!("{status} on {}", id.rsplit(':').next().unwrap_or(id)),
+        account_id: String::new(),
         resource: ResourceRef::new("AwsResource", id, region),
         evidence: vec![Evidence::new("AwsResource", id, "detail")],
         remediation: "Fix it.".into(),

@@ -243,13 +243,22 @@ pub fn render_html(report: &Report) -> String {
     out
 }
 
+/// "account 1234" or, for a multi-account report, "3 accounts".
+fn accounts_label(r: &Report) -> String {
+    if r.is_multi_account() {
+        format!("{} accounts", r.accounts.len())
+    } else {
+        format!("account {}", or_dash(&r.scan.account_id))
+    }
+}
+
 impl Page<'_> {
     fn head(&self, out: &mut String) {
         let r = self.report;
         let mut title = format!(
-            "{} report · account {} · {} failing",
+            "{} report · {} · {} failing",
             r.tool.name,
-            or_dash(&r.scan.account_id),
+            accounts_label(r),
             r.summary.fail
         );
         if !r.is_complete() {
@@ -275,13 +284,29 @@ impl Page<'_> {
         let _ = write!(
             out,
             "<header class=\"top\">\n<h1>EKS security posture report</h1>\n<dl class=\"meta\">\
-             <div><dt>Account</dt><dd><code>{}</code></dd></div>\
+             <div><dt>{}</dt><dd><code>{}</code></dd></div>\
              <div><dt>Partition</dt><dd>{}</dd></div>\
              <div><dt>{}</dt><dd>{}</dd></div>\
              <div><dt>Scan started</dt><dd>{}</dd></div>\
              <div><dt>Scan finished</dt><dd>{}</dd></div>\
              <div><dt>Tool</dt><dd>{} {}</dd></div></dl>\n</header>\n",
-            Esc(or_dash(&scan.account_id)),
+            if r.is_multi_account() {
+                "Accounts"
+            } else {
+                "Account"
+            },
+            Esc(&if r.is_multi_account() {
+                r.accounts
+                    .iter()
+                    .map(|a| match a.status {
+                        crate::AccountStatus::Scanned => a.account_id.clone(),
+                        crate::AccountStatus::Failed => format!("{} (failed)", a.account_id),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                or_dash(&scan.account_id).to_string()
+            }),
             Esc(or_dash(&scan.partition)),
             if scan.regions.len() == 1 {
                 "Region"
@@ -670,6 +695,13 @@ impl Page<'_> {
             Esc(&self.scopes[self.scope_of[i]].label()),
             Esc(&f.message),
         );
+        if self.report.is_multi_account() {
+            let _ = write!(
+                out,
+                "<dt>Account</dt><dd><code>{}</code></dd>",
+                Esc(or_dash(&f.account_id))
+            );
+        }
         if self.new[i] {
             out.push_str("<dt>Baseline</dt><dd>new failure since the baseline</dd>");
         }

@@ -42,6 +42,7 @@ fn finding(
         severity,
         status,
         message: format!("{check} message for {}", resource.id),
+        account_id: String::new(),
         resource,
         evidence,
         remediation: format!("Fix {check}."),

@@ -276,6 +276,7 @@ pub fn apply<'t>(
         }
     }
     report.summary = Summary::of(&report.findings);
+    report.refresh_account_summaries();
     report.suppressions = Some(section);
 }
 

@@ -352,6 +352,7 @@ fn finding(check: &str, severity: Severity, status: Status, kind: &str, id: &str
         severity,
         status,
         message: format!("{check} is {status} for {id}"),
+        account_id: String::new(),
         resource: ResourceRef::new(kind, id, "us-east-1"),
         evidence: vec![],
         remediation: "Fix it.".into(),
