@@ -4,6 +4,7 @@
 //! and never reads as "not configured": it becomes an [`Observed::Unknown`]
 //! carrying a [`Gap`], and the gap is also listed in the inventory.
 
+pub mod accounts;
 mod context;
 pub mod ec2;
 pub mod ecr;
@@ -16,6 +17,7 @@ pub mod kms;
 pub mod logs;
 pub mod operations;
 mod paging;
+pub mod s3;
 pub mod securityhub;
 #[cfg(test)]
 mod testutil;
@@ -26,8 +28,9 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use eksposture_model::{arn, Inventory, RegionInventory, ScanInfo, SCHEMA_VERSION};
+use eksposture_model::{arn, Gap, GapReason, Inventory, RegionInventory, ScanInfo, SCHEMA_VERSION};
 
+pub use accounts::{AssumeRole, OrgAccount};
 pub use context::{Ctx, GapSink, Limits, Progress};
 pub use error::classify;
 
@@ -37,6 +40,11 @@ pub struct Options {
     pub profile: Option<String>,
     /// Regions to scan; empty means the profile's or the environment's region.
     pub regions: Vec<String>,
+    /// Scan every region enabled for the account (EC2 `DescribeRegions`,
+    /// asked in the first of `regions` or the configured region).
+    pub all_regions: bool,
+    /// Scan the account of this role, assumed with the credentials above.
+    pub assume: Option<AssumeRole>,
     /// Overrides every service endpoint (moto, LocalStack, VPC endpoints).
     /// `AWS_ENDPOINT_URL` is honoured by the SDK without this.
     pub endpoint_url: Option<String>,
@@ -51,6 +59,8 @@ impl Default for Options {
         Options {
             profile: None,
             regions: Vec::new(),
+            all_regions: false,
+            assume: None,
             endpoint_url: None,
             max_attempts: 5,
             attempt_timeout: Duration::from_secs(20),
@@ -70,6 +80,10 @@ pub enum CollectError {
     UnknownProfile(String, String),
     #[error("cannot identify the account (STS GetCallerIdentity failed): {0}")]
     Identity(String),
+    #[error("{}", .0.message)]
+    Assume(accounts::AssumeFailure),
+    #[error("cannot list the organization's accounts: {0}")]
+    Organization(String),
 }
 
 /// Loads the shared SDK configuration (credential chain, profile, endpoint,
@@ -135,16 +149,45 @@ pub fn resolve_regions(opts: &Options, sdk: &SdkConfig) -> Result<Vec<String>, C
     Ok(regions)
 }
 
-/// Collects the whole inventory of the account the credentials belong to.
-pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
-    let started_at = now_rfc3339();
+/// Where region-less calls (STS, Organizations, `DescribeRegions`) go: the
+/// first region asked for, else the configured one; with `all_regions` and
+/// neither, the partition's usual first region.
+fn home_region(opts: &Options, sdk: &SdkConfig) -> Result<Region, CollectError> {
+    if let Some(first) = opts.regions.first() {
+        if !valid_region(first) {
+            return Err(CollectError::BadRegion(first.clone()));
+        }
+        return Ok(Region::new(first.clone()));
+    }
+    match sdk.region() {
+        Some(r) => Ok(r.clone()),
+        None if opts.all_regions => Ok(Region::new("us-east-1")),
+        None => Err(CollectError::NoRegion),
+    }
+}
+
+/// The credentials the scan runs with and whom they belong to.
+pub struct Session {
+    pub sdk: SdkConfig,
+    pub home: Region,
+    pub account_id: String,
+    pub partition: String,
+}
+
+/// Loads the configuration, assumes `opts.assume` when set, and asks STS
+/// whose credentials these are. Anything wrong here means nothing can be
+/// scanned.
+pub async fn session(opts: &Options) -> Result<Session, CollectError> {
     if let Some(p) = &opts.profile {
         check_profile(p)?;
     }
-    let sdk = load_config(opts).await;
-    let regions = resolve_regions(opts, &sdk)?;
-    let home = Region::new(regions[0].clone());
-
+    let mut sdk = load_config(opts).await;
+    let home = home_region(opts, &sdk)?;
+    if let Some(role) = &opts.assume {
+        sdk = accounts::assume(&sdk, &home, role)
+            .await
+            .map_err(CollectError::Assume)?;
+    }
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::config::Builder::from(&sdk)
             .region(home.clone())
@@ -159,7 +202,70 @@ pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
         .account()
         .map(str::to_string)
         .ok_or_else(|| CollectError::Identity("the response carried no account id".into()))?;
-    let partition = partition_of(identity.arn(), &regions[0]);
+    let partition = partition_of(identity.arn(), home.as_ref());
+    Ok(Session {
+        sdk,
+        home,
+        account_id,
+        partition,
+    })
+}
+
+/// The configuration for calls in the scanned account after the scan
+/// (Security Hub import): the assumed role's credentials when one is set.
+pub async fn account_config(opts: &Options) -> Result<SdkConfig, CollectError> {
+    let sdk = load_config(opts).await;
+    match &opts.assume {
+        None => Ok(sdk),
+        Some(role) => {
+            let home = home_region(opts, &sdk)?;
+            accounts::assume(&sdk, &home, role)
+                .await
+                .map_err(CollectError::Assume)
+        }
+    }
+}
+
+/// The accounts of the organization the credentials can list (management
+/// account or delegated administrator), active or not.
+pub async fn organization_accounts(opts: &Options) -> Result<Vec<OrgAccount>, CollectError> {
+    let s = session(opts).await?;
+    accounts::organization_accounts(&s.sdk, &s.home)
+        .await
+        .map_err(CollectError::Organization)
+}
+
+/// Collects the whole inventory of the account the credentials belong to
+/// (or, with `opts.assume`, of the assumed role's account).
+pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
+    let started_at = now_rfc3339();
+    let Session {
+        sdk,
+        home,
+        account_id,
+        partition,
+    } = session(opts).await?;
+    let mut early_gaps = Vec::new();
+    let regions = if opts.all_regions {
+        match accounts::enabled_regions(&sdk, &home).await {
+            Ok(regions) if !regions.is_empty() => regions,
+            Ok(_) => vec![home.to_string()],
+            Err((reason, message)) => {
+                // Only the home region can be read: the report says which
+                // regions were not, instead of passing them silently.
+                early_gaps.push(Gap::new(
+                    "ec2",
+                    home.to_string(),
+                    "DescribeRegions",
+                    reason,
+                    format!("{message}; only {home} was scanned"),
+                ));
+                vec![home.to_string()]
+            }
+        }
+    } else {
+        resolve_regions(opts, &sdk)?
+    };
 
     let gaps = Arc::new(GapSink::default());
     let limits = Arc::new(Limits::default());
@@ -190,6 +296,7 @@ pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
     let (iam, region_data) = tokio::join!(iam_fut, futures::future::join_all(region_futs));
 
     let mut gaps = gaps.take();
+    gaps.extend(early_gaps);
     gaps.sort();
     gaps.dedup();
     Ok(Inventory {
@@ -205,6 +312,99 @@ pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
         iam,
         regions: region_data.into_iter().collect(),
     })
+}
+
+/// One account of a multi-account scan.
+#[derive(Debug)]
+pub enum AccountScan {
+    Scanned(Box<Inventory>),
+    /// The account could not be reached or identified: the gap says why.
+    Failed {
+        account_id: String,
+        gap: Gap,
+    },
+}
+
+impl AccountScan {
+    pub fn account_id(&self) -> &str {
+        match self {
+            AccountScan::Scanned(inv) => &inv.scan.account_id,
+            AccountScan::Failed { account_id, .. } => account_id,
+        }
+    }
+}
+
+/// Whose credentials ran a multi-account scan.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account_id: String,
+    pub partition: String,
+    pub home_region: String,
+}
+
+/// Scans each account through `role_name` assumed in it, at most
+/// `max_parallel` at a time. An account that cannot be assumed or read is a
+/// [`AccountScan::Failed`]; the others go on. Fails only when the caller's
+/// own credentials do not work.
+pub async fn collect_accounts(
+    opts: &Options,
+    account_ids: &[String],
+    role_name: &str,
+    external_id: Option<&str>,
+    max_parallel: usize,
+) -> Result<(Caller, Vec<AccountScan>), CollectError> {
+    use futures::StreamExt;
+
+    let base = session(&Options {
+        assume: None,
+        ..opts.clone()
+    })
+    .await?;
+    let caller = Caller {
+        account_id: base.account_id.clone(),
+        partition: base.partition.clone(),
+        home_region: base.home.to_string(),
+    };
+    let mut ids: Vec<&String> = account_ids.iter().collect();
+    ids.sort();
+    ids.dedup();
+    let scans = futures::stream::iter(ids.into_iter().map(|id| {
+        let account_opts = Options {
+            assume: Some(AssumeRole::new(
+                &caller.partition,
+                id,
+                role_name,
+                external_id,
+            )),
+            progress: None,
+            ..opts.clone()
+        };
+        let home = caller.home_region.clone();
+        async move {
+            match Box::pin(collect(&account_opts)).await {
+                Ok(inv) => AccountScan::Scanned(Box::new(inv)),
+                Err(e) => {
+                    let (operation, reason) = match &e {
+                        CollectError::Assume(f) => ("AssumeRole", f.reason),
+                        CollectError::Identity(_) => ("GetCallerIdentity", GapReason::Error),
+                        _ => ("-", GapReason::Error),
+                    };
+                    let mut gap = Gap::new("sts", home, operation, reason, e.to_string());
+                    gap.account_id = Some(id.clone());
+                    AccountScan::Failed {
+                        account_id: id.clone(),
+                        gap,
+                    }
+                }
+            }
+        }
+    }))
+    .buffer_unordered(max_parallel.max(1))
+    .collect::<Vec<_>>()
+    .await;
+    let mut scans = scans;
+    scans.sort_by(|a, b| a.account_id().cmp(b.account_id()));
+    Ok((caller, scans))
 }
 
 async fn collect_region(ctx: &Ctx) -> RegionInventory {

@@ -6,6 +6,7 @@ pub const OPERATIONS: &[&str] = &[
     "ec2:DescribeIamInstanceProfileAssociations",
     "ec2:DescribeInstances",
     "ec2:DescribeLaunchTemplateVersions",
+    "ec2:DescribeRegions",
     "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeSubnets",
@@ -47,6 +48,17 @@ pub const OPERATIONS: &[&str] = &[
     "logs:DescribeLogGroups",
     "sts:GetCallerIdentity",
 ];
+
+/// What the identity that scans other accounts sends itself: the role in
+/// each account is assumed, then everything else is [`OPERATIONS`] in it.
+pub const ASSUME_ROLE_OPERATIONS: &[&str] = &["sts:AssumeRole"];
+
+/// What `--organization` adds: the account list.
+pub const ORGANIZATION_OPERATIONS: &[&str] = &["organizations:ListAccounts"];
+
+/// What the Lambda function's report sink writes (only when a bucket is
+/// configured).
+pub const REPORT_SINK_OPERATIONS: &[&str] = &["s3:PutObject"];
 
 /// What `audit --security-hub` sends, apart from the scan: its only writes,
 /// kept out of [`OPERATIONS`] so the scanner's list stays read-only.

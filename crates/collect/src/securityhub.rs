@@ -29,7 +29,7 @@ use eksposture_model::asff::{
 };
 use tokio::time::Instant;
 
-use crate::{error, load_config, Options};
+use crate::{account_config, error, Options};
 
 /// `BatchImportFindings` accepts at most 100 findings and 6 MB per request.
 pub const MAX_BATCH_FINDINGS: usize = 100;
@@ -92,7 +92,15 @@ pub async fn deliver(
     findings: Vec<AsffFinding>,
     delivery: &Delivery,
 ) -> DeliveryReport {
-    let sdk = load_config(opts).await;
+    let sdk = match account_config(opts).await {
+        Ok(sdk) => sdk,
+        Err(e) => {
+            return DeliveryReport {
+                errors: vec![format!("cannot reach account {}: {e}", delivery.account_id)],
+                ..DeliveryReport::default()
+            }
+        }
+    };
     let client_for = |region: &str| {
         Client::from_conf(
             aws_sdk_securityhub::config::Builder::from(&sdk)

@@ -1,0 +1,361 @@
+//! Reaching more than one account and more than one region: the member role
+//! assumed in each account, the accounts of an AWS Organization, and the
+//! regions enabled for an account.
+
+use aws_config::{Region, SdkConfig};
+use aws_sdk_sts::config::Credentials;
+use eksposture_model::GapReason;
+
+use crate::error;
+
+/// `RoleSessionName` of every assumed role: CloudTrail in the member
+/// accounts shows eksposture and its version as the actor.
+pub const SESSION_NAME: &str = concat!("eksposture-", env!("CARGO_PKG_VERSION"));
+
+/// The role to assume in a scanned account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub external_id: Option<String>,
+}
+
+impl AssumeRole {
+    /// `arn:<partition>:iam::<account>:role/<name>`; `name` may carry a path
+    /// (`audit/EksPosture`).
+    pub fn new(partition: &str, account_id: &str, name: &str, external_id: Option<&str>) -> Self {
+        AssumeRole {
+            role_arn: format!(
+                "arn:{partition}:iam::{account_id}:role/{}",
+                name.trim_matches('/')
+            ),
+            external_id: external_id.map(str::to_string),
+        }
+    }
+}
+
+/// Why an account could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeFailure {
+    pub reason: GapReason,
+    pub message: String,
+}
+
+/// The configuration `base` turns into once `role` is assumed: the same
+/// region, endpoint, retry and timeouts, with the role's session credentials
+/// (valid for the STS default of one hour, far longer than a scan).
+pub async fn assume(
+    base: &SdkConfig,
+    home: &Region,
+    role: &AssumeRole,
+) -> Result<SdkConfig, AssumeFailure> {
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(base)
+            .region(home.clone())
+            .build(),
+    );
+    let credentials = assume_with(&sts, role).await?;
+    Ok(base
+        .to_builder()
+        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(
+            credentials,
+        ))
+        .build())
+}
+
+/// The session credentials of `role`, from `sts`.
+pub async fn assume_with(
+    sts: &aws_sdk_sts::Client,
+    role: &AssumeRole,
+) -> Result<Credentials, AssumeFailure> {
+    let out = sts
+        .assume_role()
+        .role_arn(&role.role_arn)
+        .role_session_name(SESSION_NAME)
+        .set_external_id(role.external_id.clone())
+        .send()
+        .await
+        .map_err(|e| {
+            let (reason, message) = error::classify(&e);
+            AssumeFailure {
+                reason,
+                message: format!("cannot assume {}: {message}", role.role_arn),
+            }
+        })?;
+    let Some(c) = out.credentials() else {
+        return Err(AssumeFailure {
+            reason: GapReason::Error,
+            message: format!("AssumeRole {} returned no credentials", role.role_arn),
+        });
+    };
+    let expiry = std::time::SystemTime::try_from(*c.expiration()).ok();
+    Ok(Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        expiry,
+        "eksposture-assume-role",
+    ))
+}
+
+/// An account of the organization, as `ListAccounts` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: String,
+    /// `State` (`ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, `CLOSED`, ...), or
+    /// the older `Status` where an endpoint sends only that.
+    pub state: String,
+}
+
+impl OrgAccount {
+    pub fn is_active(&self) -> bool {
+        self.state.eq_ignore_ascii_case("ACTIVE")
+    }
+}
+
+/// Every account of the organization the credentials belong to, following
+/// `NextToken`. Only the management account or a delegated administrator
+/// may call `ListAccounts`.
+pub async fn organization_accounts(
+    sdk: &SdkConfig,
+    home: &Region,
+) -> Result<Vec<OrgAccount>, String> {
+    let client = aws_sdk_organizations::Client::from_conf(
+        aws_sdk_organizations::config::Builder::from(sdk)
+            .region(home.clone())
+            .build(),
+    );
+    list_accounts_with(&client).await
+}
+
+/// Every account `client` lists, sorted by id.
+pub async fn list_accounts_with(
+    client: &aws_sdk_organizations::Client,
+) -> Result<Vec<OrgAccount>, String> {
+    let mut accounts = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_accounts()
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| org_error(&e))?;
+        accounts.extend(page.accounts().iter().map(|a| {
+            OrgAccount {
+                id: a.id().unwrap_or_default().to_string(),
+                name: a.name().unwrap_or_default().to_string(),
+                state: a
+                    .state()
+                    .map(|s| s.as_str().to_string())
+                    .or_else(|| a.status().map(|s| s.as_str().to_string()))
+                    .unwrap_or_default(),
+            }
+        }));
+        match page.next_token() {
+            // A repeated token would loop forever on a faulty endpoint.
+            Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
+                token = Some(next.to_string());
+            }
+            _ => break,
+        }
+    }
+    accounts.retain(|a| !a.id.is_empty());
+    accounts.sort_by(|a, b| a.id.cmp(&b.id));
+    accounts.dedup_by(|a, b| a.id == b.id);
+    Ok(accounts)
+}
+
+fn org_error<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
+    R: error::RawStatus + std::fmt::Debug + 'static,
+{
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+    let code = e.as_service_error().and_then(ProvideErrorMetadata::code);
+    let (reason, message) = error::classify(e);
+    match (code, reason) {
+        (Some("AWSOrganizationsNotInUseException"), _) => {
+            "the account is not in an AWS Organization: pass --accounts ID,... instead of --organization".to_string()
+        }
+        (_, GapReason::AccessDenied) => format!(
+            "{message} — --organization must run from the management account or a delegated administrator with organizations:ListAccounts"
+        ),
+        _ => message,
+    }
+}
+
+/// The regions enabled for the account (`DescribeRegions` without
+/// `AllRegions` lists opted-in and opt-in-not-required regions only).
+pub async fn enabled_regions(
+    sdk: &SdkConfig,
+    home: &Region,
+) -> Result<Vec<String>, (GapReason, String)> {
+    let client = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(sdk)
+            .region(home.clone())
+            .build(),
+    );
+    let out = client
+        .describe_regions()
+        .send()
+        .await
+        .map_err(|e| error::classify(&e))?;
+    Ok(regions_of(&out))
+}
+
+/// The region names of a `DescribeRegions` answer, sorted, without regions
+/// whose opt-in status says they are not enabled.
+pub fn regions_of(
+    out: &aws_sdk_ec2::operation::describe_regions::DescribeRegionsOutput,
+) -> Vec<String> {
+    let mut names: Vec<String> = out
+        .regions()
+        .iter()
+        .filter(|r| r.opt_in_status().is_none_or(|s| s != "not-opted-in"))
+        .filter_map(|r| r.region_name().map(str::to_string))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::operation::describe_regions::DescribeRegionsOutput;
+    use aws_sdk_ec2::types::Region as Ec2Region;
+    use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
+    use aws_sdk_organizations::types::{Account, AccountState};
+    use aws_sdk_sts::operation::assume_role::{AssumeRoleError, AssumeRoleOutput};
+    use aws_smithy_mocks::mock;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    use super::*;
+    use crate::testutil::mock_client;
+
+    fn account(id: &str, state: AccountState) -> Account {
+        Account::builder()
+            .id(id)
+            .name(format!("n{id}"))
+            .state(state)
+            .build()
+    }
+
+    #[tokio::test]
+    async fn accounts_are_listed_across_pages_with_their_state() {
+        let first = mock!(aws_sdk_organizations::Client::list_accounts)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| {
+                ListAccountsOutput::builder()
+                    .accounts(account("222222222222", AccountState::Active))
+                    .next_token("t1")
+                    .build()
+            });
+        let second = mock!(aws_sdk_organizations::Client::list_accounts)
+            .match_requests(|r| r.next_token() == Some("t1"))
+            .then_output(|| {
+                ListAccountsOutput::builder()
+                    .accounts(account("111111111111", AccountState::Suspended))
+                    // A repeated token must end the listing, not loop.
+                    .next_token("t1")
+                    .build()
+            });
+        let client = mock_client!(aws_sdk_organizations, "us-east-1", &[&first, &second]);
+        let listed = list_accounts_with(&client).await.unwrap();
+        let ids: Vec<(&str, bool)> = listed
+            .iter()
+            .map(|a| (a.id.as_str(), a.is_active()))
+            .collect();
+        assert_eq!(ids, [("111111111111", false), ("222222222222", true)]);
+        assert_eq!(listed[0].state, "SUSPENDED");
+    }
+
+    #[tokio::test]
+    async fn an_organization_that_does_not_exist_is_explained() {
+        let rule = mock!(aws_sdk_organizations::Client::list_accounts).then_error(|| {
+            aws_sdk_organizations::operation::list_accounts::ListAccountsError::generic(
+                ErrorMetadata::builder()
+                    .code("AWSOrganizationsNotInUseException")
+                    .message("not in use")
+                    .build(),
+            )
+        });
+        let client = mock_client!(aws_sdk_organizations, "us-east-1", &[&rule]);
+        let e = list_accounts_with(&client).await.unwrap_err();
+        assert!(e.contains("pass --accounts"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_denied_assume_role_is_an_access_denied_failure() {
+        let rule = mock!(aws_sdk_sts::Client::assume_role).then_error(|| {
+            AssumeRoleError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDenied")
+                    .message("not authorized to perform: sts:AssumeRole")
+                    .build(),
+            )
+        });
+        let sts = mock_client!(aws_sdk_sts, "us-east-1", &[&rule]);
+        let role = AssumeRole::new("aws", "333333333333", "/audit/EksPosture/", Some("x"));
+        assert_eq!(
+            role.role_arn,
+            "arn:aws:iam::333333333333:role/audit/EksPosture"
+        );
+        let f = assume_with(&sts, &role).await.unwrap_err();
+        assert_eq!(f.reason, GapReason::AccessDenied);
+        assert!(
+            f.message
+                .starts_with("cannot assume arn:aws:iam::333333333333:role/audit/EksPosture: "),
+            "{}",
+            f.message
+        );
+    }
+
+    #[tokio::test]
+    async fn an_assumed_role_gives_session_credentials() {
+        let rule = mock!(aws_sdk_sts::Client::assume_role)
+            .match_requests(|r| {
+                r.role_session_name() == Some(SESSION_NAME) && r.external_id() == Some("ext")
+            })
+            .then_output(|| {
+                AssumeRoleOutput::builder()
+                    .credentials(
+                        aws_sdk_sts::types::Credentials::builder()
+                            .access_key_id("ASIA")
+                            .secret_access_key("s")
+                            .session_token("t")
+                            .expiration(aws_smithy_types::DateTime::from_secs(4_000_000_000))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            });
+        let sts = mock_client!(aws_sdk_sts, "us-east-1", &[&rule]);
+        let role = AssumeRole::new("aws", "111111111111", "R", Some("ext"));
+        let c = assume_with(&sts, &role).await.unwrap();
+        assert_eq!(c.access_key_id(), "ASIA");
+        assert_eq!(c.session_token(), Some("t"));
+        assert!(c.expiry().is_some());
+    }
+
+    #[test]
+    fn regions_not_opted_in_are_left_out() {
+        let region = |name: &str, status: &str| {
+            Ec2Region::builder()
+                .region_name(name)
+                .opt_in_status(status)
+                .build()
+        };
+        let out = DescribeRegionsOutput::builder()
+            .regions(region("us-east-1", "opt-in-not-required"))
+            .regions(region("af-south-1", "not-opted-in"))
+            .regions(region("ap-east-1", "opted-in"))
+            .regions(Ec2Region::builder().region_name("eu-west-1").build())
+            .build();
+        assert_eq!(regions_of(&out), ["ap-east-1", "eu-west-1", "us-east-1"]);
+    }
+}
