@@ -23,7 +23,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan an account (or a saved inventory) and report the findings.
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// Read an account and save its inventory for `audit --inventory`.
     Collect(CollectArgs),
     /// List the checks.
@@ -36,6 +36,33 @@ pub enum Command {
         /// A check id, as listed by `eksposture checks`.
         id: String,
     },
+    /// Print the least-privilege IAM policy the scanner needs (JSON).
+    Permissions(PermissionsArgs),
+    /// Run as an AWS Lambda function (also when started by the Lambda
+    /// runtime with no arguments); configured by EKSPOSTURE_* variables.
+    #[command(hide = true)]
+    Lambda,
+}
+
+#[derive(Debug, Args)]
+pub struct PermissionsArgs {
+    /// Add what `audit --security-hub` needs.
+    #[arg(long)]
+    pub security_hub: bool,
+    /// Print the policy of the identity that scans other accounts through
+    /// this role (sts:AssumeRole), instead of the read policy the role
+    /// itself needs.
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+    /// With --role-name: add organizations:ListAccounts (for --organization).
+    #[arg(long, requires = "role_name")]
+    pub organization: bool,
+    /// With --role-name: add s3:PutObject on this bucket (the Lambda's report sink).
+    #[arg(long, value_name = "BUCKET", requires = "role_name")]
+    pub s3_bucket: Option<String>,
+    /// Partition of the ARNs in the policy.
+    #[arg(long, value_name = "PARTITION", default_value = "aws")]
+    pub partition: String,
 }
 
 /// How to reach AWS.
@@ -53,12 +80,51 @@ pub struct AwsArgs {
     /// Attempts per API call, with adaptive backoff on throttling.
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
+    /// Scan every region enabled for the account (EC2 DescribeRegions, asked
+    /// in the profile's region or us-east-1).
+    #[arg(long, conflicts_with = "regions")]
+    pub all_regions: bool,
+}
+
+/// Which accounts to scan, when not only the credentials' own.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// Scan these accounts (comma-separated ids) through --role-name assumed in each.
+    #[arg(
+        long,
+        value_name = "ID,...",
+        value_delimiter = ',',
+        requires = "role_name"
+    )]
+    pub accounts: Vec<String>,
+    /// Scan every active account of the AWS Organization (ListAccounts, from
+    /// the management account or a delegated administrator) through --role-name.
+    #[arg(long, conflicts_with = "accounts", requires = "role_name")]
+    pub organization: bool,
+    /// The role to assume in each account: arn:<partition>:iam::<id>:role/<NAME>.
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+    /// sts:ExternalId to pass when assuming --role-name.
+    #[arg(long, value_name = "ID", requires = "role_name")]
+    pub external_id: Option<String>,
+    /// Accounts scanned at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub max_parallel_accounts: u16,
+}
+
+impl AccountArgs {
+    /// Whether other accounts than the credentials' own are scanned.
+    pub fn is_multi(&self) -> bool {
+        self.organization || !self.accounts.is_empty()
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     #[command(flatten)]
     pub aws: AwsArgs,
+    #[command(flatten)]
+    pub accounts: AccountArgs,
     /// Report formats: table, json, asff, html, csv; repeat or separate with
     /// commas (several need --output-dir).
     #[arg(
@@ -96,7 +162,7 @@ pub struct AuditArgs {
     #[arg(long, conflicts_with = "suppressions")]
     pub no_suppressions: bool,
     /// Evaluate a saved inventory (from `eksposture collect`) without calling AWS.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "max_attempts"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "max_attempts", "all_regions", "accounts", "organization", "role_name"])]
     pub inventory: Option<PathBuf>,
     /// Compare with an earlier report of the same account (`--output json`):
     /// the report gains a `diff` section and new failures are marked.

@@ -4,13 +4,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context, Result};
-use eksposture_collect::{CollectError, Options, Progress};
-use eksposture_model::{Inventory, SCHEMA_VERSION};
+use eksposture_collect::{
+    AccountScan, AssumeRole, Caller, CollectError, Options, OrgAccount, Progress,
+};
+use eksposture_model::{Gap, Inventory, ScanInfo, SCHEMA_VERSION};
 use eksposture_report::asff::AsffOptions;
+use eksposture_report::Report;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use crate::args::{AuditArgs, AwsArgs, CollectArgs};
+use crate::args::{AccountArgs, AuditArgs, AwsArgs, CollectArgs};
 use crate::exit::{outcome, unscannable, usage, Failure, Outcome};
 use crate::output;
 use crate::progress::Bar;
@@ -37,15 +40,15 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
         None => None,
     };
     let suppressions = suppressions::load(args).map_err(usage)?;
-    let inventory = match &args.inventory {
-        Some(path) => load_inventory(path).map_err(usage)?,
-        None => collect_inventory(&args.aws)?,
+    let scan = match &args.inventory {
+        Some(path) => Scan::single(load_inventory(path).map_err(usage)?),
+        None if args.accounts.is_multi() => collect_accounts(&args.aws, &args.accounts)?,
+        None => Scan::single(collect_inventory(&args.aws)?),
     };
 
-    let findings = eksposture_checks::run(&inventory, &checks);
-    let mut report = eksposture_report::build(&inventory, findings, VERSION);
+    let mut report = scan.report(&checks);
     if let Some(file) = &suppressions {
-        suppressions::apply(&mut report, file, &inventory);
+        suppressions::apply(&mut report, file, &scan.inventories);
     }
     report.compliance = frameworks
         .iter()
@@ -77,18 +80,44 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
     });
     let ctx = RenderContext {
         report: &report,
-        inventory: &inventory,
+        inventories: &scan.inventories,
         asff,
     };
     render::write(&targets, &ctx).map_err(usage)?;
+    if scan.multi.is_some() && scan.inventories.is_empty() {
+        return Err(unscannable(anyhow!(
+            "no account could be scanned ({}); the report lists why",
+            count(report.accounts.len(), "account failed", "accounts failed"),
+        )));
+    }
     let delivered = if args.security_hub {
         let Some(asff) = &asff else {
             return Err(usage(anyhow!(
                 "--security-hub needs a scanned region for global (IAM) findings, and the scan names none"
             )));
         };
-        let opts = aws_options(&args.aws);
-        securityhub::deliver(&opts, &report, &inventory, asff, &checks)
+        // Each account's findings go to its own Security Hub, through the
+        // role the scan assumed there.
+        scan.inventories.iter().fold(true, |all, inventory| {
+            let opts = scan.account_options(&args.aws, inventory);
+            let home = inventory
+                .scan
+                .regions
+                .first()
+                .map_or(asff.home_region, String::as_str);
+            let account_asff = AsffOptions {
+                home_region: home,
+                ..*asff
+            };
+            let ok = securityhub::deliver(
+                &opts,
+                &report.for_account(inventory),
+                inventory,
+                &account_asff,
+                &checks,
+            );
+            all && ok
+        })
     } else {
         true
     };
@@ -99,6 +128,171 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
         return Ok(Outcome::DeliveryFailed);
     }
     Ok(outcome(&report, args.fail_on, args.fail_on_new))
+}
+
+/// What a scan read: one account, or several through an assumed role.
+pub struct Scan {
+    pub inventories: Vec<Inventory>,
+    /// One gap per account that could not be scanned.
+    pub failed: Vec<Gap>,
+    /// Set when the scan covered other accounts than the credentials' own.
+    pub multi: Option<MultiAccount>,
+}
+
+/// How a multi-account scan reached its accounts.
+pub struct MultiAccount {
+    pub caller: Caller,
+    pub role_name: String,
+    pub external_id: Option<String>,
+    pub started_at: String,
+    pub finished_at: String,
+}
+
+impl Scan {
+    fn single(inventory: Inventory) -> Scan {
+        Scan {
+            inventories: vec![inventory],
+            failed: Vec::new(),
+            multi: None,
+        }
+    }
+
+    /// The report of every account's findings under `checks`.
+    pub fn report(&self, checks: &[&'static eksposture_checks::Check]) -> Report {
+        match &self.multi {
+            None => {
+                let inventory = &self.inventories[0];
+                let findings = eksposture_checks::run(inventory, checks);
+                eksposture_report::build(inventory, findings, VERSION)
+            }
+            Some(m) => {
+                let caller = ScanInfo {
+                    account_id: m.caller.account_id.clone(),
+                    partition: m.caller.partition.clone(),
+                    regions: Vec::new(),
+                    started_at: m.started_at.clone(),
+                    finished_at: m.finished_at.clone(),
+                };
+                let scanned = self
+                    .inventories
+                    .iter()
+                    .map(|inv| (inv, eksposture_checks::run(inv, checks)))
+                    .collect();
+                eksposture_report::build_accounts(caller, scanned, self.failed.clone(), VERSION)
+            }
+        }
+    }
+
+    /// How to reach `inventory`'s account after the scan (Security Hub).
+    fn account_options(&self, aws: &AwsArgs, inventory: &Inventory) -> Options {
+        let mut opts = aws_options(aws);
+        if let Some(m) = &self.multi {
+            opts.assume = Some(AssumeRole::new(
+                &m.caller.partition,
+                &inventory.scan.account_id,
+                &m.role_name,
+                m.external_id.as_deref(),
+            ));
+        }
+        opts
+    }
+}
+
+/// Reads each account of `--accounts` or `--organization` through the
+/// assumed role, several at a time.
+pub fn collect_accounts(aws: &AwsArgs, accounts: &AccountArgs) -> Result<Scan, Failure> {
+    let role_name = accounts
+        .role_name
+        .as_deref()
+        .map(|r| r.trim().trim_matches('/'))
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| {
+            usage(anyhow!(
+                "--role-name is needed to scan other accounts: the role assumed in each"
+            ))
+        })?
+        .to_string();
+    let mut ids = Vec::new();
+    for id in &accounts.accounts {
+        let id = id.trim();
+        if id.is_empty() {
+            continue;
+        }
+        if id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(usage(anyhow!(
+                "invalid account id {id:?} in --accounts: an AWS account id is 12 digits"
+            )));
+        }
+        ids.push(id.to_string());
+    }
+    let opts = aws_options(aws);
+    let runtime = runtime()?;
+    let started_at = eksposture_collect::now_rfc3339();
+    let result = runtime.block_on(async {
+        if accounts.organization {
+            let listed = eksposture_collect::organization_accounts(&opts).await?;
+            for a in listed.iter().filter(|a| !a.is_active()) {
+                eprintln!(
+                    "eksposture: skipping account {} ({}): it is {}",
+                    a.id,
+                    a.name,
+                    if a.state.is_empty() {
+                        "not active"
+                    } else {
+                        &a.state
+                    }
+                );
+            }
+            ids = listed
+                .into_iter()
+                .filter(OrgAccount::is_active)
+                .map(|a| a.id)
+                .collect();
+        }
+        eksposture_collect::collect_accounts(
+            &opts,
+            &ids,
+            &role_name,
+            accounts.external_id.as_deref(),
+            usize::from(accounts.max_parallel_accounts),
+        )
+        .await
+    });
+    runtime.shutdown_background();
+    let (caller, scans) = result.map_err(|e| unscannable(describe_collect_error(&e)))?;
+    let mut scan = Scan {
+        inventories: Vec::new(),
+        failed: Vec::new(),
+        multi: Some(MultiAccount {
+            caller,
+            role_name,
+            external_id: accounts.external_id.clone(),
+            started_at,
+            finished_at: eksposture_collect::now_rfc3339(),
+        }),
+    };
+    for s in scans {
+        match s {
+            AccountScan::Scanned(inv) => scan.inventories.push(*inv),
+            AccountScan::Failed { gap, .. } => scan.failed.push(gap),
+        }
+    }
+    if output::stderr_is_terminal() {
+        eprintln!(
+            "eksposture: {} scanned, {} failed",
+            count(scan.inventories.len(), "account", "accounts"),
+            scan.failed.len()
+        );
+    }
+    Ok(scan)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+        .map_err(unscannable)
 }
 
 /// Validates `--compliance` names before any scan.
@@ -160,11 +354,7 @@ fn collect_inventory(aws: &AwsArgs) -> Result<Inventory, Failure> {
         progress: bar.clone().map(|b| b as Arc<dyn Progress>),
         ..aws_options(aws)
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
-        .map_err(unscannable)?;
+    let runtime = runtime()?;
     let result = runtime.block_on(eksposture_collect::collect(&opts));
     // Blocking tasks the SDK may leave behind (file reads, DNS) must not
     // hold the process open.
@@ -185,6 +375,7 @@ fn aws_options(aws: &AwsArgs) -> Options {
             .map(|r| r.trim().to_string())
             .filter(|r| !r.is_empty())
             .collect(),
+        all_regions: aws.all_regions,
         endpoint_url: aws.endpoint_url.clone(),
         max_attempts: aws.max_attempts,
         ..Options::default()

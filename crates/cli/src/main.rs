@@ -6,7 +6,9 @@ mod audit;
 mod catalog;
 mod diff;
 mod exit;
+mod lambda;
 mod output;
+mod permissions;
 mod progress;
 mod render;
 mod securityhub;
@@ -19,6 +21,11 @@ use clap::Parser;
 use crate::args::{Cli, Command};
 
 fn main() -> ExitCode {
+    // The Lambda runtime starts the function's `bootstrap` with no
+    // arguments and AWS_LAMBDA_RUNTIME_API set.
+    if std::env::args_os().len() == 1 && std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        return lambda::main();
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Audit(a) => audit::audit(&a),
@@ -26,6 +33,8 @@ fn main() -> ExitCode {
         Command::Checks(c) => catalog::list(&c),
         Command::Diff(d) => diff::diff(&d),
         Command::Explain { id } => catalog::explain(&id),
+        Command::Permissions(p) => permissions::print(&p),
+        Command::Lambda => return lambda::main(),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

@@ -20,7 +20,8 @@ const FILE_TABLE_WIDTH: u16 = 120;
 /// What a renderer may draw on.
 pub struct RenderContext<'a> {
     pub report: &'a Report,
-    pub inventory: &'a Inventory,
+    /// Every scanned account's inventory (one unless the scan covered several).
+    pub inventories: &'a [Inventory],
     /// For `--output asff`; `None` when the scan names no region to put
     /// global findings in.
     pub asff: Option<AsffOptions<'a>>,
@@ -56,16 +57,38 @@ impl Format {
                 let Some(options) = &ctx.asff else {
                     bail!("--output asff needs a region for global (IAM) findings, and the scan names none");
                 };
-                eksposture_report::asff::render_asff(&eksposture_report::asff::findings(
-                    report,
-                    ctx.inventory,
-                    options,
-                ))
+                eksposture_report::asff::render_asff(&asff_findings(ctx, options))
             }
             Format::Csv => render_csv(report),
             Format::Html => render_html(report),
         })
     }
+}
+
+/// Each account's findings as ASFF, in its own account and with its own
+/// first region as the home of its global findings.
+pub fn asff_findings(
+    ctx: &RenderContext<'_>,
+    options: &AsffOptions<'_>,
+) -> Vec<eksposture_model::asff::AsffFinding> {
+    ctx.inventories
+        .iter()
+        .flat_map(|inventory| {
+            let account_options = AsffOptions {
+                home_region: inventory
+                    .scan
+                    .regions
+                    .first()
+                    .map_or(options.home_region, String::as_str),
+                ..*options
+            };
+            eksposture_report::asff::findings(
+                &ctx.report.for_account(inventory),
+                inventory,
+                &account_options,
+            )
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

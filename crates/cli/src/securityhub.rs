@@ -137,6 +137,7 @@ mod tests {
             severity: Severity::Low,
             status,
             message: "m".into(),
+            account_id: String::new(),
             resource: ResourceRef::new("AwsEcrRepository", format!("arn:{check}"), "us-east-1"),
             evidence: Vec::new(),
             remediation: "r".into(),

@@ -46,11 +46,15 @@ fn read(path: &Path) -> Result<Suppressions> {
 
 /// Marks the suppressed findings and prints one warning line per expired
 /// or unmatched entry to stderr (they are in the report too).
-pub fn apply(report: &mut Report, file: &Suppressions, inventory: &Inventory) {
-    let tags = inventory.tags_by_resource();
-    suppress::apply(report, file, scan_date(inventory), &|id| {
-        tags.get(id).copied()
-    });
+pub fn apply(report: &mut Report, file: &Suppressions, inventories: &[Inventory]) {
+    // Resource ids are ARNs, which name their account: one map serves
+    // every account of the scan.
+    let tags: std::collections::BTreeMap<_, _> = inventories
+        .iter()
+        .flat_map(Inventory::tags_by_resource)
+        .collect();
+    let today = scan_date(&report.scan.started_at);
+    suppress::apply(report, file, today, &|id| tags.get(id).copied());
     for warning in report
         .suppressions
         .iter()
@@ -62,10 +66,8 @@ pub fn apply(report: &mut Report, file: &Suppressions, inventory: &Inventory) {
 
 /// The UTC day the scan started, so re-evaluating a saved inventory gives
 /// the same result on any later day; today when the inventory has no date.
-fn scan_date(inventory: &Inventory) -> Date {
-    inventory
-        .scan
-        .started_at
+fn scan_date(started_at: &str) -> Date {
+    started_at
         .get(..10)
         .and_then(Date::parse)
         .unwrap_or_else(|| {

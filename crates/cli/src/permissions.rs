@@ -1,0 +1,175 @@
+//! `eksposture permissions`: the least-privilege IAM policy, derived from
+//! the operation lists the collectors declare
+//! (`eksposture_collect::operations`), never kept by hand.
+
+use anyhow::anyhow;
+use eksposture_collect::operations::{
+    ASSUME_ROLE_OPERATIONS, OPERATIONS, ORGANIZATION_OPERATIONS, REPORT_SINK_OPERATIONS,
+    SECURITY_HUB_OPERATIONS,
+};
+use serde_json::{json, Value};
+
+use crate::args::PermissionsArgs;
+use crate::exit::{usage, Failure, Outcome};
+use crate::output;
+
+pub fn print(args: &PermissionsArgs) -> Result<Outcome, Failure> {
+    let policy = policy(args).map_err(usage)?;
+    let mut text = serde_json::to_string_pretty(&policy).unwrap_or_default();
+    text.push('\n');
+    output::print(&text).map_err(usage)?;
+    Ok(Outcome::Clean)
+}
+
+fn statement(sid: &str, actions: &[&str], resource: &str) -> Value {
+    let mut actions = actions.to_vec();
+    actions.sort_unstable();
+    json!({"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource})
+}
+
+/// Without `--role-name`: what the scanned account's identity needs (the
+/// member role). With it: what the identity that assumes that role in each
+/// account needs.
+pub fn policy(args: &PermissionsArgs) -> anyhow::Result<Value> {
+    let partition = args.partition.trim();
+    if partition.is_empty()
+        || !partition
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '-')
+    {
+        return Err(anyhow!(
+            "invalid partition {partition:?}: use aws, aws-cn or aws-us-gov"
+        ));
+    }
+    let mut statements = Vec::new();
+    if let Some(role) = &args.role_name {
+        let role = role.trim().trim_matches('/');
+        if role.is_empty() {
+            return Err(anyhow!(
+                "--role-name is empty: name the role assumed in each account"
+            ));
+        }
+        statements.push(statement(
+            "EksPostureAssumeMemberRole",
+            ASSUME_ROLE_OPERATIONS,
+            &format!("arn:{partition}:iam::*:role/{role}"),
+        ));
+        if args.organization {
+            statements.push(statement(
+                "EksPostureListAccounts",
+                ORGANIZATION_OPERATIONS,
+                "*",
+            ));
+        }
+        if let Some(bucket) = &args.s3_bucket {
+            let bucket = bucket.trim();
+            if bucket.is_empty() || bucket.contains('/') {
+                return Err(anyhow!(
+                    "invalid bucket name {bucket:?}: give the bucket's name, without s3:// or a key"
+                ));
+            }
+            statements.push(statement(
+                "EksPostureWriteReports",
+                REPORT_SINK_OPERATIONS,
+                &format!("arn:{partition}:s3:::{bucket}/*"),
+            ));
+        }
+        if args.security_hub {
+            return Err(anyhow!(
+                "--security-hub goes with the member role's policy: run `eksposture permissions --security-hub` without --role-name (findings are imported in each account through its role)"
+            ));
+        }
+    } else {
+        statements.push(statement("EksPostureRead", OPERATIONS, "*"));
+        if args.security_hub {
+            statements.push(statement(
+                "EksPostureSecurityHub",
+                SECURITY_HUB_OPERATIONS,
+                "*",
+            ));
+        }
+    }
+    Ok(json!({"Version": "2012-10-17", "Statement": statements}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy;
+    use crate::args::PermissionsArgs;
+
+    fn args() -> PermissionsArgs {
+        PermissionsArgs {
+            security_hub: false,
+            role_name: None,
+            organization: false,
+            s3_bucket: None,
+            partition: "aws".into(),
+        }
+    }
+
+    fn actions(p: &serde_json::Value) -> Vec<String> {
+        p["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["Action"].as_array().unwrap().iter())
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_member_policy_is_every_read_and_only_reads() {
+        let p = policy(&args()).unwrap();
+        let a = actions(&p);
+        assert!(a.contains(&"eks:DescribeCluster".to_string()));
+        assert!(a.contains(&"ec2:DescribeRegions".to_string()));
+        assert!(a.iter().all(|x| !x.starts_with("securityhub:")));
+        let with_hub = policy(&PermissionsArgs {
+            security_hub: true,
+            ..args()
+        })
+        .unwrap();
+        assert_eq!(with_hub["Statement"][1]["Sid"], "EksPostureSecurityHub");
+    }
+
+    #[test]
+    fn the_scanner_policy_assumes_the_named_role_only() {
+        let p = policy(&PermissionsArgs {
+            role_name: Some("EksPostureAudit".into()),
+            organization: true,
+            s3_bucket: Some("reports".into()),
+            ..args()
+        })
+        .unwrap();
+        assert_eq!(
+            p["Statement"][0]["Resource"],
+            "arn:aws:iam::*:role/EksPostureAudit"
+        );
+        assert_eq!(
+            actions(&p),
+            [
+                "sts:AssumeRole",
+                "organizations:ListAccounts",
+                "s3:PutObject"
+            ]
+        );
+        assert_eq!(p["Statement"][2]["Resource"], "arn:aws:s3:::reports/*");
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let e = policy(&PermissionsArgs {
+            role_name: Some("R".into()),
+            s3_bucket: Some("s3://b/k".into()),
+            ..args()
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("invalid bucket name"), "{e}");
+        let e = policy(&PermissionsArgs {
+            partition: "AWS!".into(),
+            ..args()
+        })
+        .unwrap_err();
+        assert!(e.to_string().contains("invalid partition"), "{e}");
+    }
+}
