@@ -14,6 +14,13 @@ that dies (or keeps a server in a static that is never dropped) leaves no
 server behind; it then also deletes ``EKSPOSTURE_MOTO_SCRATCH_DIR`` (its log
 and recording) when that is set.
 
+moto's STS lets anyone assume any role ARN, existing or not. Real AWS answers
+``AccessDenied`` when the role does not exist or does not trust the caller;
+the patched ``AssumeRole`` does the same for a role missing from the target
+account's IAM, so a multi-account test can have one account deny the scanner
+by simply not creating the role there. Roles are looked up by name in the
+account the ARN names (moto keeps every account's state apart).
+
 Usage (arguments go to moto's own server command):
 
     MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_EC2_LOAD_DEFAULT_AMIS=false \\
@@ -26,7 +33,10 @@ import threading
 import time
 
 import moto.eks.models
+import moto.iam.models
+import moto.sts.models
 from moto.server import main
+from moto.sts.exceptions import STSClientError
 
 moto.eks.models.DEFAULT_REMOTE_ACCESS = None
 _nodegroup_init = moto.eks.models.Nodegroup.__init__
@@ -39,6 +49,28 @@ def nodegroup_init(self, *args, **kwargs):
 
 
 moto.eks.models.Nodegroup.__init__ = nodegroup_init
+
+
+_assume_role = moto.sts.models.STSBackend.assume_role
+
+
+def assume_role(self, region_name, role_session_name, role_arn, **kwargs):
+    parts = role_arn.split(":")
+    account, resource = (parts[4], parts[5]) if len(parts) >= 6 else ("", "")
+    name = resource.rsplit("/", 1)[-1]
+    partition = parts[1] if len(parts) >= 6 else "aws"
+    try:
+        moto.iam.models.iam_backends[account][partition].get_role(name)
+    except Exception:  # a malformed ARN or a role that is not there
+        raise STSClientError(
+            "AccessDenied",
+            f"User: arn:{partition}:iam::{self.account_id}:user/moto is not authorized "
+            f"to perform: sts:AssumeRole on resource: {role_arn}",
+        )
+    return _assume_role(self, region_name, role_session_name, role_arn, **kwargs)
+
+
+moto.sts.models.STSBackend.assume_role = assume_role
 
 
 def exit_with_parent(parent_pid, scratch_dir):

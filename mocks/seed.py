@@ -21,6 +21,12 @@ Accounts:
   through ``secrets``, an execution role with only the ECS execution policy
   and a separate task role).
 * ``demo``: both clusters in one account (the README demo).
+* ``empty``: nothing (with ``--member-role``: an account a multi-account scan
+  can enter and finds no cluster in).
+
+``--account-id`` seeds another moto account (moto keeps accounts apart);
+``--member-role NAME`` also creates the role a multi-account scan assumes
+there, trusting the default account 123456789012.
 
 Prints a JSON summary of what was created (names, ids and ARNs the end-to-end
 tests assert on) to stdout. Uses only boto3 (which ships with moto) and dummy
@@ -53,11 +59,12 @@ ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "schedule
 
 
 class Aws:
-    """boto3 clients for one region of the moto server."""
+    """boto3 clients for one region of one account of the moto server."""
 
-    def __init__(self, endpoint, region):
+    def __init__(self, endpoint, region, account_id=ACCOUNT_ID):
         self.endpoint = endpoint.rstrip("/")
         self.region = region
+        self.account_id = account_id
         session = boto3.session.Session(
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
@@ -65,8 +72,16 @@ class Aws:
         )
         config = Config(retries={"max_attempts": 1})
 
+        def in_account(request, **_):
+            # moto keeps each account's state apart and serves the one this
+            # header names (the default account without it).
+            request.headers["x-moto-account-id"] = account_id
+
         def client(name):
-            return session.client(name, endpoint_url=self.endpoint, config=config)
+            c = session.client(name, endpoint_url=self.endpoint, config=config)
+            if account_id != ACCOUNT_ID:
+                c.meta.events.register("before-send.*.*", in_account)
+            return c
 
         self.ec2 = client("ec2")
         self.eks = client("eks")
@@ -123,7 +138,7 @@ def create_network(aws, name, cidr, public):
         "vpc_cidr": cidr,
         "subnet_id": subnet_id,
         "subnet_arn": subnet.get("SubnetArn")
-        or f"arn:aws:ec2:{aws.region}:{ACCOUNT_ID}:subnet/{subnet_id}",
+        or f"arn:aws:ec2:{aws.region}:{aws.account_id}:subnet/{subnet_id}",
         "route_table_id": route_table_id,
         "public": public,
     }
@@ -150,7 +165,7 @@ def create_security_group(aws, vpc_id, name, description, ingress):
         aws.ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=ingress)
     return {
         "group_id": group_id,
-        "arn": f"arn:aws:ec2:{aws.region}:{ACCOUNT_ID}:security-group/{group_id}",
+        "arn": f"arn:aws:ec2:{aws.region}:{aws.account_id}:security-group/{group_id}",
     }
 
 
@@ -205,7 +220,7 @@ def ensure_oidc_provider(aws, issuer):
     process shares the same issuer id, so in the demo account the second
     cluster finds the provider the first one registered."""
     host_path = issuer.removeprefix("https://")
-    arn = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{host_path}"
+    arn = f"arn:aws:iam::{aws.account_id}:oidc-provider/{host_path}"
     existing = aws.iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
     if any(p["Arn"] == arn for p in existing):
         return arn
@@ -280,7 +295,7 @@ def create_launch_template(aws, name, sg_id, http_tokens, hop_limit):
     return {
         "id": template_id,
         "name": name,
-        "arn": f"arn:aws:ec2:{aws.region}:{ACCOUNT_ID}:launch-template/{template_id}",
+        "arn": f"arn:aws:ec2:{aws.region}:{aws.account_id}:launch-template/{template_id}",
         "version": str(template["LatestVersionNumber"]),
     }
 
@@ -339,7 +354,7 @@ def launch_nodes(aws, cluster, nodegroup, subnet_id, sg_id, profile_arn, metadat
     return [
         {
             "id": i["InstanceId"],
-            "arn": f"arn:aws:ec2:{aws.region}:{ACCOUNT_ID}:instance/{i['InstanceId']}",
+            "arn": f"arn:aws:ec2:{aws.region}:{aws.account_id}:instance/{i['InstanceId']}",
             "public_ip": i.get("PublicIpAddress"),
         }
         for i in sorted(instances, key=lambda i: i["InstanceId"])
@@ -452,7 +467,7 @@ def create_ecs_service(aws, cluster_name, service_name, task_definition, **servi
 def enable_inspector(aws):
     """Inspector2 scanning of EC2 and ECR. moto needs ``accountIds`` (it
     answers 500 without them)."""
-    aws.inspector2.enable(accountIds=[ACCOUNT_ID], resourceTypes=["EC2", "ECR"])
+    aws.inspector2.enable(accountIds=[aws.account_id], resourceTypes=["EC2", "ECR"])
 
 
 # ---------------------------------------------------------------- scenarios
@@ -695,7 +710,7 @@ def seed_hardened(aws, name="hardened", cidr="10.1.0.0/16"):
         Name=f"/{name}/db-password", Value="not-a-real-password", Type="SecureString"
     )
     db_password_arn = (
-        f"arn:aws:ssm:{aws.region}:{ACCOUNT_ID}:parameter/{name}/db-password"
+        f"arn:aws:ssm:{aws.region}:{aws.account_id}:parameter/{name}/db-password"
     )
     ecs_execution_role = create_role(
         aws, f"{name}-ecs-execution", trust_service(ECS_TASKS), [ECS_EXECUTION_POLICY]
@@ -776,6 +791,8 @@ def seed_hardened(aws, name="hardened", cidr="10.1.0.0/16"):
 
 
 SCENARIOS = {
+    # No cluster: an account that only holds --member-role.
+    "empty": [],
     "risky": ["risky"],
     "hardened": ["hardened"],
     "demo": ["risky", "hardened"],
@@ -783,25 +800,70 @@ SCENARIOS = {
 SEEDERS = {"risky": seed_risky, "hardened": seed_hardened}
 
 
+def create_member_role(aws, name, trusted_account):
+    """The read-only role a multi-account scan assumes in this account,
+    trusting ``trusted_account`` (the scanner's)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{trusted_account}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = aws.iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]
+    aws.iam.attach_role_policy(
+        RoleName=name, PolicyArn=AWS_POLICY + "ReadOnlyAccess"
+    )
+    return role["Arn"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoint", required=True, help="moto server URL")
     parser.add_argument("--account", required=True, choices=sorted(SCENARIOS))
     parser.add_argument("--region", default="us-east-1")
+    parser.add_argument(
+        "--account-id",
+        default=ACCOUNT_ID,
+        help="moto account to seed (moto keeps accounts apart)",
+    )
+    parser.add_argument(
+        "--member-role",
+        metavar="NAME",
+        help="also create the role a multi-account scan assumes, trusting "
+        + ACCOUNT_ID,
+    )
+    parser.add_argument(
+        "--no-reseed",
+        action="store_true",
+        help="keep moto's random state (when seeding a second account or region)",
+    )
     args = parser.parse_args(argv)
 
-    aws = Aws(args.endpoint, args.region)
+    aws = Aws(args.endpoint, args.region, args.account_id)
     try:
-        # Deterministic resource ids (VPC, instance, ...) for this server process.
-        aws.moto_api("/moto-api/seed?a=42")
+        if not args.no_reseed:
+            # Deterministic resource ids (VPC, instance, ...) for this server process.
+            aws.moto_api("/moto-api/seed?a=42")
+        member_role = (
+            create_member_role(aws, args.member_role, ACCOUNT_ID)
+            if args.member_role
+            else None
+        )
         clusters = {name: SEEDERS[name](aws) for name in SCENARIOS[args.account]}
     except (OSError, BotoCoreError, ClientError) as e:
         sys.exit(f"seed.py: seeding {args.account} at {args.endpoint} failed: {e}")
     summary = {
         "account": args.account,
-        "account_id": ACCOUNT_ID,
+        "account_id": args.account_id,
         "region": args.region,
         "clusters": clusters,
+        "member_role": member_role,
     }
     json.dump(summary, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")

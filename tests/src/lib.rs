@@ -323,16 +323,17 @@ impl MotoServer {
     /// Seeds an account (`risky`, `hardened` or `demo`) with
     /// `mocks/seed.py` and returns the JSON summary it prints.
     pub fn seed(&self, account: &str) -> Value {
+        self.seed_with(&["--account", account, "--region", REGION])
+    }
+
+    /// `mocks/seed.py --endpoint <this server> <args>`: another moto account
+    /// (`--account-id`), region or member role.
+    pub fn seed_with(&self, args: &[&str]) -> Value {
+        let account = args.join(" ");
         let mut cmd = Command::new(python());
         cmd.arg(workspace_root().join("mocks/seed.py"))
-            .args([
-                "--endpoint",
-                &self.endpoint(),
-                "--account",
-                account,
-                "--region",
-                REGION,
-            ])
+            .args(["--endpoint", &self.endpoint()])
+            .args(args)
             .current_dir(&self.dir)
             .env("AWS_CONFIG_FILE", self.dir.join("no-such-aws-file"))
             .env(
@@ -606,6 +607,7 @@ fn rest_operation(service: &str, method: &str, path: &str) -> String {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let known = match (service, method, segments.as_slice()) {
         ("eks", "GET", ["clusters"]) => Some("ListClusters"),
+        ("eks", "GET", ["cluster-versions"]) => Some("DescribeClusterVersions"),
         ("eks", "GET", ["clusters", _]) => Some("DescribeCluster"),
         ("eks", "GET", ["clusters", _, "node-groups"]) => Some("ListNodegroups"),
         ("eks", "GET", ["clusters", _, "node-groups", _]) => Some("DescribeNodegroup"),

@@ -68,6 +68,7 @@ fn finding(check: &str, severity: Severity, status: Status, resource: ResourceRe
         severity,
         status,
         message: format!("{check} on {}", resource.id),
+        account_id: String::new(),
         evidence: vec![Evidence::new(
             "AwsEksCluster",
             arn("eks", "cluster/prod"),
