@@ -1,7 +1,7 @@
 """Security Hub helper for the end-to-end tests (the tests crate may not use
 the AWS SDK, so it reads and writes moto through boto3 here).
 
-    securityhub.py --endpoint URL [--region R] findings
+    securityhub.py --endpoint URL [--region R] [--account-id ID] findings
         prints every finding of the region as a JSON array (all pages;
         moto applies no filters, so none are sent)
     securityhub.py --endpoint URL [--region R] import FILE
@@ -23,13 +23,22 @@ from botocore.validate import ParamValidator
 
 
 def client(args):
-    return boto3.client(
+    hub = boto3.client(
         "securityhub",
         endpoint_url=args.endpoint,
         region_name=args.region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+    if args.account_id:
+        # moto serves the state of the account this header names.
+        hub.meta.events.register(
+            "before-send.*.*",
+            lambda request, **_: request.headers.__setitem__(
+                "x-moto-account-id", args.account_id
+            ),
+        )
+    return hub
 
 
 def findings(args):
@@ -76,6 +85,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoint")
     parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--account-id", help="moto account (default: moto's default)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("findings")
     p = sub.add_parser("import")

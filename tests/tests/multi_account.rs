@@ -248,6 +248,61 @@ fn table_and_asff_carry_each_findings_account() {
     }
 }
 
+/// Every finding in `account`'s Security Hub (us-east-1), through
+/// `mocks/securityhub.py`.
+fn hub_findings(account: &str) -> Vec<Value> {
+    let script = workspace_root().join("mocks/securityhub.py");
+    let out = run_python(
+        &[
+            script.to_str().unwrap(),
+            "--endpoint",
+            &world().server.endpoint(),
+            "--account-id",
+            account,
+            "findings",
+        ],
+        "securityhub.py findings",
+    );
+    serde_json::from_str(&out).expect("securityhub.py prints JSON")
+}
+
+#[test]
+fn security_hub_import_goes_to_each_accounts_own_hub() {
+    let w = world();
+    let run = w.server.run_audit(&[
+        "--accounts",
+        &format!("{RISKY},{HARDENED},{DENIED}"),
+        "--role-name",
+        ROLE,
+        "--region",
+        "us-east-1",
+        "--max-attempts",
+        "1",
+        "--output",
+        "json",
+        "--security-hub",
+    ]);
+    // Delivered everywhere it could scan: the failures decide the code.
+    run.assert_code(3);
+    for account in [RISKY, HARDENED] {
+        let findings = hub_findings(account);
+        assert!(
+            !findings.is_empty(),
+            "no finding in {account}'s Security Hub"
+        );
+        for f in &findings {
+            assert_eq!(str_at(f, "/AwsAccountId"), account, "{f}");
+        }
+    }
+    assert!(hub_findings(DENIED).is_empty());
+    assert!(
+        hub_findings("123456789012")
+            .iter()
+            .all(|f| str_at(f, "/AwsAccountId") == "123456789012"),
+        "the scanner's own hub got other accounts' findings"
+    );
+}
+
 #[test]
 fn the_organization_is_scanned_without_its_closed_accounts() {
     let w = world();

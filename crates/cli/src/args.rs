@@ -80,6 +80,10 @@ pub struct AwsArgs {
     /// Attempts per API call, with adaptive backoff on throttling.
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
+    /// Limit on one attempt of one API call, in seconds; a call that hangs
+    /// is cut off, retried, and at the end becomes a gap.
+    #[arg(long, value_name = "SECONDS", default_value_t = 20.0, value_parser = parse_timeout)]
+    pub attempt_timeout: f64,
     /// Scan every region enabled for the account (EC2 DescribeRegions, asked
     /// in the profile's region or us-east-1).
     #[arg(long, conflicts_with = "regions")]
@@ -116,6 +120,13 @@ impl AccountArgs {
     /// Whether other accounts than the credentials' own are scanned.
     pub fn is_multi(&self) -> bool {
         self.organization || !self.accounts.is_empty()
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.1..=900.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds from 0.1 to 900")),
     }
 }
 
@@ -162,7 +173,7 @@ pub struct AuditArgs {
     #[arg(long, conflicts_with = "suppressions")]
     pub no_suppressions: bool,
     /// Evaluate a saved inventory (from `eksposture collect`) without calling AWS.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "max_attempts", "all_regions", "accounts", "organization", "role_name"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "max_attempts", "attempt_timeout", "all_regions", "accounts", "organization", "role_name"])]
     pub inventory: Option<PathBuf>,
     /// Compare with an earlier report of the same account (`--output json`):
     /// the report gains a `diff` section and new failures are marked.
@@ -177,6 +188,14 @@ pub struct AuditArgs {
     /// Needs securityhub:BatchImportFindings and securityhub:GetFindings.
     #[arg(long, conflicts_with = "inventory")]
     pub security_hub: bool,
+    /// Print to stderr what the scan sent (API requests per service and
+    /// operation, retries, throttles), its gaps, the time of each phase and
+    /// the peak memory.
+    #[arg(long)]
+    pub stats: bool,
+    /// Write the same statistics as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub stats_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -18,15 +18,19 @@ use crate::exit::{outcome, unscannable, usage, Failure, Outcome};
 use crate::output;
 use crate::progress::Bar;
 use crate::render::{self, RenderContext};
-use crate::{securityhub, suppressions};
+use crate::{securityhub, stats, suppressions};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The check catalogue, linked from each ASFF finding's remediation.
 const DOCS_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/checks.md");
 
 pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
+    let started = std::time::Instant::now();
     // Everything that can be wrong with the command line is reported before
     // a scan that may take minutes.
+    if let Some(path) = &args.stats_file {
+        output::check_writable(path).map_err(usage)?;
+    }
     let checks = eksposture_checks::select(args.checks.as_deref()).map_err(usage)?;
     let frameworks = compliance_frameworks(&args.compliance).map_err(usage)?;
     let targets = render::plan(
@@ -45,6 +49,7 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
         None if args.accounts.is_multi() => collect_accounts(&args.aws, &args.accounts)?,
         None => Scan::single(collect_inventory(&args.aws)?),
     };
+    let collected = std::time::Instant::now();
 
     let mut report = scan.report(&checks);
     if let Some(file) = &suppressions {
@@ -72,6 +77,7 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
         }
     }
 
+    let evaluated = std::time::Instant::now();
     let now = eksposture_collect::now_rfc3339();
     let asff = report.scan.regions.first().map(|home| AsffOptions {
         home_region: home,
@@ -121,6 +127,21 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
     } else {
         true
     };
+    if args.stats || args.stats_file.is_some() {
+        let phases = stats::Phases {
+            started,
+            collect: collected - started,
+            evaluate: evaluated - collected,
+            report: evaluated.elapsed(),
+        };
+        stats::emit(
+            args.stats,
+            args.stats_file.as_deref(),
+            &phases,
+            report.gaps.len(),
+        )
+        .map_err(usage)?;
+    }
     if let Some(e) = baseline_error {
         return Err(e);
     }
@@ -378,6 +399,7 @@ fn aws_options(aws: &AwsArgs) -> Options {
         all_regions: aws.all_regions,
         endpoint_url: aws.endpoint_url.clone(),
         max_attempts: aws.max_attempts,
+        attempt_timeout: std::time::Duration::from_secs_f64(aws.attempt_timeout),
         ..Options::default()
     }
 }

@@ -12,6 +12,7 @@ mod permissions;
 mod progress;
 mod render;
 mod securityhub;
+mod stats;
 mod suppressions;
 
 use std::process::ExitCode;

@@ -50,6 +50,7 @@ pub async fn assume(
 ) -> Result<SdkConfig, AssumeFailure> {
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::config::Builder::from(base)
+            .interceptor(crate::stats::Recorder)
             .region(home.clone())
             .build(),
     );
@@ -122,6 +123,7 @@ pub async fn organization_accounts(
 ) -> Result<Vec<OrgAccount>, String> {
     let client = aws_sdk_organizations::Client::from_conf(
         aws_sdk_organizations::config::Builder::from(sdk)
+            .interceptor(crate::stats::Recorder)
             .region(home.clone())
             .build(),
     );
@@ -197,6 +199,7 @@ pub async fn enabled_regions(
 ) -> Result<Vec<String>, (GapReason, String)> {
     let client = aws_sdk_ec2::Client::from_conf(
         aws_sdk_ec2::config::Builder::from(sdk)
+            .interceptor(crate::stats::Recorder)
             .region(home.clone())
             .build(),
     );

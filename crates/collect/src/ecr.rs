@@ -38,6 +38,7 @@ pub struct EcrData {
 pub async fn collect(ctx: &Ctx) -> EcrData {
     let client = Client::from_conf(
         aws_sdk_ecr::config::Builder::from(&ctx.sdk)
+            .interceptor(crate::stats::Recorder)
             .region(ctx.region())
             .build(),
     );

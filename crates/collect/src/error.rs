@@ -29,7 +29,7 @@ const ACCESS_DENIED: &[&str] = &[
     "NotAuthorized",
 ];
 
-const THROTTLED: &[&str] = &[
+pub(crate) const THROTTLED: &[&str] = &[
     "Throttling",
     "ThrottlingException",
     "ThrottledException",

@@ -31,6 +31,7 @@ const GAAD: &str = "GetAccountAuthorizationDetails";
 pub async fn collect(ctx: &Ctx) -> Iam {
     let client = Client::from_conf(
         aws_sdk_iam::config::Builder::from(&ctx.sdk)
+            .interceptor(crate::stats::Recorder)
             .region(ctx.region())
             .build(),
     );

@@ -32,6 +32,7 @@ const RESOURCE_TYPES: [&str; 2] = ["AWS_EC2_INSTANCE", "AWS_ECR_CONTAINER_IMAGE"
 pub async fn collect(ctx: &Ctx) -> Inspector {
     let client = Client::from_conf(
         aws_sdk_inspector2::config::Builder::from(&ctx.sdk)
+            .interceptor(crate::stats::Recorder)
             .region(ctx.region())
             .build(),
     );

@@ -17,6 +17,7 @@ const SERVICE: &str = "kms";
 pub fn client(ctx: &Ctx) -> Client {
     Client::from_conf(
         aws_sdk_kms::config::Builder::from(&ctx.sdk)
+            .interceptor(crate::stats::Recorder)
             .region(ctx.region())
             .build(),
     )

@@ -19,6 +19,7 @@ pub mod operations;
 mod paging;
 pub mod s3;
 pub mod securityhub;
+pub mod stats;
 #[cfg(test)]
 mod testutil;
 
@@ -190,6 +191,7 @@ pub async fn session(opts: &Options) -> Result<Session, CollectError> {
     }
     let sts = aws_sdk_sts::Client::from_conf(
         aws_sdk_sts::config::Builder::from(&sdk)
+            .interceptor(crate::stats::Recorder)
             .region(home.clone())
             .build(),
     );

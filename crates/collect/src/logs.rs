@@ -16,6 +16,7 @@ const SERVICE: &str = "logs";
 pub fn client(ctx: &Ctx) -> Client {
     Client::from_conf(
         aws_sdk_cloudwatchlogs::config::Builder::from(&ctx.sdk)
+            .interceptor(crate::stats::Recorder)
             .region(ctx.region())
             .build(),
     )

@@ -12,7 +12,7 @@ pub async fn put_report(
     body: Vec<u8>,
 ) -> Result<(), String> {
     let sdk = load_config(opts).await;
-    let mut conf = aws_sdk_s3::config::Builder::from(&sdk);
+    let mut conf = aws_sdk_s3::config::Builder::from(&sdk).interceptor(crate::stats::Recorder);
     if sdk.region().is_none() {
         conf = conf.region(aws_config::Region::new(
             opts.regions

@@ -104,6 +104,7 @@ pub async fn deliver(
     let client_for = |region: &str| {
         Client::from_conf(
             aws_sdk_securityhub::config::Builder::from(&sdk)
+                .interceptor(crate::stats::Recorder)
                 .region(aws_config::Region::new(region.to_string()))
                 .build(),
         )

@@ -45,6 +45,7 @@ pub struct Ec2Data {
 pub async fn collect(ctx: &Ctx, clusters: &Observed<Vec<Cluster>>) -> Ec2Data {
     let client = Client::from_conf(
         aws_sdk_ec2::config::Builder::from(&ctx.sdk)
+            .interceptor(crate::stats::Recorder)
             .region(ctx.region())
             .build(),
     );

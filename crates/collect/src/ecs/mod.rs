@@ -51,6 +51,7 @@ const PAGE_SIZE: i32 = 100;
 pub async fn collect(ctx: &Ctx) -> Observed<Vec<TaskDefinition>> {
     let client = Client::from_conf(
         aws_sdk_ecs::config::Builder::from(&ctx.sdk)
+            .interceptor(crate::stats::Recorder)
             .region(ctx.region())
             .build(),
     );

@@ -60,6 +60,7 @@ impl Clients {
         Clients {
             eks: Client::from_conf(
                 aws_sdk_eks::config::Builder::from(&ctx.sdk)
+                    .interceptor(crate::stats::Recorder)
                     .region(ctx.region())
                     .build(),
             ),
