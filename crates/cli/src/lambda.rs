@@ -194,12 +194,14 @@ impl Request {
         if !self.regions.is_empty() {
             opt("--region", self.regions.join(","));
         }
+        // Without a role, `--organization` / `--accounts` fail the command
+        // line's own check (they need --role-name) and the error says so.
+        if self.organization {
+            argv.push("--organization".into());
+        } else if !self.accounts.is_empty() {
+            opt("--accounts", self.accounts.join(","));
+        }
         if let Some(role) = &self.role_name {
-            if self.organization {
-                argv.push("--organization".into());
-            } else if !self.accounts.is_empty() {
-                opt("--accounts", self.accounts.join(","));
-            }
             if self.organization || !self.accounts.is_empty() {
                 argv.push("--role-name".into());
                 argv.push(role.clone());
@@ -212,9 +214,6 @@ impl Request {
                     argv.push(n.to_string());
                 }
             }
-        } else if !self.accounts.is_empty() {
-            // Checked in `audit`: accounts need a role to assume.
-            opt("--accounts", self.accounts.join(","));
         }
         if self.all_regions {
             argv.push("--all-regions".into());
@@ -523,6 +522,14 @@ mod tests {
         assert!(!argv
             .iter()
             .any(|a| a == "--role-name" || a == "--organization"));
+    }
+
+    #[test]
+    fn an_organization_without_a_role_is_refused() {
+        let r = Request::new(&json!({"organization": true}), &env(&[])).unwrap();
+        let argv = r.audit_argv(Path::new("/tmp/r.json"));
+        let e = Cli::try_parse_from(&argv).unwrap_err().to_string();
+        assert!(e.contains("--role-name"), "{e}");
     }
 
     #[test]
