@@ -347,6 +347,46 @@ fn the_organization_is_scanned_without_its_closed_accounts() {
 }
 
 #[test]
+fn all_regions_are_the_regions_the_account_has_enabled() {
+    let w = world();
+    let enabled: Vec<String> = serde_json::from_str(&run_python(
+        &[
+            "-c",
+            "import boto3,json,sys; r=boto3.client('ec2', endpoint_url=sys.argv[1], region_name='us-east-1', \
+             aws_access_key_id='testing', aws_secret_access_key='testing').describe_regions()['Regions']; \
+             print(json.dumps(sorted(x['RegionName'] for x in r if x.get('OptInStatus') != 'not-opted-in')))",
+            &w.server.endpoint(),
+        ],
+        "describe_regions",
+    ))
+    .unwrap();
+    assert!(enabled.len() > 2, "{enabled:?}");
+    let run = w.server.run_audit(&[
+        "--accounts",
+        RISKY,
+        "--role-name",
+        ROLE,
+        "--all-regions",
+        "--output",
+        "json",
+        "--max-attempts",
+        "1",
+    ]);
+    run.assert_code(3);
+    let report = run.json();
+    assert_eq!(report["accounts"][0]["regions"], json!(enabled));
+    // Both seeded regions' clusters were found among them.
+    for region in ["us-east-1", "eu-west-1"] {
+        assert!(
+            report["findings"].as_array().unwrap().iter().any(|f| {
+                f["resource"]["type"] == "AwsEksCluster" && f["resource"]["region"] == region
+            }),
+            "no cluster finding in {region}"
+        );
+    }
+}
+
+#[test]
 fn bad_account_options_are_usage_errors() {
     let w = world();
     let run = w
