@@ -384,3 +384,81 @@ fn a_hung_call_without_retries_is_a_gap_naming_the_operation() {
     // The hardened account's own failures (EBS, ECR) are still reported.
     run.assert_code(3);
 }
+
+/// (check, resource, status) of the findings outside `region`.
+fn verdicts_outside(report: &Value, region: &str) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["resource"]["region"] != region)
+        .map(|f| {
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+            (s(&f["check_id"]), s(&f["resource"]["id"]), s(&f["status"]))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// A well-formed region name the endpoint does not serve (moto answers every
+/// call in it with an HTML 500, as for an operation it lacks; on AWS a region
+/// that is not enabled refuses the calls). The right outcome: the scan
+/// finishes and writes its report, nothing in that region passes or fails,
+/// every read of it is a gap, the other regions are reported as without it,
+/// and the exit code never says "clean".
+#[test]
+fn a_region_the_endpoint_does_not_serve_is_unreadable_not_clean() {
+    const NOWHERE: &str = "xx-east-9";
+    let (clean, _) = fault_free();
+    let server = &scenario().server;
+
+    let run = server.run_audit(&[
+        "--output",
+        "json",
+        "--max-attempts",
+        "1",
+        "--region",
+        NOWHERE,
+    ]);
+    run.assert_code(4);
+    let report = run.json();
+    assert_eq!(report["summary"]["pass"], 0, "{}", report["summary"]);
+    assert_eq!(report["summary"]["fail"], 0, "{}", report["summary"]);
+    assert!(report["summary"]["unknown"].as_u64().unwrap() > 0);
+    let gaps = gap_keys(&report);
+    assert!(!gaps.is_empty());
+    for (service, region, operation, reason) in &gaps {
+        assert_eq!(region, NOWHERE, "{service} {operation}");
+        assert_eq!(reason, "not_supported", "{service} {operation}");
+    }
+    let services: BTreeSet<&str> = gaps.iter().map(|g| g.0.as_str()).collect();
+    for service in ["eks", "ec2", "ecr"] {
+        assert!(services.contains(service), "no {service} gap: {gaps:?}");
+    }
+
+    // Next to a served region: that region's verdicts are unchanged.
+    let run = server.run_audit(&[
+        "--output",
+        "json",
+        "--max-attempts",
+        "1",
+        "--region",
+        &format!("us-east-1,{NOWHERE}"),
+    ]);
+    run.assert_code(3);
+    let both = run.json();
+    assert_eq!(
+        verdicts_outside(&both, NOWHERE),
+        verdicts_outside(clean, NOWHERE)
+    );
+    for f in both["findings"].as_array().unwrap() {
+        if f["resource"]["region"] == NOWHERE {
+            assert_eq!(f["status"], "unknown", "{}", f["check_id"]);
+        }
+    }
+    let mut expected = sorted_gaps(clean);
+    expected.extend(gaps);
+    expected.sort();
+    assert_eq!(sorted_gaps(&both), expected);
+}
