@@ -6,7 +6,8 @@
     bench/run.sh --bin target/release/eksposture --latency-ms 50
 
 For each scale (1x: 20 clusters of 2 nodegroups, 400 instances, 300 roles,
-100 repositories of 5 images; Nx multiplies every count) it starts a fresh
+100 repositories of 5 images; Nx multiplies every count: N times the
+clusters, nodegroups, instances, roles, repositories and images) it starts a fresh
 moto server (mocks/moto_server.py, free loopback port, stopped by pid), seeds
 it with mocks/generate.py and runs
 
@@ -48,6 +49,7 @@ BASE_SCALE = {
     "images-per-repo": 5,
 }
 REGION = "us-east-1"
+PER_PARENT = {"nodegroups-per-cluster", "images-per-repo"}
 
 TARGET_REQUESTS_1X = 700
 TARGET_GROWTH_2X = 2.05
@@ -168,8 +170,9 @@ def proxy_counts(url):
 def scale_args(factor):
     args = []
     for flag, value in BASE_SCALE.items():
-        # Nodegroups per cluster stays 2: doubling the clusters doubles them.
-        n = value if flag == "nodegroups-per-cluster" else value * factor
+        # Per-parent counts stay: doubling the clusters doubles the
+        # nodegroups, doubling the repositories doubles the images.
+        n = value if flag in PER_PARENT else value * factor
         args += [f"--{flag}", str(n)]
     return args
 
