@@ -282,6 +282,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1, help="generator seed")
     p.add_argument("--version-runs", type=int, default=50)
     p.add_argument("--json", metavar="FILE", help="also write every figure as JSON here")
+    p.add_argument("--wait-for-bin", action="store_true",
+                   help="seed first, then wait for the binary to appear (a build elsewhere)")
     p.add_argument("--keep", action="store_true", help="keep the work directory (reports, logs)")
     args = p.parse_args(argv)
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
@@ -298,54 +300,63 @@ def main(argv=None):
         subprocess.run(["nice", "-n", "10", "cargo", "build", "--release", "-p", "eksposture"],
                        cwd=ROOT, env=env, check=True)
     binary = os.path.abspath(binary)
-    if not os.access(binary, os.X_OK):
-        sys.exit(f"bench: no binary at {binary} (build it or pass --bin)")
-    stats_flag = has_stats_file(binary)
-    if not stats_flag:
-        log("this binary has no `audit --stats-file`: counting requests at the proxy")
 
     workdir = tempfile.mkdtemp(prefix="eksposture-bench-")
     results = {"binary": binary, "machine": {"cpus": os.cpu_count(),
                                              "loadavg_start": os.getloadavg()},
                "scales": {}, "workdir": workdir}
+    servers = {}
     try:
+        # Seed every scale first (each in its own fresh moto server), then
+        # audit: with --wait-for-bin the seeding overlaps a build running
+        # elsewhere.
         for factor in scales:
             log(f"scale {factor}x: starting a fresh moto server")
-            moto, moto_url = start_moto(args.python, workdir)
-            try:
-                gen = generate(args.python, moto_url, factor, args.seed)
-                log(f"scale {factor}x: seeded in {gen['wall_s']:.1f} s "
-                    f"({gen['requests']['total']} requests)")
-                runs = {}
-                for latency in latencies:
-                    tag = f"{factor}x-{latency:g}ms"
-                    proxy = None
-                    url = moto_url
-                    need_proxy = latency > 0 or not stats_flag
-                    if need_proxy:
-                        proxy, url, _ = start_proxy(args.python, moto_url, latency, workdir, tag)
-                    try:
-                        log(f"scale {factor}x, latency {latency:g} ms: eksposture audit")
-                        r = audit(binary, url, workdir, tag, stats_flag)
-                        if proxy is not None:
-                            ops = proxy_counts(url)
-                            r["proxy_requests"] = sum(ops.values())
-                            if "requests" not in r or r["requests"] is None:
-                                r["requests"] = sum(ops.values())
-                                r["by_service"] = counts_by_service(ops)
-                                r["requests_source"] = "proxy"
-                    finally:
-                        if proxy is not None:
-                            proxy.stop()
-                    r["latency_ms"] = latency
-                    if latency > 0 and r.get("requests"):
-                        r["effective_concurrency"] = r["requests"] * latency / 1000 / r["wall_s"]
-                    runs[f"{latency:g}"] = r
-                results["scales"][str(factor)] = {"generate": gen, "runs": runs}
-            finally:
-                moto.stop()
+            servers[factor] = start_moto(args.python, workdir)
+            gen = generate(args.python, servers[factor][1], factor, args.seed)
+            log(f"scale {factor}x: seeded in {gen['wall_s']:.1f} s "
+                f"({gen['requests']['total']} requests)")
+            results["scales"][str(factor)] = {"generate": gen, "runs": {}}
+        while args.wait_for_bin and not os.access(binary, os.X_OK):
+            log(f"waiting for {binary}")
+            time.sleep(10)
+        if not os.access(binary, os.X_OK):
+            sys.exit(f"bench: no binary at {binary} (build it or pass --bin)")
+        stats_flag = has_stats_file(binary)
+        if not stats_flag:
+            log("this binary has no `audit --stats-file`: counting requests at the proxy")
+        for factor in scales:
+            moto, moto_url = servers[factor]
+            runs = results["scales"][str(factor)]["runs"]
+            for latency in latencies:
+                tag = f"{factor}x-{latency:g}ms"
+                proxy = None
+                url = moto_url
+                if latency > 0 or not stats_flag:
+                    proxy, url, _ = start_proxy(args.python, moto_url, latency, workdir, tag)
+                try:
+                    log(f"scale {factor}x, latency {latency:g} ms: eksposture audit")
+                    r = audit(binary, url, workdir, tag, stats_flag)
+                    if proxy is not None:
+                        ops = proxy_counts(url)
+                        r["proxy_requests"] = sum(ops.values())
+                        if r.get("requests") is None:
+                            r["requests"] = sum(ops.values())
+                            r["by_service"] = counts_by_service(ops)
+                            r["requests_source"] = "proxy"
+                finally:
+                    if proxy is not None:
+                        proxy.stop()
+                r["latency_ms"] = latency
+                if latency > 0 and r.get("requests"):
+                    r["effective_concurrency"] = r["requests"] * latency / 1000 / r["wall_s"]
+                runs[f"{latency:g}"] = r
+            moto.stop()
+            del servers[factor]
         results["version"] = version_startup(binary, args.version_runs)
     finally:
+        for moto, _ in servers.values():
+            moto.stop()
         results["machine"]["loadavg_end"] = os.getloadavg()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
