@@ -116,6 +116,33 @@ pub struct AccountArgs {
     pub max_parallel_accounts: u16,
 }
 
+impl AwsArgs {
+    /// `--endpoint-url` must be an absolute http(s) URL with a host: the
+    /// SDK's own error for anything else dumps its whole request.
+    pub fn check_endpoint(&self) -> Result<(), String> {
+        let Some(url) = &self.endpoint_url else {
+            return Ok(());
+        };
+        let bad = |why: &str| {
+            Err(format!(
+                "--endpoint-url {url:?} {why}: use http://host:port or https://host"
+            ))
+        };
+        let Some(rest) = url
+            .trim()
+            .strip_prefix("https://")
+            .or_else(|| url.trim().strip_prefix("http://"))
+        else {
+            return bad("is not an http(s) URL");
+        };
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if host.is_empty() || host.chars().any(char::is_whitespace) {
+            return bad("has no valid host");
+        }
+        Ok(())
+    }
+}
+
 impl AccountArgs {
     /// Whether other accounts than the credentials' own are scanned.
     pub fn is_multi(&self) -> bool {

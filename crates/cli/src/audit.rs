@@ -28,6 +28,7 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
     let started = std::time::Instant::now();
     // Everything that can be wrong with the command line is reported before
     // a scan that may take minutes.
+    args.aws.check_endpoint().map_err(|e| usage(anyhow!(e)))?;
     if let Some(path) = &args.stats_file {
         output::check_writable(path).map_err(usage)?;
     }
@@ -340,6 +341,7 @@ fn compliance_frameworks(names: &[String]) -> Result<Vec<String>> {
 }
 
 pub fn collect(args: &CollectArgs) -> Result<Outcome, Failure> {
+    args.aws.check_endpoint().map_err(|e| usage(anyhow!(e)))?;
     output::check_writable(&args.out).map_err(usage)?;
     let inventory = collect_inventory(&args.aws)?;
     let mut json = serde_json::to_string_pretty(&inventory)
@@ -432,7 +434,9 @@ pub fn load_inventory(path: &Path) -> Result<Inventory> {
         if e.is_syntax() || e.is_eof() {
             anyhow!("{name} is not valid JSON: {e}")
         } else {
-            anyhow!("{name} is not an eksposture inventory: {e}")
+            anyhow!(
+                "{name} is not an eksposture inventory (a JSON object with schema_version, scan, iam and regions was expected); write one with `eksposture collect --out FILE`"
+            )
         }
     })?;
     if probe.tool.is_some() && probe.findings.is_some() {
@@ -447,6 +451,11 @@ pub fn load_inventory(path: &Path) -> Result<Inventory> {
             ))
         }
         Some(serde_json::Value::String(v)) if v == SCHEMA_VERSION => {}
+        Some(other) if !other.is_string() => {
+            return Err(anyhow!(
+                "{name} has schema_version {other}, which must be the string \"{SCHEMA_VERSION}\"; write the inventory with `eksposture collect --out FILE`"
+            ))
+        }
         Some(other) => {
             return Err(anyhow!(
                 "{name} has schema_version {other}; this eksposture reads \"{SCHEMA_VERSION}\" — re-run eksposture collect"

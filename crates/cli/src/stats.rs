@@ -3,6 +3,7 @@
 //! memory of the process.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -63,40 +64,46 @@ pub fn to_json(counts: &Counts, phases: &Phases, gaps: usize, peak_rss_kb: Optio
 pub fn to_text(counts: &Counts, phases: &Phases, gaps: usize, peak_rss_kb: Option<u64>) -> String {
     let mut out = String::from("eksposture stats\n");
     let by_service: BTreeMap<String, u64> = counts.by_service();
-    out.push_str(&format!(
-        "  requests     {} ({} operations, {} retries, {} throttled, {} errors)\n",
+    let _ = writeln!(
+        out,
+        "  requests     {} ({} operations, {} retries, {} throttled, {} errors)",
         counts.total_requests(),
         counts.operations,
         counts.retries(),
         counts.throttles,
         counts.errors
-    ));
+    );
     for (service, n) in &by_service {
-        out.push_str(&format!("    {service:<14}{n:>6}\n"));
+        let _ = writeln!(out, "    {service:<14}{n:>6}");
         let prefix = format!("{service}:");
         for (op, n) in counts
             .requests
             .iter()
             .filter(|(k, _)| k.starts_with(&prefix))
         {
-            out.push_str(&format!("      {:<40}{n:>6}\n", &op[prefix.len()..]));
+            let _ = writeln!(out, "      {:<40}{n:>6}", &op[prefix.len()..]);
         }
     }
-    out.push_str(&format!("  gaps         {gaps}\n"));
-    out.push_str(&format!(
-        "  time         collect {} ms · evaluate {} ms · report {} ms · total {} ms\n",
+    let _ = writeln!(out, "  gaps         {gaps}");
+    let _ = writeln!(
+        out,
+        "  time         collect {} ms · evaluate {} ms · report {} ms · total {} ms",
         ms(phases.collect),
         ms(phases.evaluate),
         ms(phases.report),
         ms(phases.started.elapsed())
-    ));
-    out.push_str(&format!(
-        "  peak memory  {}\n",
+    );
+    let _ = writeln!(
+        out,
+        "  peak memory  {}",
         peak_rss_kb.map_or_else(
             || "unknown".to_string(),
-            |kb| format!("{:.1} MiB", kb as f64 / 1024.0)
+            |kb| format!(
+                "{:.1} MiB",
+                f64::from(u32::try_from(kb).unwrap_or(u32::MAX)) / 1024.0
+            )
         )
-    ));
+    );
     out
 }
 

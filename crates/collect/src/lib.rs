@@ -179,8 +179,13 @@ pub struct Session {
 /// whose credentials these are. Anything wrong here means nothing can be
 /// scanned.
 pub async fn session(opts: &Options) -> Result<Session, CollectError> {
-    if let Some(p) = &opts.profile {
-        check_profile(p)?;
+    if let Some(p) = named_profile(opts) {
+        check_profile(&p)?;
+    }
+    // Every region is checked before the first call, so a typo is named
+    // instead of whatever the first call happens to fail with.
+    if let Some(bad) = opts.regions.iter().find(|r| !valid_region(r)) {
+        return Err(CollectError::BadRegion(bad.clone()));
     }
     let mut sdk = load_config(opts).await;
     let home = home_region(opts, &sdk)?;
@@ -469,6 +474,16 @@ fn profile_files() -> Vec<std::path::PathBuf> {
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// The profile the credentials come from when one is named: `--profile`,
+/// else `AWS_PROFILE` — unless access keys in the environment come first in
+/// the credential chain, which then never reads the profile.
+fn named_profile(opts: &Options) -> Option<String> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    opts.profile
+        .clone()
+        .or_else(|| env("AWS_PROFILE").filter(|_| env("AWS_ACCESS_KEY_ID").is_none()))
 }
 
 /// An unknown `--profile` would otherwise fall through the credential chain
