@@ -38,7 +38,10 @@ fn stats_count_exactly_the_requests_moto_received() {
     }
     let counted: BTreeMap<String, u64> =
         serde_json::from_value(stats["requests"]["by_operation"].clone()).unwrap();
-    assert_eq!(counted, received, "counted (left) vs received by moto (right)");
+    assert_eq!(
+        counted, received,
+        "counted (left) vs received by moto (right)"
+    );
     let total: u64 = received.values().sum();
     assert_eq!(stats["requests"]["total"].as_u64(), Some(total));
     // One attempt per call: nothing is retried.
