@@ -317,9 +317,10 @@ def main(argv=None):
             log(f"scale {factor}x: seeded in {gen['wall_s']:.1f} s "
                 f"({gen['requests']['total']} requests)")
             results["scales"][str(factor)] = {"generate": gen, "runs": {}}
-        while args.wait_for_bin and not os.access(binary, os.X_OK):
+        if args.wait_for_bin and not os.access(binary, os.X_OK):
             log(f"waiting for {binary}")
-            time.sleep(10)
+            while not os.access(binary, os.X_OK):
+                time.sleep(5)
         if not os.access(binary, os.X_OK):
             sys.exit(f"bench: no binary at {binary} (build it or pass --bin)")
         stats_flag = has_stats_file(binary)
