@@ -61,6 +61,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+# The single-cluster seeder's document helpers (this directory is on
+# sys.path when the script runs).
+from seed import tag_list, trust_service
+
 ACCOUNT_ID = "123456789012"  # moto's default account
 NODE_AMI = "ami-760aaa0f"  # Amazon Linux in moto's built-in AMI list
 K8S_VERSIONS = ["1.29", "1.30", "1.31", "1.32"]
@@ -108,10 +112,6 @@ class Aws:
             resp.read()
 
 
-def tag_list(tags):
-    return [{"Key": k, "Value": v} for k, v in tags.items()]
-
-
 def tag_spec(resource_type, tags):
     return [{"ResourceType": resource_type, "Tags": tag_list(tags)}]
 
@@ -120,22 +120,6 @@ def pick(rng, weighted):
     """One value of ``[(value, weight), ...]``."""
     values, weights = zip(*weighted)
     return rng.choices(values, weights=weights, k=1)[0]
-
-
-def trust_service(service):
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-
-
-# ------------------------------------------------------------------ network
 
 
 def create_network(aws, name, index):
