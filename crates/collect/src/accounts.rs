@@ -154,12 +154,11 @@ pub async fn list_accounts_with(
                     .unwrap_or_default(),
             }
         }));
-        match page.next_token() {
-            // A repeated token would loop forever on a faulty endpoint.
-            Some(next) if !next.is_empty() && token.as_deref() != Some(next) => {
-                token = Some(next.to_string());
-            }
-            _ => break,
+        // A repeated token would end the list early: accounts would be left
+        // out of the scan without a word, so it is an error instead.
+        match crate::paging::next_token(token.as_deref(), page.next_token().map(str::to_string))? {
+            Some(next) => token = Some(next),
+            None => break,
         }
     }
     accounts.retain(|a| !a.id.is_empty());
@@ -263,8 +262,6 @@ mod tests {
             .then_output(|| {
                 ListAccountsOutput::builder()
                     .accounts(account("111111111111", AccountState::Suspended))
-                    // A repeated token must end the listing, not loop.
-                    .next_token("t1")
                     .build()
             });
         let client = mock_client!(aws_sdk_organizations, "us-east-1", &[&first, &second]);
@@ -275,6 +272,19 @@ mod tests {
             .collect();
         assert_eq!(ids, [("111111111111", false), ("222222222222", true)]);
         assert_eq!(listed[0].state, "SUSPENDED");
+    }
+
+    #[tokio::test]
+    async fn a_repeated_token_is_an_error_not_a_shorter_list() {
+        let rule = mock!(aws_sdk_organizations::Client::list_accounts).then_output(|| {
+            ListAccountsOutput::builder()
+                .accounts(account("222222222222", AccountState::Active))
+                .next_token("t1")
+                .build()
+        });
+        let client = mock_client!(aws_sdk_organizations, "us-east-1", &[&rule]);
+        let e = list_accounts_with(&client).await.unwrap_err();
+        assert!(e.contains("same nextToken twice"), "{e}");
     }
 
     #[tokio::test]
