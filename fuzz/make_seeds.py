@@ -2,7 +2,7 @@
 """Writes the starting corpus of each fuzz target into fuzz/seeds/<target>/.
 
 - inventory: every ```json,<kind> example of the checks' documentation
-  (checks/src/**), merged into the base inventory the check tests use;
+  (crates/checks/src/**), merged into the base inventory the check tests use;
 - report: the JSON report snapshots of crates/report/src/snapshots;
 - policy: the policy documents below (shapes from crates/policy tests), each
   plain, URL-encoded once and URL-encoded twice.
@@ -47,7 +47,7 @@ def write(target, data):
 
 
 def inventory_seeds():
-    for path in sorted((ROOT / "checks" / "src").rglob("*.rs")):
+    for path in sorted((ROOT / "crates" / "checks" / "src").rglob("*.rs")):
         block = None
         for line in path.read_text().splitlines():
             t = line.strip()

@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn docs_checks_md_is_up_to_date() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/checks.md");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/checks.md");
         let want = super::markdown();
         if std::env::var_os("EKSPOSTURE_UPDATE_DOCS").is_some() {
             std::fs::write(&path, &want).unwrap();
