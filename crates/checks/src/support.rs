@@ -134,18 +134,6 @@ impl Unread {
     }
 }
 
-/// The node instances that can run pods. A `terminated` or `shutting-down`
-/// instance is no longer a node (DescribeInstances keeps listing terminated
-/// ones for about an hour); every other state, `stopped` included, is.
-pub fn live_nodes<'g, 'a>(g: &'g Graph<'a>) -> impl Iterator<Item = &'g NodeView<'a>> + 'g {
-    g.nodes().iter().filter(|n| {
-        !matches!(
-            n.instance.state.as_deref(),
-            Some("terminated" | "shutting-down")
-        )
-    })
-}
-
 /// Where node instances could not be listed: regions whose clusters could
 /// not be listed, and clusters in regions whose instances could not be.
 pub fn instance_gaps(g: &Graph<'_>) -> Vec<Unread> {

@@ -50,6 +50,19 @@ pub fn resource_name(arn: &str) -> Option<&str> {
     parse(arn).and_then(|a| a.resource.rsplit('/').next())
 }
 
+/// Whether two role ARNs name the same role: same account and name (role
+/// names are unique per account, case-insensitively; paths may differ in
+/// how a resource spells the ARN).
+pub fn same_role(left: &str, right: &str) -> bool {
+    let parts = |arn| parse(arn).zip(resource_name(arn));
+    match (parts(left), parts(right)) {
+        (Some((l_arn, l_name)), Some((r_arn, r_name))) => {
+            l_arn.account == r_arn.account && l_name.eq_ignore_ascii_case(r_name)
+        }
+        _ => left == right,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,8 @@ use eksposture_model::{Evidence, Graph, SecurityGroup, SgRule};
 
 use super::{ec2_arn, launch_templates_in_use};
 use crate::support::{
-    cluster_evidence, cluster_ref, instance_evidence, is_world_cidr, live_nodes, node_gaps,
-    nodegroup_evidence, Unread,
+    cluster_evidence, cluster_ref, instance_evidence, is_world_cidr, node_gaps, nodegroup_evidence,
+    Unread,
 };
 
 pub fn security_group_arn(g: &Graph<'_>, region: &str, group_id: &str) -> String {
@@ -81,7 +81,7 @@ pub fn security_group_references(g: &Graph<'_>) -> (SgReferences, Vec<Unread>) {
             Err(u) => unread.push(u),
         }
     }
-    for node in live_nodes(g) {
+    for node in g.live_nodes() {
         for id in &node.instance.security_group_ids {
             add(node.region, id, instance_evidence(node));
         }

@@ -1,9 +1,8 @@
 //! Who else uses a node role: nodes of other clusters, and instances that
 //! are not nodes at all (through an instance profile holding the role).
 
-use std::collections::BTreeSet;
-
-use eksposture_model::{Evidence, Gap, Graph, Observed};
+use eksposture_model::graph::ProfileUseUnread;
+use eksposture_model::{Evidence, Gap, Graph};
 
 /// Instances that are not nodes of any cluster and use one of a role's
 /// instance profiles, and what kept that from being known.
@@ -37,99 +36,57 @@ impl OtherUsers {
     }
 }
 
-/// The instance profiles holding a role: from the account's instance-profile
-/// list and from the role's own `InstanceProfileList`.
-fn profiles_of(g: &Graph<'_>, role_arn: &str, out: &mut OtherUsers) -> BTreeSet<String> {
-    let mut profiles = BTreeSet::new();
-    let role = g.role(role_arn).found();
-    if let Some(role) = role {
-        profiles.extend(role.instance_profile_arns.iter().cloned());
-    }
-    match &g.inventory.iam.instance_profiles {
-        Observed::Known(list) => profiles.extend(
-            list.iter()
-                .filter(|p| p.role_arns.iter().any(|r| r == role_arn))
-                .map(|p| p.arn.clone()),
-        ),
-        Observed::Unknown(gap) if role.is_none() => out.undecided.push((
-            "the instance profiles holding it could not be read".into(),
-            Some(gap.clone()),
-        )),
-        Observed::Unknown(_) => {}
-    }
-    profiles
-}
-
-/// Instances that use a node role's instance profiles and are not nodes,
-/// from `DescribeIamInstanceProfileAssociations` in every region. A region
-/// whose associations could not be read leaves the answer undecided when it
-/// has nodes (the collector reads associations there); a region whose
-/// instances could not be listed cannot tell nodes from other instances.
+/// Instances that use a node role's instance profiles and are not nodes
+/// ([`Graph::instance_profile_users`]), in words.
 pub fn other_users(g: &Graph<'_>, role_arn: &str) -> OtherUsers {
     let mut out = OtherUsers::default();
-    let profiles = profiles_of(g, role_arn, &mut out);
-    for (region, data) in &g.inventory.regions {
-        let has_nodes = g.nodes().iter().any(|n| n.region == region);
-        let associations = match &data.instance_profile_associations {
-            Observed::Known(list) => list,
-            Observed::Unknown(gap) => {
-                if has_nodes {
-                    let why = format!(
-                        "the instance-profile associations of region {region} could not be read"
-                    );
-                    out.undecided.push((why, Some(gap.clone())));
-                }
-                continue;
-            }
+    let users = g.instance_profile_users(role_arn);
+    for unread in users.unread {
+        out.undecided.push(match unread {
+            ProfileUseUnread::InstanceProfiles(gap) => (
+                "the instance profiles holding it could not be read".into(),
+                Some(gap.clone()),
+            ),
+            ProfileUseUnread::Associations(region, gap) => (
+                format!("the instance-profile associations of region {region} could not be read"),
+                Some(gap.clone()),
+            ),
+            ProfileUseUnread::Instances(region, a, gap) => (
+                format!("instance {} uses its instance profile, and the instances of region {region} could not be listed to tell whether it is a node", a.instance_id),
+                Some(gap.clone()),
+            ),
+            ProfileUseUnread::State(a) => (
+                format!(
+                    "instance {} has an association in state {} with its instance profile",
+                    a.instance_id,
+                    a.state.as_deref().unwrap_or("(not returned)")
+                ),
+                None,
+            ),
+        });
+    }
+    for (region, a) in users.instances {
+        let arn = if a.instance_arn.is_empty() {
+            eksposture_model::arn::ec2(
+                g.partition(),
+                region,
+                g.account_id(),
+                "instance",
+                &a.instance_id,
+            )
+        } else {
+            a.instance_arn.clone()
         };
-        for a in associations
-            .iter()
-            .filter(|a| profiles.contains(&a.instance_profile_arn))
-        {
-            if g.node(&a.instance_id).is_some() {
-                continue;
-            }
-            if let Some(gap) = data.instances.gap() {
-                let why = format!("instance {} uses its instance profile, and the instances of region {region} could not be listed to tell whether it is a node", a.instance_id);
-                out.undecided.push((why, Some(gap.clone())));
-                continue;
-            }
-            let state = a.state.as_deref();
-            match state {
-                Some("associated" | "associating") => {}
-                Some("disassociated" | "disassociating") => continue,
-                _ => {
-                    let why = format!(
-                        "instance {} has an association in state {} with its instance profile",
-                        a.instance_id,
-                        state.unwrap_or("(not returned)")
-                    );
-                    out.undecided.push((why, None));
-                    continue;
-                }
-            }
-            let arn = if a.instance_arn.is_empty() {
-                eksposture_model::arn::ec2(
-                    g.partition(),
-                    region,
-                    g.account_id(),
-                    "instance",
-                    &a.instance_id,
-                )
-            } else {
-                a.instance_arn.clone()
-            };
-            let detail = format!(
-                "instance {} in {region}, not a node of any cluster, uses instance profile {} ({})",
-                a.instance_id,
-                a.instance_profile_arn,
-                state.unwrap_or_default()
-            );
-            out.instances.push((
-                a.instance_id.clone(),
-                Evidence::new("AwsEc2Instance", arn, detail),
-            ));
-        }
+        let detail = format!(
+            "instance {} in {region}, not a node of any cluster, uses instance profile {} ({})",
+            a.instance_id,
+            a.instance_profile_arn,
+            a.state.as_deref().unwrap_or_default()
+        );
+        out.instances.push((
+            a.instance_id.clone(),
+            Evidence::new("AwsEc2Instance", arn, detail),
+        ));
     }
     out
 }

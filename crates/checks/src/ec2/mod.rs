@@ -34,9 +34,7 @@ pub use public::{node_exposure, template_verdict, Exposure};
 pub use sharing::{other_users, OtherUsers};
 
 use crate::imds::{self, Source};
-use crate::support::{
-    instance_evidence, instance_ref, live_nodes, node_gaps, nodegroup_chain, Unread,
-};
+use crate::support::{instance_evidence, instance_ref, node_gaps, nodegroup_chain, Unread};
 use crate::Findings;
 
 /// `arn:<partition>:ec2:<region>:<account>:<kind>/<id>`, for resources known
@@ -109,17 +107,11 @@ impl TemplateInUse<'_> {
 /// template are skipped (their instances carry the settings).
 pub fn launch_templates_in_use<'a>(g: &Graph<'a>) -> Vec<Result<TemplateInUse<'a>, Unread>> {
     let mut out = Vec::new();
-    for nodegroup in g.nodegroups() {
-        let Some(config) = nodegroup.config() else {
-            continue;
-        };
-        let Some(lt) = &config.launch_template else {
-            continue;
-        };
-        match g.launch_template_in_use(nodegroup.region, config) {
-            None => {}
-            Some(Observed::Known(data)) => out.push(Ok(TemplateInUse { nodegroup, data })),
-            Some(Observed::Unknown(gap)) => {
+    for used in g.launch_templates_in_use() {
+        let (nodegroup, lt) = (used.nodegroup, used.template);
+        match used.data {
+            Observed::Known(data) => out.push(Ok(TemplateInUse { nodegroup, data })),
+            Observed::Unknown(gap) => {
                 let version = lt.version.as_deref().unwrap_or("$Default");
                 let resource = match (&lt.id, &lt.name) {
                     (Some(id), _) => ec2_arn(g, nodegroup.region, "launch-template", id),
@@ -178,7 +170,7 @@ pub fn for_each_imds_subject(
     for u in node_gaps(g) {
         u.emit(out);
     }
-    for node in live_nodes(g) {
+    for node in g.live_nodes() {
         judged(
             out,
             instance_ref(node),

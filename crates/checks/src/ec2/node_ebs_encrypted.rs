@@ -1,10 +1,10 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use eksposture_model::graph::NodeView;
-use eksposture_model::{Evidence, Graph, Observed, ResourceRef};
+use eksposture_model::graph::{Lookup, NodeView};
+use eksposture_model::{Evidence, Graph, ResourceRef};
 
 use super::ec2_arn;
-use crate::support::{instance_evidence, instance_gaps, instance_ref, live_nodes};
+use crate::support::{instance_evidence, instance_gaps, instance_ref};
 use crate::{declare_check, Findings};
 
 declare_check! {
@@ -70,20 +70,8 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     }
     // (region, volume id) -> the live nodes it is attached to.
     let mut attached: BTreeMap<(&str, &str), Vec<&NodeView<'_>>> = BTreeMap::new();
-    for node in live_nodes(g) {
-        let volumes = g.inventory.regions.get(node.region).map(|d| &d.volumes);
-        let listed = volumes.and_then(Observed::known).into_iter().flatten();
-        let ids: BTreeSet<&str> = node
-            .instance
-            .volume_ids
-            .iter()
-            .map(String::as_str)
-            .chain(
-                listed
-                    .filter(|v| v.attached_instance_ids.contains(&node.instance.instance_id))
-                    .map(|v| v.volume_id.as_str()),
-            )
-            .collect();
+    for node in g.live_nodes() {
+        let ids = g.volume_ids_of_node(node);
         if ids.is_empty() {
             let msg = format!(
                 "node {} lists no attached EBS volume, so no volume encryption could be judged",
@@ -103,10 +91,9 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             .collect::<Vec<_>>()
             .join(", ");
         let subject = format!("volume {id} attached to node {on}");
-        let region_volumes = g.inventory.regions.get(region).map(|d| &d.volumes);
-        let volume = match region_volumes.map(Observed::as_result) {
-            Some(Ok(list)) => list.iter().find(|v| v.volume_id == id),
-            Some(Err(gap)) => {
+        let volume = match g.volume(region, id) {
+            Lookup::Found(v) => Some(v),
+            Lookup::Unknown(gap) => {
                 let resource =
                     ResourceRef::new("AwsEc2Volume", ec2_arn(g, region, "volume", id), region);
                 out.unknown(
@@ -117,7 +104,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 );
                 continue;
             }
-            None => None,
+            Lookup::Missing => None,
         };
         let Some(v) = volume else {
             let resource =

@@ -1,7 +1,7 @@
 use eksposture_model::Graph;
 
 use super::{launch_templates_in_use, node_exposure, template_verdict, Exposure};
-use crate::support::{instance_ref, live_nodes, node_gaps, Unread};
+use crate::support::{instance_ref, node_gaps, Unread};
 use crate::{declare_check, Findings};
 
 declare_check! {
@@ -77,7 +77,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     for u in node_gaps(g) {
         u.emit(out);
     }
-    for node in live_nodes(g) {
+    for node in g.live_nodes() {
         let subject = format!("node {}", node.instance.instance_id);
         let (exposure, evidence) = node_exposure(g, node);
         let resource = instance_ref(node);

@@ -80,7 +80,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         u.emit(out);
     }
     let (roles, _) = g.node_roles();
-    for (arn, uses) in &roles {
+    for (arn, uses) in roles {
         let mut evidence = node_role_use_evidence(g, uses);
         let role = g.role(arn).found();
         let name = role.map_or(arn.as_str(), |r| r.role_name.as_str());

@@ -95,11 +95,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 continue;
             }
         };
-        let coverage = g
-            .inventory
-            .regions
-            .get(r.region)
-            .map(|d| &d.inspector.coverage);
+        let coverage = &g.inspector(r.region).coverage;
         for image in images {
             let res = image_ref(r.region, repo, image);
             let label = image_label(repo, image);
@@ -112,7 +108,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 other => other,
             };
             match coverage {
-                Some(Observed::Known(c)) => {
+                Observed::Known(c) => {
                     if let Some(cov) = inspector_image_coverage(c, repo, image) {
                         evidence.push(Evidence::new(
                             "Inspector2Coverage",
@@ -132,8 +128,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 }
                 // ECR reflects enhanced (Inspector) scanning in the image's
                 // own scan status, so ECR's answer stands without coverage.
-                Some(Observed::Unknown(gap)) => evidence.push(gap_evidence(gap)),
-                None => {}
+                Observed::Unknown(gap) => evidence.push(gap_evidence(gap)),
             }
             match verdict {
                 ScanVerdict::NotScanned(m) => {

@@ -246,17 +246,16 @@ pub fn image_criticals(
         let count = |s: &str| scan.finding_counts.get(s).copied().unwrap_or(0);
         scans.push((count("CRITICAL"), count("HIGH"), "ECR scan"));
     }
-    let inspector = g.inventory.regions.get(region).map(|d| &d.inspector);
-    let covered = match inspector.map(|i| &i.coverage) {
-        Some(Observed::Known(c)) => inspector_image_coverage(c, repo, image).is_some(),
-        Some(Observed::Unknown(gap)) => {
+    let inspector = g.inspector(region);
+    let covered = match &inspector.coverage {
+        Observed::Known(c) => inspector_image_coverage(c, repo, image).is_some(),
+        Observed::Unknown(gap) => {
             ev.push(crate::emit::gap_evidence(gap));
             false
         }
-        None => false,
     };
-    match inspector.map(|i| &i.finding_counts) {
-        Some(Observed::Known(counts)) => {
+    match &inspector.finding_counts {
+        Observed::Known(counts) => {
             let hit = counts.iter().find(|c| {
                 c.resource_type == "AWS_ECR_CONTAINER_IMAGE"
                     && inspector_names_image(&c.resource_id, repo, image)
@@ -270,8 +269,7 @@ pub fn image_criticals(
                 scans.push((c, h, "Amazon Inspector"));
             }
         }
-        Some(Observed::Unknown(gap)) => ev.push(crate::emit::gap_evidence(gap)),
-        None => {}
+        Observed::Unknown(gap) => ev.push(crate::emit::gap_evidence(gap)),
     }
     let found: Vec<String> = scans
         .iter()

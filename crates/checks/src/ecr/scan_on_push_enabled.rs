@@ -87,7 +87,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         );
     }
     for r in g.repositories() {
-        let Some(data) = g.inventory.regions.get(r.region) else {
+        let Some(registry_scanning) = g.registry_scanning(r.region) else {
             continue;
         };
         let repo = r.repository;
@@ -99,7 +99,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             &repo.arn,
             format!("repository {}, scanOnPush={flag}", repo.name),
         )];
-        let scanning = match &data.registry_scanning {
+        let scanning = match registry_scanning {
             Observed::Known(s) => s,
             Observed::Unknown(gap) => {
                 evidence.push(gap_evidence(gap));

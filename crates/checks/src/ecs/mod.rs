@@ -140,8 +140,8 @@ pub fn for_each_task_definition<'a>(
     out: &mut Findings,
     mut judge: impl FnMut(&mut Findings, TaskDefView<'a>),
 ) {
-    for (region, data) in &g.inventory.regions {
-        let tds = match data.ecs_task_definitions.as_result() {
+    for (region, tds) in g.task_definitions() {
+        let tds = match tds.as_result() {
             Ok(tds) => tds,
             Err(gap) => {
                 let what = format!("the ECS services and task definitions of region {region}");

@@ -200,7 +200,7 @@ fn from_api(
     version: &str,
     ev: &mut Vec<Evidence>,
 ) -> Option<(Status, String)> {
-    let list = match &g.inventory.regions.get(region)?.cluster_versions {
+    let list = match g.cluster_versions(region)? {
         Observed::Known(list) => list,
         Observed::Unknown(gap) => {
             ev.push(gap_evidence(gap));

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use eksposture_model::arn::{parse, resource_name};
-use eksposture_model::graph::ClusterView;
-use eksposture_model::{Evidence, Gap, Graph, Observed, Role};
+use eksposture_model::arn::same_role;
+use eksposture_model::graph::{ClusterView, EksRoleUse, EksRoleUseUnread};
+use eksposture_model::{Evidence, Gap, Graph, Role};
 use eksposture_policy::{Effect, Policy, Principal, PrincipalSpec};
 
 use crate::emit::gap_evidence;
@@ -14,19 +14,6 @@ use crate::iam::{node_role_use_evidence, parse_document};
 
 /// The service principal a cluster role is meant for.
 pub const CLUSTER_SERVICE: &str = "eks.amazonaws.com";
-
-/// Whether two role ARNs name the same role: same account and name (role
-/// names are unique per account, case-insensitively; paths may differ in
-/// how a resource spells the ARN).
-pub fn same_role(left: &str, right: &str) -> bool {
-    let parts = |arn| parse(arn).zip(resource_name(arn));
-    match (parts(left), parts(right)) {
-        (Some((l_arn, l_name)), Some((r_arn, r_name))) => {
-            l_arn.account == r_arn.account && l_name.eq_ignore_ascii_case(r_name)
-        }
-        _ => left == right,
-    }
-}
 
 /// Who an IAM trust policy's `Allow` statements admit besides
 /// `eks.amazonaws.com`, one phrase each.
@@ -135,120 +122,120 @@ pub fn cluster_role_sharing(
         },
         Err((what, gap)) => s.unread(what, gap),
     }
-    for (region, gap) in g.cluster_listing_gaps() {
-        s.unread(format!("the EKS clusters of region {region}"), Some(gap));
+    let uses = g.eks_role_uses(role_arn);
+    // Its own cluster role is the use the role is for.
+    let mine = |c: &ClusterView<'_>| c.cluster.arn == me.cluster.arn;
+    for u in uses.uses {
+        match u {
+            EksRoleUse::Cluster(c) if mine(&c) => {}
+            EksRoleUse::Cluster(c) => {
+                let (name, region) = (&c.cluster.name, c.region);
+                let ev = Evidence::new(
+                    "AwsEksCluster",
+                    &c.cluster.arn,
+                    format!("cluster {name} ({region}) uses it as its cluster role"),
+                );
+                s.shared(
+                    format!("it is also the cluster role of cluster {name} ({region})"),
+                    ev,
+                );
+            }
+            EksRoleUse::FargateProfile(c, p) => {
+                let name = &c.cluster.name;
+                let id = p
+                    .arn
+                    .clone()
+                    .unwrap_or_else(|| format!("{}/fargateprofile/{}", c.cluster.arn, p.name));
+                let ev = Evidence::new(
+                    "AwsEksFargateProfile",
+                    id,
+                    format!(
+                        "Fargate profile {} of cluster {name}: pod execution role",
+                        p.name
+                    ),
+                );
+                s.shared(
+                    format!(
+                        "it is the pod execution role of Fargate profile {} of cluster {name}",
+                        p.name
+                    ),
+                    ev,
+                );
+            }
+            EksRoleUse::PodIdentity(c, a) => {
+                let name = &c.cluster.name;
+                let sa = format!("{}/{}", a.namespace, a.service_account);
+                let id = a.association_arn.clone().unwrap_or_else(|| {
+                    format!(
+                        "{}/podidentityassociation/{}",
+                        c.cluster.arn, a.association_id
+                    )
+                });
+                let ev = Evidence::new(
+                    "AwsEksPodIdentityAssociation",
+                    id,
+                    format!("Pod Identity role of service account {sa} in cluster {name}"),
+                );
+                s.shared(format!("pods of service account {sa} in cluster {name} receive it through Pod Identity"), ev);
+            }
+        }
     }
-    for c in g.clusters() {
-        let (name, region) = (&c.cluster.name, c.region);
-        let other = c.cluster.arn != me.cluster.arn;
-        match c.cluster.config.as_result() {
-            Ok(cfg) if other => match &cfg.role_arn {
-                Some(r) if same_role(r, role_arn) => {
-                    let ev = Evidence::new(
-                        "AwsEksCluster",
-                        &c.cluster.arn,
-                        format!("cluster {name} ({region}) uses it as its cluster role"),
-                    );
-                    s.shared(
-                        format!("it is also the cluster role of cluster {name} ({region})"),
-                        ev,
-                    );
-                }
-                Some(_) => {}
-                None => s.unread(
-                    format!("the cluster role of cluster {name} ({region})"),
-                    None,
+    for u in uses.unread {
+        match u {
+            EksRoleUseUnread::Clusters(region, gap) => {
+                s.unread(format!("the EKS clusters of region {region}"), Some(gap));
+            }
+            EksRoleUseUnread::ClusterConfig(c, gap) => s.unread(
+                format!(
+                    "the configuration of cluster {} ({})",
+                    c.cluster.name, c.region
                 ),
-            },
-            Ok(_) => {}
-            Err(gap) => s.unread(
-                format!("the configuration of cluster {name} ({region})"),
                 Some(gap),
             ),
-        }
-        match &c.cluster.fargate_profiles {
-            Observed::Known(profiles) => {
-                for p in profiles {
-                    match &p.pod_execution_role_arn {
-                        Some(r) if same_role(r, role_arn) => {
-                            let id = p.arn.clone().unwrap_or_else(|| {
-                                format!("{}/fargateprofile/{}", c.cluster.arn, p.name)
-                            });
-                            let ev = Evidence::new(
-                                "AwsEksFargateProfile",
-                                id,
-                                format!(
-                                    "Fargate profile {} of cluster {name}: pod execution role",
-                                    p.name
-                                ),
-                            );
-                            s.shared(format!("it is the pod execution role of Fargate profile {} of cluster {name}", p.name), ev);
-                        }
-                        Some(_) => {}
-                        None => s.unread(
-                            format!(
-                                "the pod execution role of Fargate profile {} of cluster {name}",
-                                p.name
-                            ),
-                            None,
-                        ),
-                    }
-                }
-            }
-            Observed::Unknown(gap) => {
-                s.unread(format!("the Fargate profiles of cluster {name}"), Some(gap));
-            }
-        }
-        match &c.cluster.pod_identity_associations {
-            Observed::Known(list) => {
-                for a in list {
-                    let sa = format!("{}/{}", a.namespace, a.service_account);
-                    match &a.role_arn {
-                        Observed::Known(r) if same_role(r, role_arn) => {
-                            let id = a.association_arn.clone().unwrap_or_else(|| {
-                                format!(
-                                    "{}/podidentityassociation/{}",
-                                    c.cluster.arn, a.association_id
-                                )
-                            });
-                            let ev = Evidence::new(
-                                "AwsEksPodIdentityAssociation",
-                                id,
-                                format!(
-                                    "Pod Identity role of service account {sa} in cluster {name}"
-                                ),
-                            );
-                            s.shared(format!("pods of service account {sa} in cluster {name} receive it through Pod Identity"), ev);
-                        }
-                        Observed::Known(_) => {}
-                        Observed::Unknown(gap) => s.unread(
-                            format!(
-                                "the role of Pod Identity association {} of cluster {name}",
-                                a.association_id
-                            ),
-                            Some(gap),
-                        ),
-                    }
-                }
-            }
-            Observed::Unknown(gap) => s.unread(
-                format!("the Pod Identity associations of cluster {name}"),
+            EksRoleUseUnread::ClusterRoleUnset(c) if mine(&c) => {}
+            EksRoleUseUnread::ClusterRoleUnset(c) => s.unread(
+                format!(
+                    "the cluster role of cluster {} ({})",
+                    c.cluster.name, c.region
+                ),
+                None,
+            ),
+            EksRoleUseUnread::FargateProfiles(c, gap) => s.unread(
+                format!("the Fargate profiles of cluster {}", c.cluster.name),
                 Some(gap),
             ),
-        }
-        if let Observed::Unknown(gap) = &c.cluster.nodegroups {
-            s.unread(format!("the nodegroups of cluster {name}"), Some(gap));
-        }
-    }
-    for ng in g.nodegroups() {
-        if let Some(gap) = ng.nodegroup.config.gap() {
-            s.unread(
+            EksRoleUseUnread::FargateRoleUnset(c, p) => s.unread(
+                format!(
+                    "the pod execution role of Fargate profile {} of cluster {}",
+                    p.name, c.cluster.name
+                ),
+                None,
+            ),
+            EksRoleUseUnread::PodIdentityAssociations(c, gap) => s.unread(
+                format!(
+                    "the Pod Identity associations of cluster {}",
+                    c.cluster.name
+                ),
+                Some(gap),
+            ),
+            EksRoleUseUnread::PodIdentityRole(c, a, gap) => s.unread(
+                format!(
+                    "the role of Pod Identity association {} of cluster {}",
+                    a.association_id, c.cluster.name
+                ),
+                Some(gap),
+            ),
+            EksRoleUseUnread::Nodegroups(c, gap) => s.unread(
+                format!("the nodegroups of cluster {}", c.cluster.name),
+                Some(gap),
+            ),
+            EksRoleUseUnread::NodegroupConfig(ng, gap) => s.unread(
                 format!(
                     "the node role of nodegroup {} of cluster {}",
                     ng.nodegroup.name, ng.cluster.name
                 ),
                 Some(gap),
-            );
+            ),
         }
     }
     node_uses(g, role_arn, known, &mut s);
@@ -281,19 +268,11 @@ fn node_uses(g: &Graph<'_>, role_arn: &str, role: Option<&Role>, s: &mut RoleSha
     if role.is_some_and(|r| r.instance_profile_arns.is_empty()) {
         return;
     }
-    let mut regions = BTreeSet::new();
-    for c in g.clusters() {
-        if let Some(gap) = g.instance_listing_gap(c.region) {
-            if regions.insert(c.region) {
-                s.unread(
-                    format!(
-                        "the instances of region {} (nodes may use the role's instance profile)",
-                        c.region
-                    ),
-                    Some(gap),
-                );
-            }
-        }
+    for (region, gap) in g.node_listing_gaps() {
+        s.unread(
+            format!("the instances of region {region} (nodes may use the role's instance profile)"),
+            Some(gap),
+        );
     }
     for (instance, gap) in unread_profiles {
         s.unread(

@@ -126,7 +126,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             Ok(found) => found,
             Err(u) => return u.emit(out),
         };
-        let vpcs = g.inventory.regions.get(c.region).map(|d| &d.vpcs);
+        let vpcs = g.vpcs(c.region);
         let vpcs = match vpcs {
             Some(Observed::Known(vpcs)) => vpcs,
             Some(Observed::Unknown(gap)) => {

@@ -72,7 +72,7 @@ declare_check! {
 }
 
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
-    let started = g.inventory.scan.started_at.as_str();
+    let started = g.started_at();
     for_each_cluster_config(g, out, |out, c, config| {
         let name = &c.cluster.name;
         let Some(version) = config.version.as_deref() else {

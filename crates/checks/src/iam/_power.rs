@@ -472,14 +472,7 @@ fn probes(g: &Graph<'_>, kind: Kind) -> Vec<String> {
     const NAME: &str = "eksposture-probe";
     let (p, a) = (g.partition(), g.account_id());
     let iam = |what: &str| vec![format!("arn:{p}:iam::{a}:{what}/{NAME}")];
-    let mut regions: BTreeSet<&str> = g
-        .inventory
-        .scan
-        .regions
-        .iter()
-        .map(String::as_str)
-        .collect();
-    regions.extend(g.inventory.regions.keys().map(String::as_str));
+    let mut regions = g.all_regions();
     if regions.is_empty() {
         regions.insert("us-east-1");
     }

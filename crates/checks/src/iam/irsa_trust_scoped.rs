@@ -1,4 +1,4 @@
-use eksposture_model::{Evidence, Graph, Observed};
+use eksposture_model::{Evidence, Graph};
 
 use super::{describe_scope, irsa_providers, irsa_trusts, role_evidence, IrsaProvider, TrustRead};
 use crate::support::{cluster_ref, role_ref};
@@ -78,7 +78,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     if providers.is_empty() {
         return;
     }
-    if let Observed::Unknown(gap) = &g.inventory.iam.roles {
+    if let Some(gap) = g.roles_gap() {
         for p in providers.values() {
             for c in &p.clusters {
                 out.unknown(cluster_ref(c), "the account's IAM roles", gap, p.evidence());

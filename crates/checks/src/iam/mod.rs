@@ -40,7 +40,7 @@ use eksposture_model::graph::{Lookup, NodeRoleUse};
 use eksposture_model::{Evidence, Graph, Role};
 
 use crate::emit::gap_evidence;
-use crate::support::{instance_evidence, instance_ref, live_nodes, node_gaps, Unread};
+use crate::support::{instance_evidence, instance_ref, node_gaps, Unread};
 use eksposture_policy::Policy;
 use serde_json::Value;
 
@@ -129,16 +129,16 @@ pub fn node_role_gaps(g: &Graph<'_>) -> Vec<Unread> {
     let mut out = node_gaps(g);
     let (_, unread_profiles) = g.node_roles();
     for (instance_arn, gap) in unread_profiles {
-        if let Some(n) = live_nodes(g).find(|n| n.instance.arn == instance_arn) {
+        if let Some(n) = g.live_nodes().find(|n| n.instance.arn == *instance_arn) {
             out.push(Unread {
                 resource: instance_ref(n),
                 what: format!("the instance profile of node {}", n.instance.instance_id),
-                gap: Some(gap.clone()),
+                gap: Some((*gap).clone()),
                 evidence: vec![instance_evidence(n)],
             });
         }
     }
-    for n in live_nodes(g) {
+    for n in g.live_nodes() {
         let Some(profile) = &n.instance.iam_instance_profile_arn else {
             continue;
         };

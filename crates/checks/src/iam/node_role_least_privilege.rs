@@ -93,7 +93,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         u.emit(out);
     }
     let (roles, _) = g.node_roles();
-    for (arn, uses) in &roles {
+    for (arn, uses) in roles {
         let mut evidence = node_role_use_evidence(g, uses);
         let role = match g.role(arn) {
             Lookup::Found(role) => role,

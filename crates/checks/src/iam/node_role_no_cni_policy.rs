@@ -82,7 +82,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     }
     let managed_cni = format!("arn:{}:iam::aws:policy/AmazonEKS_CNI_Policy", g.partition());
     let (roles, _) = g.node_roles();
-    for (arn, uses) in &roles {
+    for (arn, uses) in roles {
         let mut evidence = node_role_use_evidence(g, uses);
         let Some(role) = role_or_unknown(g, out, arn, "node role", evidence.clone()) else {
             continue;

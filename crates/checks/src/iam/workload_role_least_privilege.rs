@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use eksposture_model::{Evidence, Graph, Observed, ResourceRef, Role};
+use eksposture_model::{Evidence, Graph, ResourceRef, Role};
 
 use super::{
     irsa_providers, irsa_trusts, pod_identity_roles, role_evidence, role_or_unknown, role_power,
@@ -85,7 +85,7 @@ const LIMIT: &str = "the workload limit (no admin, service-wide wildcard or priv
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     let providers = irsa_providers(g, out);
     let pods = pod_identity_roles(g, out);
-    if let Observed::Unknown(gap) = &g.inventory.iam.roles {
+    if let Some(gap) = g.roles_gap() {
         for p in providers.values() {
             for c in &p.clusters {
                 out.unknown(

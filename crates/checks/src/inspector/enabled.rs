@@ -1,6 +1,6 @@
 use eksposture_model::{Graph, Observed};
 
-use super::{account_ref, inspector_of, scanning, status_evidence, Scanning};
+use super::{account_ref, scanning, status_evidence, Scanning};
 use crate::{declare_check, Findings};
 
 declare_check! {
@@ -56,8 +56,8 @@ declare_check! {
 }
 
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
-    for region in &g.inventory.scan.regions {
-        let inspector = inspector_of(g, region);
+    for region in g.scanned_regions() {
+        let inspector = g.inspector(region);
         let resource = account_ref(g, region);
         if let Observed::Unknown(gap) = &inspector.account_status {
             out.unknown(

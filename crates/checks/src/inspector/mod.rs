@@ -7,8 +7,6 @@ pub mod enabled;
 pub mod nodes_covered;
 pub mod nodes_no_critical_findings;
 
-use std::sync::OnceLock;
-
 use eksposture_model::graph::NodeView;
 use eksposture_model::{
     CoveredResource, Evidence, Gap, Graph, Inspector, InspectorFindingCount, Observed, ResourceRef,
@@ -19,16 +17,6 @@ use crate::support::instance_evidence;
 
 /// Inspector2's resource type for EC2 instances (coverage and findings).
 pub const EC2_INSTANCE: &str = "AWS_EC2_INSTANCE";
-
-/// A region's Inspector data; a region absent from the inventory reads as
-/// never collected (every field unknown).
-pub fn inspector_of<'a>(g: &Graph<'a>, region: &str) -> &'a Inspector {
-    static ABSENT: OnceLock<Inspector> = OnceLock::new();
-    g.inventory
-        .regions
-        .get(region)
-        .map_or_else(|| ABSENT.get_or_init(Inspector::default), |d| &d.inspector)
-}
 
 /// Inspector2 has no ARN for an account's enablement in a region; this
 /// stable id, `arn:<partition>:inspector2:<region>:<account>:account`,
@@ -45,7 +33,7 @@ pub fn account_ref(g: &Graph<'_>, region: &str) -> ResourceRef {
 /// The account's Inspector2 status in a region, as evidence.
 pub fn status_evidence(g: &Graph<'_>, region: &str) -> Evidence {
     let id = account_ref(g, region).id;
-    match &inspector_of(g, region).account_status {
+    match &g.inspector(region).account_status {
         Observed::Unknown(gap) => gap_evidence(gap),
         Observed::Known(s) => {
             let v = |o: &Option<String>| o.clone().unwrap_or_else(|| "not reported".into());
@@ -127,7 +115,7 @@ pub struct NodeInspection<'a> {
 }
 
 pub fn inspect_node<'a>(g: &Graph<'a>, node: &NodeView<'_>) -> NodeInspection<'a> {
-    let inspector = inspector_of(g, node.region);
+    let inspector = g.inspector(node.region);
     let coverage = match &inspector.coverage {
         Observed::Unknown(gap) => Coverage::Unread(gap),
         Observed::Known(list) => {

@@ -1,7 +1,7 @@
 use eksposture_model::Graph;
 
 use super::{inspect_node, Coverage, Scanning};
-use crate::support::{instance_gaps, instance_ref, live_nodes};
+use crate::support::{instance_gaps, instance_ref};
 use crate::{declare_check, Findings};
 
 declare_check! {
@@ -70,7 +70,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     for u in instance_gaps(g) {
         u.emit(out);
     }
-    for node in live_nodes(g) {
+    for node in g.live_nodes() {
         let i = inspect_node(g, node);
         let evidence = i.evidence(g, node);
         let (id, region) = (&node.instance.instance_id, node.region);

@@ -74,13 +74,13 @@ pub fn resolve<'a>(g: &Graph<'a>, reference: &str) -> Resolved<'a> {
             r.account
         ));
     }
-    let Some((region, data)) = g.inventory.regions.get_key_value(r.region) else {
+    let Some((region, repos)) = g.repositories_of(r.region) else {
         return unknown(format!(
             "{reference} is in region {}, which was not scanned",
             r.region
         ));
     };
-    let repos = match &data.repositories {
+    let repos = match repos {
         Observed::Known(repos) => repos,
         Observed::Unknown(gap) => {
             let why = format!("the ECR repositories of region {region} could not be read");

@@ -1,4 +1,4 @@
-use eksposture_model::{Evidence, Graph, Observed, Status};
+use eksposture_model::{Evidence, Graph, Status};
 
 use super::gains;
 use crate::iam::{
@@ -89,7 +89,7 @@ declare_check! {
 
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     let providers = irsa_providers(g, out);
-    if let Observed::Unknown(gap) = &g.inventory.iam.roles {
+    if let Some(gap) = g.roles_gap() {
         for p in providers.values() {
             for c in &p.clusters {
                 out.unknown(cluster_ref(c), "the account's IAM roles", gap, p.evidence());

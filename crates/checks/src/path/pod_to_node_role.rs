@@ -2,7 +2,7 @@ use eksposture_model::{Evidence, Graph, Status};
 
 use crate::iam::{instance_role, InstanceRole};
 use crate::imds::{self, Answer, Source};
-use crate::support::{instance_gaps, instance_ref, live_nodes};
+use crate::support::{instance_gaps, instance_ref};
 use crate::{declare_check, Findings};
 
 declare_check! {
@@ -86,7 +86,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     for u in instance_gaps(g) {
         u.emit(out);
     }
-    for n in live_nodes(g) {
+    for n in g.live_nodes() {
         let reach = imds::pods_reach(n.instance.metadata_options.as_ref(), Source::Instance);
         let imds = match &reach {
             Answer::Yes(why) => format!("pods reach IMDS: {why}"),

@@ -3,7 +3,7 @@ use eksposture_model::{Evidence, Graph, Status};
 use super::gains;
 use super::reach::{internet_reach, Reach};
 use crate::iam::{instance_role, InstanceRole};
-use crate::support::{instance_gaps, instance_ref, live_nodes};
+use crate::support::{instance_gaps, instance_ref};
 use crate::{declare_check, Findings};
 
 declare_check! {
@@ -106,7 +106,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     for u in instance_gaps(g) {
         u.emit(out);
     }
-    for n in live_nodes(g) {
+    for n in g.live_nodes() {
         let (reach, mut ev) = internet_reach(g, n);
         let cluster_arn = g
             .cluster(n.region, n.cluster_name)
