@@ -196,28 +196,24 @@ pub fn nodegroup_gaps(g: &Graph<'_>) -> Vec<Unread> {
 }
 
 fn push_nodegroup_read_gaps(g: &Graph<'_>, out: &mut Vec<Unread>) {
-    for c in g.clusters() {
-        if let Some(gap) = c.cluster.nodegroups.gap() {
-            out.push(Unread {
-                resource: cluster_ref(&c),
-                what: format!("the nodegroups of cluster {}", c.cluster.name),
-                gap: Some(gap.clone()),
-                evidence: vec![cluster_evidence(&c)],
-            });
-        }
+    for (c, gap) in g.nodegroup_listing_gaps() {
+        out.push(Unread {
+            resource: cluster_ref(&c),
+            what: format!("the nodegroups of cluster {}", c.cluster.name),
+            gap: Some(gap.clone()),
+            evidence: vec![cluster_evidence(&c)],
+        });
     }
-    for ng in g.nodegroups() {
-        if let Some(gap) = ng.nodegroup.config.gap() {
-            out.push(Unread {
-                resource: nodegroup_ref(&ng),
-                what: format!(
-                    "the configuration of nodegroup {} of cluster {}",
-                    ng.nodegroup.name, ng.cluster.name
-                ),
-                gap: Some(gap.clone()),
-                evidence: nodegroup_chain(&ng),
-            });
-        }
+    for (ng, gap) in g.nodegroup_config_gaps() {
+        out.push(Unread {
+            resource: nodegroup_ref(&ng),
+            what: format!(
+                "the configuration of nodegroup {} of cluster {}",
+                ng.nodegroup.name, ng.cluster.name
+            ),
+            gap: Some(gap.clone()),
+            evidence: nodegroup_chain(&ng),
+        });
     }
 }
 

@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use eksposture_model::graph::{ClusterView, SecurityGroupUser};
 use eksposture_model::{Evidence, Graph, SecurityGroup, SgRule};
 
-use super::{ec2_arn, launch_templates_in_use};
+use super::{ec2_arn, launch_templates_in_use, TemplateInUse};
 use crate::support::{
     cluster_evidence, cluster_ref, instance_evidence, is_world_cidr, node_gaps, nodegroup_evidence,
     Unread,
@@ -18,73 +19,52 @@ pub fn security_group_arn(g: &Graph<'_>, region: &str, group_id: &str) -> String
 /// Who references each security group, keyed by (region, group id).
 pub type SgReferences = BTreeMap<(String, String), BTreeSet<Evidence>>;
 
-/// Every security group a cluster (additional and cluster security groups),
-/// a nodegroup (remote-access group, and the groups of the launch-template
-/// version it uses) or a live node instance references, with what could not
-/// be read. `remoteAccess.sourceSecurityGroups` are the groups allowed to SSH
-/// in, not groups on the nodes, and are left out.
+/// [`Graph::security_group_users`] as evidence, keyed by (region, group
+/// id), with what could not be read.
 pub fn security_group_references(g: &Graph<'_>) -> (SgReferences, Vec<Unread>) {
     let mut refs = SgReferences::new();
     let mut unread = node_gaps(g);
-    let mut add = |region: &str, id: &str, by: Evidence| {
-        refs.entry((region.to_string(), id.to_string()))
-            .or_default()
-            .insert(by);
-    };
-    for c in g.clusters() {
-        let config = match c.cluster.config.as_result() {
-            Ok(config) => config,
-            Err(gap) => {
-                unread.push(Unread {
-                    resource: cluster_ref(&c),
-                    what: format!(
-                        "the configuration of cluster {} (its security groups)",
-                        c.cluster.name
-                    ),
-                    gap: Some(gap.clone()),
-                    evidence: vec![cluster_evidence(&c)],
-                });
-                continue;
-            }
-        };
-        let by = |role: &str| {
+    let users = g.security_group_users();
+    for (c, gap) in users.unread_clusters {
+        unread.push(Unread {
+            resource: cluster_ref(&c),
+            what: format!(
+                "the configuration of cluster {} (its security groups)",
+                c.cluster.name
+            ),
+            gap: Some(gap.clone()),
+            evidence: vec![cluster_evidence(&c)],
+        });
+    }
+    unread.extend(
+        launch_templates_in_use(g)
+            .into_iter()
+            .filter_map(Result::err),
+    );
+    for (region, id, user) in users.users {
+        let cluster = |c: &ClusterView<'_>, role: &str| {
             Evidence::new(
                 "AwsEksCluster",
                 &c.cluster.arn,
                 format!("cluster {} ({role})", c.cluster.name),
             )
         };
-        for id in &config.security_group_ids {
-            add(c.region, id, by("additional security group"));
-        }
-        if let Some(id) = &config.cluster_security_group_id {
-            add(c.region, id, by("cluster security group"));
-        }
-    }
-    for ng in g.nodegroups() {
-        if let Some(id) = ng
-            .config()
-            .and_then(|c| c.remote_access_security_group.as_ref())
-        {
-            let mut by = nodegroup_evidence(&ng);
-            by.detail.push_str(" (remote-access security group)");
-            add(ng.region, id, by);
-        }
-    }
-    for t in launch_templates_in_use(g) {
-        match t {
-            Ok(t) => {
-                for id in &t.data.security_group_ids {
-                    add(t.nodegroup.region, id, t.link(g));
-                }
+        let by = match user {
+            SecurityGroupUser::ClusterAdditional(c) => cluster(&c, "additional security group"),
+            SecurityGroupUser::Cluster(c) => cluster(&c, "cluster security group"),
+            SecurityGroupUser::RemoteAccess(ng) => {
+                let mut by = nodegroup_evidence(&ng);
+                by.detail.push_str(" (remote-access security group)");
+                by
             }
-            Err(u) => unread.push(u),
-        }
-    }
-    for node in g.live_nodes() {
-        for id in &node.instance.security_group_ids {
-            add(node.region, id, instance_evidence(node));
-        }
+            SecurityGroupUser::LaunchTemplate(nodegroup, data) => {
+                TemplateInUse { nodegroup, data }.link(g)
+            }
+            SecurityGroupUser::Node(node) => instance_evidence(&node),
+        };
+        refs.entry((region.to_string(), id.to_string()))
+            .or_default()
+            .insert(by);
     }
     (refs, unread)
 }

@@ -36,7 +36,7 @@ mod power;
 
 use std::collections::BTreeSet;
 
-use eksposture_model::graph::{Lookup, NodeRoleUse};
+use eksposture_model::graph::{Lookup, NodeRoleUse, ProfileRole};
 use eksposture_model::{Evidence, Graph, Role};
 
 use crate::emit::gap_evidence;
@@ -175,29 +175,29 @@ pub fn instance_role(g: &Graph<'_>, profile: Option<&str>, ev: &mut Vec<Evidence
             "no instance profile, IMDS serves no role credentials".into(),
         );
     };
-    let role_arn = match g.instance_profile_roles(profile) {
-        Lookup::Found(roles) => {
+    let (role_arn, role) = match g.instance_profile_role(profile) {
+        ProfileRole::Listed { roles, role } => {
             ev.push(Evidence::new(
                 "AwsIamInstanceProfile",
                 profile,
                 format!("roles: {}", roles.join(", ")),
             ));
-            match roles.first() {
-                Some(arn) => arn,
+            match role {
+                Some(found) => found,
                 None => return InstanceRole::Limited("the instance profile holds no role".into()),
             }
         }
-        Lookup::Unknown(gap) => {
+        ProfileRole::Unread(gap) => {
             ev.push(gap_evidence(gap));
             return InstanceRole::Unknown(format!("instance profile {profile} could not be read"));
         }
-        Lookup::Missing => {
+        ProfileRole::Missing => {
             return InstanceRole::Unknown(format!(
                 "instance profile {profile} is not in the account's list"
             ))
         }
     };
-    let role = match g.role(role_arn) {
+    let role = match role {
         Lookup::Found(role) => role,
         Lookup::Unknown(gap) => {
             ev.push(gap_evidence(gap));

@@ -9,14 +9,11 @@ pub mod nodes_no_critical_findings;
 
 use eksposture_model::graph::NodeView;
 use eksposture_model::{
-    CoveredResource, Evidence, Gap, Graph, Inspector, InspectorFindingCount, Observed, ResourceRef,
+    Evidence, Gap, Graph, Inspector, InspectorFindingCount, Observed, ResourceRef,
 };
 
 use crate::emit::gap_evidence;
 use crate::support::instance_evidence;
-
-/// Inspector2's resource type for EC2 instances (coverage and findings).
-pub const EC2_INSTANCE: &str = "AWS_EC2_INSTANCE";
 
 /// Inspector2 has no ARN for an account's enablement in a region; this
 /// stable id, `arn:<partition>:inspector2:<region>:<account>:account`,
@@ -99,12 +96,6 @@ pub enum Coverage<'a> {
     Unread(&'a Gap),
 }
 
-/// Inspector names an EC2 instance by its id; an ARN is accepted too.
-fn is_node(resource_type: &str, resource_id: &str, node: &NodeView<'_>) -> bool {
-    resource_type == EC2_INSTANCE
-        && (resource_id == node.instance.instance_id || resource_id == node.instance.arn)
-}
-
 /// Inspector's view of one node: its region's EC2 scanning, its coverage
 /// and its active critical/high findings.
 pub struct NodeInspection<'a> {
@@ -115,14 +106,9 @@ pub struct NodeInspection<'a> {
 }
 
 pub fn inspect_node<'a>(g: &Graph<'a>, node: &NodeView<'_>) -> NodeInspection<'a> {
-    let inspector = g.inspector(node.region);
-    let coverage = match &inspector.coverage {
-        Observed::Unknown(gap) => Coverage::Unread(gap),
-        Observed::Known(list) => {
-            let entries: Vec<&CoveredResource> = list
-                .iter()
-                .filter(|c| is_node(&c.resource_type, &c.resource_id, node))
-                .collect();
+    let coverage = match g.inspector_coverage_of(node) {
+        Err(gap) => Coverage::Unread(gap),
+        Ok(entries) => {
             if entries
                 .iter()
                 .any(|c| c.scan_status.as_deref() == Some("ACTIVE"))
@@ -135,12 +121,8 @@ pub fn inspect_node<'a>(g: &Graph<'a>, node: &NodeView<'_>) -> NodeInspection<'a
             }
         }
     };
-    let counts = match &inspector.finding_counts {
-        Observed::Unknown(gap) => Err(gap),
-        Observed::Known(list) => Ok(list
-            .iter()
-            .find(|c| is_node(&c.resource_type, &c.resource_id, node))),
-    };
+    let counts = g.inspector_findings_of(node);
+    let inspector = g.inspector(node.region);
     NodeInspection {
         ec2: scanning(inspector, "EC2"),
         coverage,

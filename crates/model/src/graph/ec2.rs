@@ -2,9 +2,35 @@
 
 use std::collections::BTreeSet;
 
-use super::{lookup, Graph, Lookup, NodeView};
-use crate::inventory::{RouteTable, SecurityGroup, Subnet, Volume, Vpc};
+use super::{lookup, ClusterView, Graph, Lookup, NodeView, NodegroupView};
+use crate::inventory::{LaunchTemplateData, RouteTable, SecurityGroup, Subnet, Volume, Vpc};
 use crate::observed::{Gap, Observed};
+
+/// Something that references a security group.
+#[derive(Debug, Clone, Copy)]
+pub enum SecurityGroupUser<'a> {
+    /// One of a cluster's additional security groups
+    /// (`resourcesVpcConfig.securityGroupIds`).
+    ClusterAdditional(ClusterView<'a>),
+    /// The cluster security group EKS created for a cluster.
+    Cluster(ClusterView<'a>),
+    /// A nodegroup's remote-access security group.
+    RemoteAccess(NodegroupView<'a>),
+    /// A group of the launch-template version a nodegroup uses.
+    LaunchTemplate(NodegroupView<'a>, &'a LaunchTemplateData),
+    /// A group on a live node instance.
+    Node(NodeView<'a>),
+}
+
+/// [`Graph::security_group_users`].
+#[derive(Debug, Default)]
+pub struct SecurityGroupUsers<'a> {
+    /// (region, group id, user), clusters first, then nodegroups, launch
+    /// templates and nodes.
+    pub users: Vec<(&'a str, &'a str, SecurityGroupUser<'a>)>,
+    /// Clusters that could not be described, so their groups are unknown.
+    pub unread_clusters: Vec<(ClusterView<'a>, &'a Gap)>,
+}
 
 impl<'a> Graph<'a> {
     /// Every instance that is a node of some cluster.
@@ -118,6 +144,57 @@ impl<'a> Graph<'a> {
         lookup(self.region(region).map(|d| &d.volumes), |v: &Volume| {
             v.volume_id == id
         })
+    }
+
+    /// Every security group a cluster, a nodegroup (remote-access group, and
+    /// the groups of the launch-template version it uses) or a live node
+    /// instance references. `remoteAccess.sourceSecurityGroups` are the groups
+    /// allowed to SSH in, not groups on the nodes, and are left out. Launch
+    /// templates that could not be read are in
+    /// [`Graph::launch_templates_in_use`].
+    pub fn security_group_users(&self) -> SecurityGroupUsers<'a> {
+        let mut out = SecurityGroupUsers::default();
+        for c in self.clusters() {
+            let config = match c.cluster.config.as_result() {
+                Ok(config) => config,
+                Err(gap) => {
+                    out.unread_clusters.push((c, gap));
+                    continue;
+                }
+            };
+            for id in &config.security_group_ids {
+                out.users
+                    .push((c.region, id, SecurityGroupUser::ClusterAdditional(c)));
+            }
+            if let Some(id) = &config.cluster_security_group_id {
+                out.users
+                    .push((c.region, id, SecurityGroupUser::Cluster(c)));
+            }
+        }
+        for ng in self.nodegroups() {
+            if let Some(id) = ng
+                .config()
+                .and_then(|c| c.remote_access_security_group.as_ref())
+            {
+                out.users
+                    .push((ng.region, id, SecurityGroupUser::RemoteAccess(ng)));
+            }
+        }
+        for t in self.launch_templates_in_use() {
+            if let Observed::Known(data) = t.data {
+                for id in &data.security_group_ids {
+                    let user = SecurityGroupUser::LaunchTemplate(t.nodegroup, data);
+                    out.users.push((t.nodegroup.region, id, user));
+                }
+            }
+        }
+        for node in self.live_nodes() {
+            for id in &node.instance.security_group_ids {
+                out.users
+                    .push((node.region, id, SecurityGroupUser::Node(*node)));
+            }
+        }
+        out
     }
 
     /// The VPCs of a region; `None` for a region without data.

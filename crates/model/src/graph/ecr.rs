@@ -2,8 +2,11 @@
 
 use std::sync::OnceLock;
 
-use super::{Graph, RepositoryView};
-use crate::inventory::{Image, Inspector, RegistryScanning, Repository, TaskDefinition};
+use super::{Graph, NodeView, RepositoryView};
+use crate::inventory::{
+    CoveredResource, Image, Inspector, InspectorFindingCount, RegistryScanning, Repository,
+    TaskDefinition,
+};
 use crate::observed::{Gap, Observed};
 
 impl<'a> Graph<'a> {
@@ -58,6 +61,34 @@ impl<'a> Graph<'a> {
             .map_or_else(|| ABSENT.get_or_init(Inspector::default), |d| &d.inspector)
     }
 
+    /// Inspector2's coverage entries for a node instance.
+    pub fn inspector_coverage_of(
+        &self,
+        node: &NodeView<'_>,
+    ) -> Result<Vec<&'a CoveredResource>, &'a Gap> {
+        match &self.inspector(node.region).coverage {
+            Observed::Unknown(gap) => Err(gap),
+            Observed::Known(list) => Ok(list
+                .iter()
+                .filter(|c| names_node(&c.resource_type, &c.resource_id, node))
+                .collect()),
+        }
+    }
+
+    /// Inspector2's active critical and high finding counts on a node
+    /// instance: `Ok(None)` when the counts were read and none is on it.
+    pub fn inspector_findings_of(
+        &self,
+        node: &NodeView<'_>,
+    ) -> Result<Option<&'a InspectorFindingCount>, &'a Gap> {
+        match &self.inspector(node.region).finding_counts {
+            Observed::Unknown(gap) => Err(gap),
+            Observed::Known(list) => Ok(list
+                .iter()
+                .find(|c| names_node(&c.resource_type, &c.resource_id, node))),
+        }
+    }
+
     /// The ECS task definitions that services use, by region.
     pub fn task_definitions(
         &self,
@@ -67,4 +98,13 @@ impl<'a> Graph<'a> {
             .iter()
             .map(|(r, d)| (r.as_str(), &d.ecs_task_definitions))
     }
+}
+
+/// Inspector2's resource type for EC2 instances (coverage and findings).
+pub const INSPECTOR_EC2_INSTANCE: &str = "AWS_EC2_INSTANCE";
+
+/// Inspector names an EC2 instance by its id; an ARN is accepted too.
+fn names_node(resource_type: &str, resource_id: &str, node: &NodeView<'_>) -> bool {
+    resource_type == INSPECTOR_EC2_INSTANCE
+        && (resource_id == node.instance.instance_id || resource_id == node.instance.arn)
 }

@@ -62,6 +62,19 @@ impl<'a> Graph<'a> {
         })
     }
 
+    /// Clusters whose nodegroups could not be listed.
+    pub fn nodegroup_listing_gaps(&self) -> impl Iterator<Item = (ClusterView<'a>, &'a Gap)> + 'a {
+        self.clusters()
+            .filter_map(|c| c.cluster.nodegroups.gap().map(|gap| (c, gap)))
+    }
+
+    /// Nodegroups that could not be described: their launch template and
+    /// node role are unknown.
+    pub fn nodegroup_config_gaps(&self) -> impl Iterator<Item = (NodegroupView<'a>, &'a Gap)> + 'a {
+        self.nodegroups()
+            .filter_map(|ng| ng.nodegroup.config.gap().map(|gap| (ng, gap)))
+    }
+
     /// The launch-template version a nodegroup uses: `None` when the
     /// nodegroup has no launch template, `Some(Unknown)` when it has one that
     /// could not be read.

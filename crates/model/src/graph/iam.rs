@@ -6,6 +6,21 @@ use super::{lookup, Graph, Lookup, NodeRoleMap, NodeRoleUse};
 use crate::inventory::{ManagedPolicy, OidcProvider, Role};
 use crate::observed::{Gap, GapReason, Observed};
 
+/// [`Graph::instance_profile_role`].
+#[derive(Debug, Clone)]
+pub enum ProfileRole<'a> {
+    /// The instance profiles could not be read.
+    Unread(&'a Gap),
+    /// The instance profiles were read and this one is not among them.
+    Missing,
+    /// The profile's roles, and the first one looked up (`None`: it holds
+    /// no role, so IMDS serves no role credentials).
+    Listed {
+        roles: &'a [String],
+        role: Option<(&'a str, Lookup<'a, Role>)>,
+    },
+}
+
 impl<'a> Graph<'a> {
     pub fn role(&self, arn: &str) -> Lookup<'a, Role> {
         match &self.inventory.iam.roles {
@@ -40,6 +55,19 @@ impl<'a> Graph<'a> {
                 .iter()
                 .find(|p| p.arn == profile_arn)
                 .map_or(Lookup::Missing, |p| Lookup::Found(&p.role_arns)),
+        }
+    }
+
+    /// The role whose credentials IMDS serves on an instance with this
+    /// instance profile: the profile's role (a profile holds at most one).
+    pub fn instance_profile_role(&self, profile_arn: &str) -> ProfileRole<'a> {
+        match self.instance_profile_roles(profile_arn) {
+            Lookup::Unknown(gap) => ProfileRole::Unread(gap),
+            Lookup::Missing => ProfileRole::Missing,
+            Lookup::Found(roles) => ProfileRole::Listed {
+                roles,
+                role: roles.first().map(|arn| (arn.as_str(), self.role(arn))),
+            },
         }
     }
 

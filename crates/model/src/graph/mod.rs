@@ -21,7 +21,10 @@ use crate::inventory::{
 };
 use crate::observed::{Gap, Observed};
 
+pub use ec2::{SecurityGroupUser, SecurityGroupUsers};
+pub use ecr::INSPECTOR_EC2_INSTANCE;
 pub use eks::LaunchTemplateUse;
+pub use iam::ProfileRole;
 pub use role_use::{EksRoleUse, EksRoleUseUnread, EksRoleUses, ProfileUseUnread, ProfileUsers};
 
 /// The result of looking a resource up by id.

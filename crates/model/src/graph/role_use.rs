@@ -128,10 +128,8 @@ impl<'a> Graph<'a> {
                 s.unread.push(EksRoleUseUnread::Nodegroups(c, gap));
             }
         }
-        for ng in self.nodegroups() {
-            if let Some(gap) = ng.nodegroup.config.gap() {
-                s.unread.push(EksRoleUseUnread::NodegroupConfig(ng, gap));
-            }
+        for (ng, gap) in self.nodegroup_config_gaps() {
+            s.unread.push(EksRoleUseUnread::NodegroupConfig(ng, gap));
         }
         s
     }
