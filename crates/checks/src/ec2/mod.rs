@@ -109,7 +109,7 @@ pub fn launch_templates_in_use<'a>(g: &Graph<'a>) -> Vec<Result<TemplateInUse<'a
     let mut out = Vec::new();
     for used in g.launch_templates_in_use() {
         let (nodegroup, lt) = (used.nodegroup, used.template);
-        match used.data {
+        match &used.data {
             Observed::Known(data) => out.push(Ok(TemplateInUse { nodegroup, data })),
             Observed::Unknown(gap) => {
                 let version = lt.version.as_deref().unwrap_or("$Default");
@@ -128,7 +128,7 @@ pub fn launch_templates_in_use<'a>(g: &Graph<'a>) -> Vec<Result<TemplateInUse<'a
                         lt.id.as_deref().or(lt.name.as_deref()).unwrap_or("?"),
                         nodegroup.nodegroup.name
                     ),
-                    gap: Some(gap),
+                    gap: Some(gap.clone()),
                     evidence: nodegroup_chain(&nodegroup),
                 }));
             }

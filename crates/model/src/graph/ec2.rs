@@ -181,7 +181,7 @@ impl<'a> Graph<'a> {
             }
         }
         for t in self.launch_templates_in_use() {
-            if let Observed::Known(data) = t.data {
+            if let Observed::Known(data) = &t.data {
                 for id in &data.security_group_ids {
                     let user = SecurityGroupUser::LaunchTemplate(t.nodegroup, data);
                     out.users.push((t.nodegroup.region, id, user));

@@ -101,7 +101,7 @@ impl<'a> Graph<'a> {
 }
 
 /// Inspector2's resource type for EC2 instances (coverage and findings).
-pub const INSPECTOR_EC2_INSTANCE: &str = "AWS_EC2_INSTANCE";
+const INSPECTOR_EC2_INSTANCE: &str = "AWS_EC2_INSTANCE";
 
 /// Inspector names an EC2 instance by its id; an ARN is accepted too.
 fn names_node(resource_type: &str, resource_id: &str, node: &NodeView<'_>) -> bool {

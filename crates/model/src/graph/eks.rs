@@ -112,8 +112,12 @@ impl<'a> Graph<'a> {
 
     /// For every described nodegroup with a launch template, the version it
     /// uses. Nodegroups without a launch template are left out: their
-    /// instances carry the settings.
-    pub fn launch_templates_in_use(&self) -> Vec<LaunchTemplateUse<'a>> {
+    /// instances carry the settings. Computed once, by [`Graph::new`].
+    pub fn launch_templates_in_use(&self) -> &[LaunchTemplateUse<'a>] {
+        &self.templates_in_use
+    }
+
+    pub(super) fn find_launch_templates_in_use(&self) -> Vec<LaunchTemplateUse<'a>> {
         let mut out = Vec::new();
         for nodegroup in self.nodegroups() {
             let Some(config) = nodegroup.config() else {

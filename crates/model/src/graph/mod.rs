@@ -3,6 +3,11 @@
 //! routes, instance profile -> role -> policies; cluster -> OIDC provider ->
 //! IRSA roles; repository -> images.
 //!
+//! Checks reach the inventory only through the graph (its field is
+//! private): the relations and reverse indexes they share are computed
+//! here, the costly ones once in [`Graph::new`], in one file per topic
+//! (`eks`, `ec2`, `iam`, `ecr`, and `role_use` for who else uses a role).
+//!
 //! Lookups distinguish "found", "the list was read and it is not there" and
 //! "the list could not be read", so a check never turns a failed read into a
 //! pass.
@@ -22,7 +27,6 @@ use crate::inventory::{
 use crate::observed::{Gap, Observed};
 
 pub use ec2::{SecurityGroupUser, SecurityGroupUsers};
-pub use ecr::INSPECTOR_EC2_INSTANCE;
 pub use eks::LaunchTemplateUse;
 pub use iam::ProfileRole;
 pub use role_use::{EksRoleUse, EksRoleUseUnread, EksRoleUses, ProfileUseUnread, ProfileUsers};
@@ -129,6 +133,7 @@ pub struct Graph<'a> {
     policies_by_arn: HashMap<&'a str, &'a ManagedPolicy>,
     node_roles: NodeRoleMap,
     unread_node_profiles: Vec<(String, &'a Gap)>,
+    templates_in_use: Vec<LaunchTemplateUse<'a>>,
 }
 
 impl<'a> Graph<'a> {
@@ -159,10 +164,12 @@ impl<'a> Graph<'a> {
                 .collect(),
             node_roles: NodeRoleMap::new(),
             unread_node_profiles: Vec::new(),
+            templates_in_use: Vec::new(),
         };
         let (roles, unread) = graph.find_node_roles();
         graph.node_roles = roles;
         graph.unread_node_profiles = unread;
+        graph.templates_in_use = graph.find_launch_templates_in_use();
         graph
     }
 
