@@ -17,6 +17,8 @@ mod ecr;
 mod eks;
 mod iam;
 mod role_use;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
