@@ -1,6 +1,6 @@
-use eksposture_model::{Evidence, Graph, Observed};
+use eksposture_model::{Evidence, Graph};
 
-use super::{ecr_scan_verdict, image_evidence, inspector_image_coverage, ScanVerdict};
+use super::{ecr_scan_verdict, image_evidence, ScanVerdict};
 use crate::emit::gap_evidence;
 use crate::support::{image_label, image_ref, repositories_of_region_ref, repository_ref};
 use crate::{declare_check, Findings};
@@ -95,7 +95,6 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 continue;
             }
         };
-        let coverage = &g.inspector(r.region).coverage;
         for image in images {
             let res = image_ref(r.region, repo, image);
             let label = image_label(repo, image);
@@ -107,9 +106,9 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 }
                 other => other,
             };
-            match coverage {
-                Observed::Known(c) => {
-                    if let Some(cov) = inspector_image_coverage(c, repo, image) {
+            match g.inspector_image_coverage(r.region, repo, image) {
+                Ok(coverage) => {
+                    if let Some(cov) = coverage {
                         evidence.push(Evidence::new(
                             "Inspector2Coverage",
                             &cov.resource_id,
@@ -128,7 +127,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 }
                 // ECR reflects enhanced (Inspector) scanning in the image's
                 // own scan status, so ECR's answer stands without coverage.
-                Observed::Unknown(gap) => evidence.push(gap_evidence(gap)),
+                Err(gap) => evidence.push(gap_evidence(gap)),
             }
             match verdict {
                 ScanVerdict::NotScanned(m) => {

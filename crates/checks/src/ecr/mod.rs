@@ -9,7 +9,7 @@ pub mod scan_on_push_enabled;
 pub mod tags_immutable;
 
 use eksposture_model::{
-    CoveredResource, Evidence, Graph, Image, Observed, RegistryScanning, Repository, ScanningRule,
+    Evidence, Graph, Image, Observed, RegistryScanning, Repository, ScanningRule,
 };
 
 /// Whether an ECR registry scanning filter (type `WILDCARD`) selects a
@@ -113,33 +113,6 @@ pub fn registry_scanning_evidence(
             scanning.scan_type
         ),
     )
-}
-
-/// The Inspector2 coverage entry showing an image under active scanning.
-/// Inspector names an image by its ARN (`<repository ARN>/<digest>`); an id
-/// that is just the digest, or ends with `/<digest>` under the same
-/// repository name, is accepted too. The same digest in another repository
-/// is a different image and does not match.
-pub fn inspector_image_coverage<'a>(
-    coverage: &'a [CoveredResource],
-    repo: &Repository,
-    image: &Image,
-) -> Option<&'a CoveredResource> {
-    coverage.iter().find(|c| {
-        c.resource_type == "AWS_ECR_CONTAINER_IMAGE"
-            && c.scan_status.as_deref() == Some("ACTIVE")
-            && inspector_names_image(&c.resource_id, repo, image)
-    })
-}
-
-/// Whether an Inspector2 resource id (coverage or finding) names an image,
-/// as [`inspector_image_coverage`] matches them.
-pub fn inspector_names_image(resource_id: &str, repo: &Repository, image: &Image) -> bool {
-    let in_repo = format!("repository/{}/{}", repo.name, image.digest);
-    !image.digest.is_empty()
-        && (resource_id == Graph::image_arn(repo, image)
-            || resource_id == image.digest
-            || resource_id.ends_with(&in_repo))
 }
 
 /// ECR's verdict on one image's scan (`DescribeImages` `imageScanStatus`),
@@ -246,20 +219,15 @@ pub fn image_criticals(
         let count = |s: &str| scan.finding_counts.get(s).copied().unwrap_or(0);
         scans.push((count("CRITICAL"), count("HIGH"), "ECR scan"));
     }
-    let inspector = g.inspector(region);
-    let covered = match &inspector.coverage {
-        Observed::Known(c) => inspector_image_coverage(c, repo, image).is_some(),
-        Observed::Unknown(gap) => {
+    let covered = match g.inspector_image_coverage(region, repo, image) {
+        Ok(entry) => entry.is_some(),
+        Err(gap) => {
             ev.push(crate::emit::gap_evidence(gap));
             false
         }
     };
-    match &inspector.finding_counts {
-        Observed::Known(counts) => {
-            let hit = counts.iter().find(|c| {
-                c.resource_type == "AWS_ECR_CONTAINER_IMAGE"
-                    && inspector_names_image(&c.resource_id, repo, image)
-            });
+    match g.inspector_image_findings(region, repo, image) {
+        Ok(hit) => {
             if let Some(c) = hit {
                 let detail = format!("active findings: critical={}, high={}", c.critical, c.high);
                 ev.push(Evidence::new("Inspector2Findings", &c.resource_id, detail));
@@ -269,7 +237,7 @@ pub fn image_criticals(
                 scans.push((c, h, "Amazon Inspector"));
             }
         }
-        Observed::Unknown(gap) => ev.push(crate::emit::gap_evidence(gap)),
+        Err(gap) => ev.push(crate::emit::gap_evidence(gap)),
     }
     let found: Vec<String> = scans
         .iter()

@@ -89,6 +89,42 @@ impl<'a> Graph<'a> {
         }
     }
 
+    /// The Inspector2 coverage entry showing an image of a repository of
+    /// `region` under active scanning: `Ok(None)` when coverage was read and
+    /// none does.
+    pub fn inspector_image_coverage(
+        &self,
+        region: &str,
+        repo: &Repository,
+        image: &Image,
+    ) -> Result<Option<&'a CoveredResource>, &'a Gap> {
+        match &self.inspector(region).coverage {
+            Observed::Unknown(gap) => Err(gap),
+            Observed::Known(list) => Ok(list.iter().find(|c| {
+                c.resource_type == INSPECTOR_ECR_IMAGE
+                    && c.scan_status.as_deref() == Some("ACTIVE")
+                    && names_image(&c.resource_id, repo, image)
+            })),
+        }
+    }
+
+    /// Inspector2's active critical and high finding counts on an image of a
+    /// repository of `region`: `Ok(None)` when the counts were read and none
+    /// is on it.
+    pub fn inspector_image_findings(
+        &self,
+        region: &str,
+        repo: &Repository,
+        image: &Image,
+    ) -> Result<Option<&'a InspectorFindingCount>, &'a Gap> {
+        match &self.inspector(region).finding_counts {
+            Observed::Unknown(gap) => Err(gap),
+            Observed::Known(list) => Ok(list.iter().find(|c| {
+                c.resource_type == INSPECTOR_ECR_IMAGE && names_image(&c.resource_id, repo, image)
+            })),
+        }
+    }
+
     /// The ECS task definitions that services use, by region.
     pub fn task_definitions(
         &self,
@@ -107,4 +143,20 @@ const INSPECTOR_EC2_INSTANCE: &str = "AWS_EC2_INSTANCE";
 fn names_node(resource_type: &str, resource_id: &str, node: &NodeView<'_>) -> bool {
     resource_type == INSPECTOR_EC2_INSTANCE
         && (resource_id == node.instance.instance_id || resource_id == node.instance.arn)
+}
+
+/// Inspector2's resource type for ECR images (coverage and findings).
+const INSPECTOR_ECR_IMAGE: &str = "AWS_ECR_CONTAINER_IMAGE";
+
+/// Whether an Inspector2 resource id (coverage or finding) names an image.
+/// Inspector names an image by its ARN (`<repository ARN>/<digest>`); an id
+/// that is just the digest, or ends with `/<digest>` under the same
+/// repository name, is accepted too. The same digest in another repository
+/// is a different image and does not match.
+fn names_image(resource_id: &str, repo: &Repository, image: &Image) -> bool {
+    let in_repo = format!("repository/{}/{}", repo.name, image.digest);
+    !image.digest.is_empty()
+        && (resource_id == Graph::image_arn(repo, image)
+            || resource_id == image.digest
+            || resource_id.ends_with(&in_repo))
 }
