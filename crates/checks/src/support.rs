@@ -1,4 +1,6 @@
-//! Resource references, evidence and traversals shared by the checks.
+//! Resource references, evidence and the unknown findings for unread
+//! collections, shared by the checks. Traversals belong to the graph
+//! (`eksposture_model::graph`).
 
 use eksposture_model::graph::{ClusterView, NodeView, NodegroupView, RepositoryView};
 use eksposture_model::{ClusterConfig, Evidence, Gap, Graph, Image, Repository, ResourceRef, Role};

@@ -1,5 +1,5 @@
-//! Who else uses a node role: nodes of other clusters, and instances that
-//! are not nodes at all (through an instance profile holding the role).
+//! Who else uses a node role: instances that are not nodes at all (through
+//! an instance profile holding the role), as the graph finds them, in words.
 
 use eksposture_model::graph::ProfileUseUnread;
 use eksposture_model::{Evidence, Gap, Graph};

@@ -1,6 +1,7 @@
 //! EC2 checks over the nodes of clusters: instances, the launch-template
-//! versions nodegroups use, and the security groups around them. The
-//! traversal those checks share lives here (security groups in `_sg.rs`,
+//! versions nodegroups use, and the security groups around them. The graph
+//! finds the nodes, templates and who uses a group or a role; the judgments
+//! and wording those checks share live here (security groups in `_sg.rs`,
 //! reachability from the internet in `_public.rs`, other users of a node
 //! role in `_sharing.rs`), so each check file states only its condition.
 

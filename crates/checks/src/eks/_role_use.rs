@@ -1,6 +1,8 @@
 //! Who else uses a cluster's IAM role: other clusters, nodes (nodegroups and
 //! node instances), Fargate profiles, Pod Identity associations, and the
-//! principals its trust policy admits besides the EKS service.
+//! principals its trust policy admits besides the EKS service. The graph
+//! finds the uses ([`Graph::eks_role_uses`], [`Graph::node_roles`]); this
+//! file judges the trust policy and words the rest.
 
 use std::collections::BTreeSet;
 

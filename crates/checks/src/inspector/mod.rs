@@ -1,7 +1,7 @@
 //! Amazon Inspector checks: whether Inspector scans the account's nodes and
 //! images in each region, whether it covers each node, and what it found
-//! there. The per-region status and the per-node lookup they share live
-//! here.
+//! there. The per-region status and the per-node verdicts they share live
+//! here; the graph finds a node's coverage and findings.
 
 pub mod enabled;
 pub mod nodes_covered;
