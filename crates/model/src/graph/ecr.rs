@@ -81,12 +81,9 @@ impl<'a> Graph<'a> {
         &self,
         node: &NodeView<'_>,
     ) -> Result<Option<&'a InspectorFindingCount>, &'a Gap> {
-        match &self.inspector(node.region).finding_counts {
-            Observed::Unknown(gap) => Err(gap),
-            Observed::Known(list) => Ok(list
-                .iter()
-                .find(|c| names_node(&c.resource_type, &c.resource_id, node))),
-        }
+        find_read(&self.inspector(node.region).finding_counts, |c| {
+            names_node(&c.resource_type, &c.resource_id, node)
+        })
     }
 
     /// The Inspector2 coverage entry showing an image of a repository of
@@ -98,14 +95,11 @@ impl<'a> Graph<'a> {
         repo: &Repository,
         image: &Image,
     ) -> Result<Option<&'a CoveredResource>, &'a Gap> {
-        match &self.inspector(region).coverage {
-            Observed::Unknown(gap) => Err(gap),
-            Observed::Known(list) => Ok(list.iter().find(|c| {
-                c.resource_type == INSPECTOR_ECR_IMAGE
-                    && c.scan_status.as_deref() == Some("ACTIVE")
-                    && names_image(&c.resource_id, repo, image)
-            })),
-        }
+        find_read(&self.inspector(region).coverage, |c| {
+            c.resource_type == INSPECTOR_ECR_IMAGE
+                && c.scan_status.as_deref() == Some("ACTIVE")
+                && names_image(&c.resource_id, repo, image)
+        })
     }
 
     /// Inspector2's active critical and high finding counts on an image of a
@@ -117,12 +111,9 @@ impl<'a> Graph<'a> {
         repo: &Repository,
         image: &Image,
     ) -> Result<Option<&'a InspectorFindingCount>, &'a Gap> {
-        match &self.inspector(region).finding_counts {
-            Observed::Unknown(gap) => Err(gap),
-            Observed::Known(list) => Ok(list.iter().find(|c| {
-                c.resource_type == INSPECTOR_ECR_IMAGE && names_image(&c.resource_id, repo, image)
-            })),
-        }
+        find_read(&self.inspector(region).finding_counts, |c| {
+            c.resource_type == INSPECTOR_ECR_IMAGE && names_image(&c.resource_id, repo, image)
+        })
     }
 
     /// The ECS task definitions that services use, by region.
@@ -134,6 +125,12 @@ impl<'a> Graph<'a> {
             .iter()
             .map(|(r, d)| (r.as_str(), &d.ecs_task_definitions))
     }
+}
+
+/// The first item of a list that matches, `Ok(None)` when the list was read
+/// and none does.
+fn find_read<T>(list: &Observed<Vec<T>>, pred: impl Fn(&T) -> bool) -> Result<Option<&T>, &Gap> {
+    list.as_result().map(|items| items.iter().find(|i| pred(i)))
 }
 
 /// Inspector2's resource type for EC2 instances (coverage and findings).
