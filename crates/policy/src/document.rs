@@ -2,7 +2,7 @@ use serde_json::{Map, Value};
 
 use crate::decode::decode_document;
 use crate::error::{kind_of, Location, PolicyError};
-use crate::wildcard::wildcard_match;
+use eksposture_model::wildcard::wildcard_match;
 
 /// A parsed IAM policy document (identity, trust or resource policy).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,17 +12,16 @@ mod error;
 mod eval;
 mod grants;
 mod trust;
-mod wildcard;
 
 pub use decode::decode_document;
 pub use document::{
     ActionSpec, Condition, Effect, Policy, Principal, PrincipalSpec, Principals, ResourceSpec,
     SetQualifier, Statement,
 };
+pub use eksposture_model::wildcard::{has_wildcard, wildcard_match};
 pub use error::{Location, PolicyError};
 pub use eval::{allows, Decision, Grant, PolicySet, SourcedPolicy};
 pub use trust::{
     federated_trusts, oidc_provider_of, open_to_any_principal, principal_allows_any_aws,
     provider_from_issuer, FederatedTrust, ServiceAccount, SubjectScope,
 };
-pub use wildcard::{has_wildcard, wildcard_match};

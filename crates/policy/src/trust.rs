@@ -10,7 +10,7 @@
 //! other workload that gets a token from that issuer) assume the role.
 
 use crate::document::{Condition, Effect, Policy, Principal, PrincipalSpec, Statement};
-use crate::wildcard::{has_wildcard, wildcard_match};
+use eksposture_model::wildcard::{has_wildcard, wildcard_match};
 
 const WEB_IDENTITY_ACTION: &str = "sts:AssumeRoleWithWebIdentity";
 const STS_AUDIENCE: &str = "sts.amazonaws.com";
