@@ -126,6 +126,15 @@ impl Policy {
     pub fn from_raw(raw: &str) -> Result<Policy, PolicyError> {
         Policy::parse(&decode_document(raw)?)
     }
+
+    /// Parses a document as an inventory holds it: decoded JSON, or a JSON
+    /// string still holding the (URL-encoded) text IAM returned.
+    pub fn from_document(document: &Value) -> Result<Policy, PolicyError> {
+        match document {
+            Value::String(raw) => Policy::from_raw(raw),
+            other => Policy::parse(other),
+        }
+    }
 }
 
 impl Statement {

@@ -1,10 +1,11 @@
 use eksposture_model::{Evidence, Graph};
 
+use eksposture_policy::principals::broad_statements;
+use eksposture_policy::trust::pod_identity::{pod_identity_trusts, PodTrustScope};
+
 use crate::iam::{
-    parse_document, pod_identity_roles, pod_identity_trusts, role_evidence, role_or_unknown,
-    PodIdentityUse, PodTrustScope,
+    parse_document, pod_identity_roles, role_evidence, role_or_unknown, PodIdentityUse,
 };
-use crate::principals::broad_statements;
 use crate::support::{clusters_of_region_ref, role_ref};
 use crate::{declare_check, Findings};
 
