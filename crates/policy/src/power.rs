@@ -474,3 +474,6 @@ fn statement_text(s: &Statement) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests;

@@ -158,48 +158,6 @@ mod tests {
     }
 
     #[test]
-    fn administrator_access_is_full_admin_and_hides_narrower_grants() {
-        let p = power(
-            &["AdministratorAccess"],
-            &[],
-            &managed(&[("AdministratorAccess", admin())]),
-        );
-        assert_eq!(p.verdict(), Power::OverBroad);
-        assert!(p.is_admin());
-        assert_eq!(labels(&p), ["full administrator access (* on *)"]);
-        assert_eq!(
-            p.risky[0].statements[0].0,
-            "arn:aws:iam::aws:policy/AdministratorAccess"
-        );
-    }
-
-    #[test]
-    fn service_wildcards_and_sensitive_actions_are_each_reported_once() {
-        let doc = json!({"Statement": [
-            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-            {"Effect": "Allow", "Action": "ec2:*", "Resource": "arn:aws:ec2:*:*:network-interface/*"},
-            {"Effect": "Allow", "Action": ["iam:PassRole", "sts:AssumeRole"], "Resource": "arn:aws:iam::*:role/*"},
-            {"Effect": "Allow", "Action": "ecr:*Upload*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
-            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "arn:aws:secretsmanager:*:*:secret:app-*"}]});
-        let p = power(&[], &[("mixed", doc)], &json!([]));
-        assert_eq!(labels(&p), [
-            "s3:* on any resource",
-            "iam:PassRole, sts:AssumeRole on any IAM role",
-            "ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload on any ECR repository (conditional)",
-        ]);
-    }
-
-    #[test]
-    fn unconditional_deny_cancels_a_grant() {
-        let doc = json!({"Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
-            {"Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"}]});
-        assert_eq!(
-            power(&[], &[("p", doc)], &json!([])).verdict(),
-            Power::WithinBaseline
-        );
-    }
-
-    #[test]
     fn url_encoded_document_text_is_decoded() {
         let encoded = "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22kms%3ADecrypt%22%2C%22Resource%22%3A%22*%22%7D%7D";
         assert_eq!(
