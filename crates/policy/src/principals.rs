@@ -108,6 +108,16 @@ pub fn broad_statements(policy: &Policy) -> Vec<BroadStatement<'_>> {
     out
 }
 
+/// Who beyond named principals an `Allow` lets call `action` with nothing
+/// narrowing it: one entry per such statement and breadth.
+pub fn unnarrowed(policy: &Policy, action: &str) -> Vec<Breadth> {
+    broad_statements(policy)
+        .into_iter()
+        .filter(|b| b.narrowed_by.is_empty() && b.statement.matches_action(action))
+        .map(|b| b.breadth)
+        .collect()
+}
+
 /// The actions of a statement as written: `ecr:BatchGetImage, ecr:GetDownloadUrlForLayer`.
 pub fn actions_text(s: &Statement) -> String {
     match &s.action {
@@ -130,7 +140,7 @@ fn named(p: &Principal) -> Vec<String> {
 }
 
 /// `123456789012` or `arn:<partition>:iam::123456789012:root`.
-fn account_of(principal: &str) -> Option<String> {
+pub(crate) fn account_of(principal: &str) -> Option<String> {
     let id = principal
         .strip_prefix("arn:")
         .and_then(|rest| rest.split_once(":iam::"))

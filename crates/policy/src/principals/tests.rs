@@ -99,3 +99,17 @@ fn restricted_star_principal_or_deny_or_named_account_is_not_open() {
         );
     }
 }
+
+#[test]
+fn unnarrowed_lists_the_breadths_that_may_call_the_action_without_narrowing() {
+    let doc = json!({"Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}},
+        {"Effect": "Allow", "Principal": "*", "Action": "sts:TagSession"}]});
+    let p = Policy::parse(&doc).unwrap();
+    assert_eq!(
+        unnarrowed(&p, "sts:AssumeRole"),
+        [Breadth::Account("111122223333".into())]
+    );
+}
