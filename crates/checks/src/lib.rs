@@ -21,7 +21,6 @@ pub mod iam;
 mod imds;
 pub mod inspector;
 pub mod path;
-mod principals;
 mod support;
 
 use eksposture_model::{Finding, Graph, Inventory, Severity};

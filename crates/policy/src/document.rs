@@ -2,7 +2,7 @@ use serde_json::{Map, Value};
 
 use crate::decode::decode_document;
 use crate::error::{kind_of, Location, PolicyError};
-use crate::wildcard::wildcard_match;
+use eksposture_model::wildcard::wildcard_match;
 
 /// A parsed IAM policy document (identity, trust or resource policy).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +125,15 @@ impl Policy {
     /// Decodes (plain or URL-encoded, see [`decode_document`]) and parses a document.
     pub fn from_raw(raw: &str) -> Result<Policy, PolicyError> {
         Policy::parse(&decode_document(raw)?)
+    }
+
+    /// Parses a document as an inventory holds it: decoded JSON, or a JSON
+    /// string still holding the (URL-encoded) text IAM returned.
+    pub fn from_document(document: &Value) -> Result<Policy, PolicyError> {
+        match document {
+            Value::String(raw) => Policy::from_raw(raw),
+            other => Policy::parse(other),
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::document::{ActionSpec, Effect, ResourceSpec, Statement};
 use crate::eval::{Grant, PolicySet};
-use crate::wildcard::is_all_stars;
+use eksposture_model::wildcard::{has_wildcard, is_all_stars, wildcard_match};
 
 impl PolicySet {
     /// An `Allow` statement that amounts to full administrator access:
@@ -75,7 +75,7 @@ impl PolicySet {
             let matched = match &s.action {
                 ActionSpec::Action(patterns) => patterns
                     .iter()
-                    .filter(|p| crate::wildcard_match(p, action, true))
+                    .filter(|p| wildcard_match(p, action, true))
                     .cloned()
                     .collect(),
                 ActionSpec::NotAction(_) => Vec::new(),
@@ -203,7 +203,7 @@ pub(crate) fn covers_any_resource(pattern: &str, service: Option<&str>) -> bool 
             return true;
         }
         let ok = match index {
-            1 => !segment.is_empty() && !crate::has_wildcard(segment),
+            1 => !segment.is_empty() && !has_wildcard(segment),
             2 => service.is_some_and(|s| segment.eq_ignore_ascii_case(s)),
             3 | 4 => segment.is_empty(),
             _ => false,

@@ -8,6 +8,7 @@ pub mod repo_not_public;
 pub mod scan_on_push_enabled;
 pub mod tags_immutable;
 
+use eksposture_model::wildcard::wildcard_match;
 use eksposture_model::{
     Evidence, Graph, Image, Observed, RegistryScanning, Repository, ScanningRule,
 };
@@ -23,33 +24,13 @@ pub fn scanning_filter_matches(filter: &str, repository: &str) -> bool {
     if filter.is_empty() {
         false
     } else if filter.contains('*') {
-        wildcard_match(filter.as_bytes(), repository.as_bytes())
+        // ECR accepts only `[a-z0-9._/-]` and `*` in a filter (API pattern
+        // `^[a-z0-9*](?:[._\-/a-z0-9*]?[a-z0-9*]+)*$`), so the shared glob
+        // (which would also read `?`) matches exactly ECR's `*`-only language.
+        wildcard_match(filter, repository, false)
     } else {
         repository.contains(filter)
     }
-}
-
-/// Whole-string match where `*` matches any sequence (greedy with
-/// backtracking to the last `*`, linear in practice).
-fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && pattern[p] == b'*' {
-            star = Some((p, t));
-            p += 1;
-        } else if p < pattern.len() && pattern[p] == text[t] {
-            p += 1;
-            t += 1;
-        } else if let Some((sp, st)) = star {
-            p = sp + 1;
-            t = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == b'*')
 }
 
 /// The registry scanning rule, and its filter, that scans a repository

@@ -1,9 +1,9 @@
 use eksposture_model::{Evidence, Graph, Observed};
 
 use crate::iam::parse_document;
-use crate::principals::{actions_text, broad_statements, Breadth};
 use crate::support::{repositories_of_region_ref, repository_ref};
 use crate::{declare_check, Findings};
+use eksposture_policy::principals::{actions_text, broad_statements, Breadth};
 
 declare_check! {
     /// ## What it checks

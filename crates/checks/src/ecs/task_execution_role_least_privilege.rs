@@ -1,9 +1,10 @@
 use eksposture_model::graph::Lookup;
 use eksposture_model::{Evidence, Graph, Status};
+use eksposture_policy::power::Power;
 
 use super::for_each_task_definition;
 use crate::emit::gap_evidence;
-use crate::iam::{role_evidence, role_power, Power};
+use crate::iam::{role_evidence, role_power, PowerVerdict};
 use crate::{declare_check, Findings};
 
 declare_check! {

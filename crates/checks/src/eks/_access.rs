@@ -4,7 +4,7 @@
 
 use eksposture_model::graph::{ClusterView, Lookup};
 use eksposture_model::{AccessEntry, AssociatedAccessPolicy, Evidence, Gap, Graph, ResourceRef};
-use eksposture_policy::{Effect, Policy, Principal, PrincipalSpec, Statement};
+use eksposture_policy::trust::trust_breadth;
 
 use crate::iam::{parse_document, role_evidence};
 
@@ -134,100 +134,11 @@ pub fn holder<'a>(g: &Graph<'a>, principal: &str, ev: &mut Vec<Evidence>) -> Hol
     }
 }
 
-/// Condition keys that pin the caller to named principals: a statement open
-/// to a whole account (or `*`) but conditioned on one of these, with exact
-/// values, admits only those principals.
-const NARROWING_KEYS: [&str; 3] = ["aws:principalarn", "aws:userid", "aws:username"];
-
-/// Who beyond individually named principals a trust policy lets call
-/// `sts:AssumeRole`: one description per broad grant, empty when every
-/// `Allow` statement names its principals (roles, users, services, identity
-/// providers). Broad: `"*"` (alone or in `AWS`), `NotPrincipal`, and an
-/// account (`arn:<p>:iam::<account>:root` or the bare 12-digit id), which
-/// delegates to every principal of that account whose IAM policies allow
-/// the call. A statement conditioned on `aws:PrincipalArn`, `aws:userid` or
-/// `aws:username` with exact values is narrow; other conditions (MFA, source
-/// IP, organization) are named but do not narrow who.
-pub fn trust_breadth(trust: &Policy, own_account: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for s in &trust.statements {
-        if s.effect != Effect::Allow || !s.matches_action("sts:AssumeRole") || narrowed(s) {
-            continue;
-        }
-        let mut broad = Vec::new();
-        match &s.principal {
-            Some(PrincipalSpec::NotPrincipal(_)) => {
-                broad.push("every principal but those of its NotPrincipal".to_string());
-            }
-            Some(PrincipalSpec::Principal(Principal::Any)) => {
-                broad.push("any AWS principal (\"Principal\": \"*\")".to_string());
-            }
-            Some(PrincipalSpec::Principal(Principal::Specific(p))) => {
-                for a in &p.aws {
-                    if a == "*" {
-                        broad.push("any AWS principal (\"AWS\": \"*\")".to_string());
-                    } else if let Some(account) = whole_account(a) {
-                        let whose = if account == own_account {
-                            "its own account"
-                        } else {
-                            "another account"
-                        };
-                        broad.push(format!("every principal of account {account} ({whose})"));
-                    }
-                }
-            }
-            None => {}
-        }
-        let mut keys: Vec<&str> = s.conditions.iter().map(|c| c.key.as_str()).collect();
-        keys.dedup();
-        let under = if keys.is_empty() {
-            String::new()
-        } else {
-            format!(" (conditions on {} do not narrow who)", keys.join(", "))
-        };
-        out.extend(broad.into_iter().map(|b| format!("{b}{under}")));
-    }
-    out
-}
-
-/// The account of an `AWS` principal that stands for a whole account.
-fn whole_account(principal: &str) -> Option<&str> {
-    let is_account = |a: &str| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
-    if is_account(principal) {
-        return Some(principal);
-    }
-    let arn = eksposture_model::arn::parse(principal)?;
-    (arn.service == "iam" && arn.resource == "root" && is_account(arn.account))
-        .then_some(arn.account)
-}
-
-fn narrowed(s: &Statement) -> bool {
-    s.conditions.iter().any(|c| {
-        let op = c.base_operator().to_ascii_lowercase();
-        NARROWING_KEYS.contains(&c.key.to_ascii_lowercase().as_str())
-            && !c.if_exists()
-            && c.qualifier().is_none()
-            && [
-                "stringequals",
-                "stringequalsignorecase",
-                "stringlike",
-                "arnequals",
-                "arnlike",
-            ]
-            .contains(&op.as_str())
-            && !c.values.is_empty()
-            && c.values.iter().all(|v| !v.contains(['*', '?']))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use eksposture_model::AssociatedAccessPolicy;
 
-    use eksposture_policy::Policy;
-    use serde_json::json;
-
-    use super::{admin_grants, policy_name, trust_breadth, ADMIN_POLICY, CLUSTER_ADMIN_POLICY};
+    use super::{admin_grants, policy_name, ADMIN_POLICY, CLUSTER_ADMIN_POLICY};
 
     fn policy(name: &str, scope: Option<&str>) -> AssociatedAccessPolicy {
         AssociatedAccessPolicy {
@@ -250,51 +161,5 @@ mod tests {
         assert_eq!(g.scope_unknown.len(), 1);
         assert_eq!(g.describe(), CLUSTER_ADMIN_POLICY);
         assert_eq!(policy_name("arn:aws:iam::aws:policy/X"), None);
-    }
-
-    fn breadth(principal: &serde_json::Value, condition: Option<serde_json::Value>) -> Vec<String> {
-        let mut st = json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": principal});
-        if let Some(c) = condition {
-            st["Condition"] = c;
-        }
-        let p = Policy::parse(&json!({"Version": "2012-10-17", "Statement": [st]})).unwrap();
-        trust_breadth(&p, "111122223333")
-    }
-
-    #[test]
-    fn trust_open_to_accounts_or_anyone_is_broad() {
-        assert_eq!(breadth(&json!("*"), None).len(), 1);
-        let root = breadth(&json!({"AWS": "arn:aws:iam::111122223333:root"}), None);
-        assert_eq!(
-            root,
-            ["every principal of account 111122223333 (its own account)"]
-        );
-        let other = breadth(&json!({"AWS": ["444455556666"]}), None);
-        assert!(other[0].contains("another account"));
-        let mfa = json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}});
-        let with_mfa = breadth(&json!({"AWS": "arn:aws:iam::111122223333:root"}), Some(mfa));
-        assert!(with_mfa[0].contains("aws:MultiFactorAuthPresent do not narrow"));
-    }
-
-    #[test]
-    fn trust_naming_principals_is_narrow() {
-        assert!(breadth(
-            &json!({"AWS": "arn:aws:iam::111122223333:role/admin"}),
-            None
-        )
-        .is_empty());
-        assert!(breadth(
-            &json!({"Federated": "arn:aws:iam::111122223333:saml-provider/sso"}),
-            None
-        )
-        .is_empty());
-        let pinned =
-            json!({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/breakglass"}});
-        assert!(breadth(&json!({"AWS": "111122223333"}), Some(pinned)).is_empty());
-        let wildcard = json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/*"}});
-        assert_eq!(
-            breadth(&json!({"AWS": "111122223333"}), Some(wildcard)).len(),
-            1
-        );
     }
 }

@@ -1,10 +1,11 @@
 use eksposture_model::{Evidence, Graph};
 
+use eksposture_policy::principals::unnarrowed;
+use eksposture_policy::trust::pod_identity::{pod_identity_trusts, PodTrustScope};
+
 use crate::iam::{
-    parse_document, pod_identity_roles, pod_identity_trusts, role_evidence, role_or_unknown,
-    PodIdentityUse, PodTrustScope,
+    parse_document, pod_identity_roles, role_evidence, role_or_unknown, PodIdentityUse,
 };
-use crate::principals::broad_statements;
 use crate::support::{clusters_of_region_ref, role_ref};
 use crate::{declare_check, Findings};
 
@@ -136,14 +137,12 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 ));
             }
         }
-        for b in broad_statements(&policy) {
-            if b.narrowed_by.is_empty() && b.statement.matches_action("sts:AssumeRole") {
-                ev.push(trust(format!(
-                    "Allow sts:AssumeRole to {}",
-                    b.breadth.describe()
-                )));
-                problems.push(b.breadth.describe());
-            }
+        for breadth in unnarrowed(&policy, "sts:AssumeRole") {
+            ev.push(trust(format!(
+                "Allow sts:AssumeRole to {}",
+                breadth.describe()
+            )));
+            problems.push(breadth.describe());
         }
         if !problems.is_empty() {
             let msg = format!("role {name} can be assumed by {}", problems.join("; "));

@@ -2,13 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use eksposture_model::graph::{ClusterView, Lookup};
-use eksposture_model::{Evidence, Gap, Graph, OidcProvider, Role};
-use eksposture_policy::{federated_trusts, FederatedTrust, SubjectScope};
-
-use super::parse_document;
 use crate::support::{cluster_evidence, cluster_ref, for_each_cluster_config};
 use crate::Findings;
+use eksposture_model::graph::{ClusterView, Lookup};
+use eksposture_model::{Evidence, Gap, Graph, OidcProvider, Role};
+use eksposture_policy::trust::irsa::provider_trusts;
+use eksposture_policy::{FederatedTrust, SubjectScope};
 
 /// An IAM OIDC provider and the clusters whose issuer it registers. Several
 /// clusters can share one issuer (moto gives every cluster of a region the
@@ -97,21 +96,10 @@ pub fn irsa_trusts<'a>(
         Ok(doc) => doc,
         Err(gap) => return TrustRead::Unknown(gap),
     };
-    match parse_document(doc) {
-        Ok(policy) => TrustRead::Trusts(
-            federated_trusts(&policy)
-                .into_iter()
-                .filter(|t| providers.contains_key(t.provider_arn.as_str()))
-                .collect(),
-        ),
-        Err(reason) => {
-            let text = doc.to_string();
-            if providers.keys().any(|arn| text.contains(arn)) {
-                TrustRead::Unparsable(reason)
-            } else {
-                TrustRead::Trusts(Vec::new())
-            }
-        }
+    let arns: Vec<&str> = providers.keys().copied().collect();
+    match provider_trusts(doc, &arns) {
+        Ok(trusts) => TrustRead::Trusts(trusts),
+        Err(e) => TrustRead::Unparsable(e.to_string()),
     }
 }
 

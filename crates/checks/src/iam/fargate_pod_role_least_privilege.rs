@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use eksposture_model::{Evidence, Graph, ResourceRef};
 
-use super::{role_evidence, role_or_unknown, role_power};
+use super::{role_evidence, role_or_unknown, role_power, PowerVerdict};
 use crate::support::{cluster_evidence, cluster_ref, clusters_of_region_ref, role_ref};
 use crate::{declare_check, Findings};
 

@@ -1,20 +1,9 @@
-//! IAM checks, and the analyses they share: what a role's permission
-//! policies grant beyond the EKS worker-node baseline ([`role_power`]), and
-//! which roles a cluster's OIDC provider can assume ([`irsa_providers`],
-//! [`irsa_trusts`]).
-//!
-//! A grant is judged by the documents, never by policy names. Three kinds of
-//! grant are risky, each reported once with the statements behind it:
-//! full administrator access; a whole-service wildcard (`iam:*`, `s3:*`, ...)
-//! on every resource; and sensitive actions (privilege escalation, secrets,
-//! ECR write, ...) on every resource of their type in the account.
-//!
-//! "Every resource of its type" is decided by asking the policy evaluator
-//! about a probe ARN with a name no policy would spell out
-//! (`arn:aws:iam::<account>:role/eksposture-probe`, one per scanned region
-//! for regional services): `*`, `arn:aws:iam::*:role/*` and a `NotResource`
-//! match it, a pattern naming specific resources does not. An unconditional
-//! `Deny` that covers the probe cancels the grant.
+//! IAM checks, and the graph walks they share: which roles a cluster's OIDC
+//! provider can assume ([`irsa_providers`], [`irsa_trusts`]), which roles
+//! Pod Identity associations hand to pods ([`pod_identity_roles`]), and a
+//! role's policies gathered for `eksposture_policy::power` ([`role_power`]).
+//! The IAM reasoning itself (power, trust scoping, broad principals) is
+//! `eksposture_policy`'s.
 
 pub mod fargate_pod_role_least_privilege;
 pub mod irsa_trust_scoped;
@@ -41,12 +30,13 @@ use eksposture_model::{Evidence, Graph, Role};
 
 use crate::emit::gap_evidence;
 use crate::support::{instance_evidence, instance_ref, node_gaps, Unread};
+use eksposture_policy::power::{Power, RolePower};
 use eksposture_policy::Policy;
 use serde_json::Value;
 
 pub use irsa::{describe_scope, irsa_providers, irsa_trusts, IrsaProvider, TrustRead};
-pub use pod_identity::{pod_identity_roles, pod_identity_trusts, PodIdentityUse, PodTrustScope};
-pub use power::{role_power, GrantClass, Power, RiskyGrant, RolePower, Unreadable};
+pub use pod_identity::{pod_identity_roles, PodIdentityUse};
+pub use power::{role_power, PowerVerdict};
 
 /// Evidence naming a policy of a role: its ARN, or an id under the role for
 /// an inline policy.
@@ -67,10 +57,7 @@ pub fn role_evidence(role: &Role, detail: impl Into<String>) -> Evidence {
 
 /// Parses a decoded document, or one still held as (URL-encoded) text.
 pub fn parse_document(doc: &Value) -> Result<Policy, String> {
-    match doc {
-        Value::String(raw) => Policy::from_raw(raw).map_err(|e| e.to_string()),
-        other => Policy::parse(other).map_err(|e| e.to_string()),
-    }
+    Policy::from_document(doc).map_err(|e| e.to_string())
 }
 
 /// The chain from clusters to what makes a role a node role: each cluster,

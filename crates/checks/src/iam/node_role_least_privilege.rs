@@ -1,7 +1,7 @@
 use eksposture_model::graph::Lookup;
 use eksposture_model::{Graph, ResourceRef};
 
-use super::{node_role_gaps, node_role_use_evidence, role_evidence, role_power};
+use super::{node_role_gaps, node_role_use_evidence, role_evidence, role_power, PowerVerdict};
 use crate::support::role_ref;
 use crate::{declare_check, Findings};
 

@@ -1,10 +1,11 @@
 use std::collections::BTreeMap;
 
 use eksposture_model::{Evidence, Graph, ResourceRef, Role};
+use eksposture_policy::power::GrantClass;
 
 use super::{
     irsa_providers, irsa_trusts, pod_identity_roles, role_evidence, role_or_unknown, role_power,
-    GrantClass, TrustRead,
+    PowerVerdict, TrustRead,
 };
 use crate::support::{cluster_ref, role_ref};
 use crate::{declare_check, Findings};

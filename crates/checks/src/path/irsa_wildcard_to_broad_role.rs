@@ -1,9 +1,10 @@
 use eksposture_model::{Evidence, Graph, Status};
+use eksposture_policy::power::Power;
 
 use super::gains;
 use crate::iam::{
-    describe_scope, irsa_providers, irsa_trusts, role_evidence, role_power, IrsaProvider, Power,
-    TrustRead,
+    describe_scope, irsa_providers, irsa_trusts, role_evidence, role_power, IrsaProvider,
+    PowerVerdict, TrustRead,
 };
 use crate::support::{cluster_ref, role_ref};
 use crate::{declare_check, Findings};

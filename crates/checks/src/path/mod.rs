@@ -15,7 +15,7 @@ mod reach;
 /// What whoever takes a role gains, for messages: `becomes a full
 /// administrator of account <id>`, or the narrower grants. The path checks
 /// declare one severity, critical, for the administrator case.
-fn gains(g: &eksposture_model::Graph<'_>, power: &crate::iam::RolePower) -> String {
+fn gains(g: &eksposture_model::Graph<'_>, power: &eksposture_policy::power::RolePower) -> String {
     if power.is_admin() {
         format!("becomes a full administrator of account {}", g.account_id())
     } else {

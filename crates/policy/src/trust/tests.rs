@@ -1,328 +1,50 @@
-use super::*;
-use serde_json::{json, Value};
+use serde_json::json;
 
-const PROVIDER: &str = "oidc.eks.us-east-1.amazonaws.com/id/ABC";
-const PROVIDER_ARN: &str =
-    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC";
-const OTHER_PROVIDER: &str = "oidc.eks.eu-west-1.amazonaws.com/id/XYZ";
-const OTHER_ARN: &str =
-    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/XYZ";
+use super::trust_breadth;
+use crate::Policy;
 
-fn key(claim: &str) -> String {
-    format!("{PROVIDER}:{claim}")
-}
-
-/// An IRSA trust statement for PROVIDER with the given Condition block.
-fn irsa(condition: &Value) -> Policy {
-    let mut statement = json!({"Effect": "Allow",
-        "Principal": {"Federated": PROVIDER_ARN},
-        "Action": "sts:AssumeRoleWithWebIdentity"});
-    if !condition.is_null() {
-        statement["Condition"] = condition.clone();
+fn breadth(principal: &serde_json::Value, condition: Option<serde_json::Value>) -> Vec<String> {
+    let mut st = json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": principal});
+    if let Some(c) = condition {
+        st["Condition"] = c;
     }
-    Policy::parse(&json!({"Version": "2012-10-17", "Statement": [statement]})).unwrap()
-}
-
-fn only_scope(policy: &Policy) -> SubjectScope {
-    let trusts = federated_trusts(policy);
-    assert_eq!(trusts.len(), 1, "{trusts:?}");
-    trusts[0].subject.clone()
-}
-
-fn single(namespace: &str, name: &str) -> SubjectScope {
-    SubjectScope::SingleServiceAccount {
-        namespace: namespace.into(),
-        name: name.into(),
-    }
+    let p = Policy::parse(&json!({"Version": "2012-10-17", "Statement": [st]})).unwrap();
+    trust_breadth(&p, "111122223333")
 }
 
 #[test]
-fn string_equals_sub_scopes_to_one_service_account() {
-    let policy = irsa(&json!({"StringEquals": {
-        key("sub"): "system:serviceaccount:kube-system:aws-node",
-        key("aud"): "sts.amazonaws.com"}}));
-    let trusts = federated_trusts(&policy);
+fn trust_open_to_accounts_or_anyone_is_broad() {
+    assert_eq!(breadth(&json!("*"), None).len(), 1);
+    let root = breadth(&json!({"AWS": "arn:aws:iam::111122223333:root"}), None);
     assert_eq!(
-        trusts,
-        [FederatedTrust {
-            provider_arn: PROVIDER_ARN.into(),
-            provider: PROVIDER.into(),
-            sid: None,
-            subject: single("kube-system", "aws-node"),
-            audience_restricted_to_sts: true,
-        }]
+        root,
+        ["every principal of account 111122223333 (its own account)"]
     );
-    assert!(trusts[0].subject.is_scoped());
+    let other = breadth(&json!({"AWS": ["444455556666"]}), None);
+    assert!(other[0].contains("another account"));
+    let mfa = json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}});
+    let with_mfa = breadth(&json!({"AWS": "arn:aws:iam::111122223333:root"}), Some(mfa));
+    assert!(with_mfa[0].contains("aws:MultiFactorAuthPresent do not narrow"));
 }
 
 #[test]
-fn string_like_service_account_wildcard_is_not_scoped() {
-    let policy = irsa(&json!({"StringLike": {key("sub"): "system:serviceaccount:*"}}));
-    let scope = only_scope(&policy);
+fn trust_naming_principals_is_narrow() {
+    assert!(breadth(
+        &json!({"AWS": "arn:aws:iam::111122223333:role/admin"}),
+        None
+    )
+    .is_empty());
+    assert!(breadth(
+        &json!({"Federated": "arn:aws:iam::111122223333:saml-provider/sso"}),
+        None
+    )
+    .is_empty());
+    let pinned =
+        json!({"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/breakglass"}});
+    assert!(breadth(&json!({"AWS": "111122223333"}), Some(pinned)).is_empty());
+    let wildcard = json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/*"}});
     assert_eq!(
-        scope,
-        SubjectScope::Wildcard {
-            pattern: "system:serviceaccount:*".into()
-        }
+        breadth(&json!({"AWS": "111122223333"}), Some(wildcard)).len(),
+        1
     );
-    assert!(!scope.is_scoped());
-}
-
-#[test]
-fn string_like_namespace_wildcard_and_question_mark_are_wildcards() {
-    for pattern in [
-        "system:serviceaccount:ns:*",
-        "system:serviceaccount:ns:sa-?",
-        "*",
-    ] {
-        let policy = irsa(&json!({"StringLike": {key("sub"): pattern}}));
-        assert_eq!(
-            only_scope(&policy),
-            SubjectScope::Wildcard {
-                pattern: pattern.into()
-            }
-        );
-    }
-}
-
-#[test]
-fn string_like_without_wildcard_is_exact() {
-    let policy = irsa(&json!({"StringLike": {key("sub"): "system:serviceaccount:ns:sa"}}));
-    assert_eq!(only_scope(&policy), single("ns", "sa"));
-}
-
-#[test]
-fn set_qualified_operators_scope_like_plain_ones() {
-    for operator in ["ForAnyValue:StringLike", "ForAllValues:StringEquals"] {
-        let policy = irsa(&json!({operator: {key("sub"): "system:serviceaccount:ns:sa"}}));
-        assert_eq!(only_scope(&policy), single("ns", "sa"), "{operator}");
-    }
-}
-
-#[test]
-fn string_equals_ignore_case_scopes() {
-    let policy =
-        irsa(&json!({"StringEqualsIgnoreCase": {key("sub"): "system:serviceaccount:ns:sa"}}));
-    assert_eq!(only_scope(&policy), single("ns", "sa"));
-}
-
-#[test]
-fn several_exact_subjects_are_still_scoped() {
-    let policy = irsa(&json!({"StringEquals": {key("sub"): [
-        "system:serviceaccount:b:two", "system:serviceaccount:a:one", "system:serviceaccount:a:one"]}}));
-    let scope = only_scope(&policy);
-    assert_eq!(
-        scope,
-        SubjectScope::ServiceAccounts(vec![
-            ServiceAccount {
-                namespace: "a".into(),
-                name: "one".into()
-            },
-            ServiceAccount {
-                namespace: "b".into(),
-                name: "two".into()
-            },
-        ])
-    );
-    assert!(scope.is_scoped());
-}
-
-#[test]
-fn audience_only_condition_is_unconstrained() {
-    let policy = irsa(&json!({"StringEquals": {key("aud"): "sts.amazonaws.com"}}));
-    let trusts = federated_trusts(&policy);
-    assert_eq!(trusts[0].subject, SubjectScope::Unconstrained);
-    assert!(trusts[0].audience_restricted_to_sts);
-}
-
-#[test]
-fn no_condition_is_unconstrained_without_audience() {
-    let trusts = federated_trusts(&irsa(&Value::Null));
-    assert_eq!(trusts[0].subject, SubjectScope::Unconstrained);
-    assert!(!trusts[0].audience_restricted_to_sts);
-}
-
-#[test]
-fn audience_other_than_sts_is_not_restricted_to_sts() {
-    let policy = irsa(&json!({"StringEquals": {key("aud"): ["sts.amazonaws.com", "other"]}}));
-    assert!(!federated_trusts(&policy)[0].audience_restricted_to_sts);
-}
-
-#[test]
-fn sub_key_for_another_provider_does_not_scope() {
-    let policy = irsa(&json!({"StringEquals": {
-        format!("{OTHER_PROVIDER}:sub"): "system:serviceaccount:ns:sa",
-        format!("{OTHER_PROVIDER}:aud"): "sts.amazonaws.com"}}));
-    let trusts = federated_trusts(&policy);
-    assert_eq!(trusts[0].subject, SubjectScope::Unconstrained);
-    assert!(!trusts[0].audience_restricted_to_sts);
-}
-
-#[test]
-fn condition_key_matches_case_insensitively() {
-    let policy = irsa(&json!({"StringEquals": {
-        format!("{}:SUB", PROVIDER.to_uppercase()): "system:serviceaccount:ns:sa"}}));
-    assert_eq!(only_scope(&policy), single("ns", "sa"));
-}
-
-#[test]
-fn negated_if_exists_and_null_operators_do_not_scope() {
-    for operator in [
-        "StringEqualsIfExists",
-        "StringLikeIfExists",
-        "StringNotEquals",
-        "StringNotLike",
-        "ForAnyValue:StringNotLike",
-    ] {
-        let policy = irsa(&json!({operator: {key("sub"): "system:serviceaccount:ns:sa"}}));
-        assert_eq!(
-            only_scope(&policy),
-            SubjectScope::Unconstrained,
-            "{operator}"
-        );
-    }
-    let null = irsa(&json!({"Null": {key("sub"): "false"}}));
-    assert_eq!(only_scope(&null), SubjectScope::Unconstrained);
-}
-
-#[test]
-fn positive_operator_scopes_despite_non_scoping_ones() {
-    let policy = irsa(&json!({
-        "StringNotEquals": {key("sub"): "system:serviceaccount:ns:other"},
-        "StringEquals": {key("sub"): "system:serviceaccount:ns:sa"}}));
-    assert_eq!(only_scope(&policy), single("ns", "sa"));
-}
-
-#[test]
-fn exact_sub_intersects_with_wildcard_sub() {
-    let policy = irsa(&json!({
-        "StringLike": {key("sub"): "system:serviceaccount:ns:*"},
-        "StringEquals": {key("sub"): ["system:serviceaccount:ns:sa", "system:serviceaccount:other:sa"]}}));
-    assert_eq!(only_scope(&policy), single("ns", "sa"));
-}
-
-#[test]
-fn exact_subjects_that_are_not_service_accounts_are_reported() {
-    // Under StringEquals `*` is a literal, so no token can match.
-    let policy = irsa(&json!({"StringEquals": {key("sub"): "system:serviceaccount:ns:*"}}));
-    let scope = only_scope(&policy);
-    assert_eq!(
-        scope,
-        SubjectScope::NonServiceAccount {
-            values: vec!["system:serviceaccount:ns:*".into()]
-        }
-    );
-    assert!(scope.is_scoped());
-}
-
-#[test]
-fn empty_condition_value_list_does_not_scope() {
-    let policy = irsa(&json!({"StringEquals": {key("sub"): []}}));
-    assert_eq!(only_scope(&policy), SubjectScope::Unconstrained);
-}
-
-#[test]
-fn multiple_statements_and_providers_are_reported_separately() {
-    let policy = Policy::parse(&json!({"Statement": [
-        {"Sid": "Both", "Effect": "Allow",
-         "Principal": {"Federated": [PROVIDER_ARN, OTHER_ARN]},
-         "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
-         "Condition": {"StringEquals": {key("sub"): "system:serviceaccount:ns:sa"}}},
-        {"Sid": "Loose", "Effect": "Allow", "Principal": {"Federated": OTHER_ARN},
-         "Action": "sts:*",
-         "Condition": {"StringLike": {format!("{OTHER_PROVIDER}:sub"): "system:serviceaccount:*:*"}}}]}))
-    .unwrap();
-    let summary: Vec<(Option<String>, String, SubjectScope)> = federated_trusts(&policy)
-        .into_iter()
-        .map(|t| (t.sid, t.provider, t.subject))
-        .collect();
-    assert_eq!(
-        summary,
-        [
-            (Some("Both".into()), PROVIDER.into(), single("ns", "sa")),
-            (
-                Some("Both".into()),
-                OTHER_PROVIDER.into(),
-                SubjectScope::Unconstrained
-            ),
-            (
-                Some("Loose".into()),
-                OTHER_PROVIDER.into(),
-                SubjectScope::Wildcard {
-                    pattern: "system:serviceaccount:*:*".into()
-                }
-            ),
-        ]
-    );
-}
-
-#[test]
-fn non_oidc_principals_other_actions_and_denies_are_ignored() {
-    let policy = Policy::parse(&json!({"Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"},
-        {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:saml-provider/okta"},
-         "Action": "sts:AssumeRoleWithSAML"},
-        {"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
-         "Action": "sts:AssumeRoleWithWebIdentity"},
-        {"Effect": "Allow", "Principal": {"Federated": PROVIDER_ARN}, "Action": "sts:AssumeRole"},
-        {"Effect": "Deny", "Principal": {"Federated": PROVIDER_ARN},
-         "Action": "sts:AssumeRoleWithWebIdentity"}]}))
-    .unwrap();
-    assert!(federated_trusts(&policy).is_empty());
-}
-
-#[test]
-fn provider_helpers_extract_issuer_host_and_path() {
-    assert_eq!(oidc_provider_of(PROVIDER_ARN), Some(PROVIDER));
-    assert_eq!(oidc_provider_of("arn:aws:iam::1:saml-provider/x"), None);
-    assert_eq!(oidc_provider_of("arn:aws:iam::1:oidc-provider/"), None);
-    assert_eq!(
-        provider_from_issuer("https://oidc.eks.us-east-1.amazonaws.com/id/ABC/"),
-        PROVIDER
-    );
-    assert_eq!(provider_from_issuer(PROVIDER), PROVIDER);
-}
-
-fn resource_policy(statement: &Value) -> Policy {
-    Policy::parse(&json!({"Statement": [statement]})).unwrap()
-}
-
-#[test]
-fn star_principals_without_condition_allow_any_aws() {
-    for principal in [
-        json!("*"),
-        json!({"AWS": "*"}),
-        json!({"AWS": ["arn:aws:iam::1:root", "*"]}),
-    ] {
-        let policy = resource_policy(&json!({"Sid": "Public", "Effect": "Allow",
-            "Principal": principal, "Action": "ecr:BatchGetImage"}));
-        assert!(principal_allows_any_aws(&policy), "{principal}");
-        assert_eq!(
-            open_to_any_principal(&policy).unwrap().sid.as_deref(),
-            Some("Public")
-        );
-    }
-}
-
-#[test]
-fn not_principal_allow_is_open_to_any_principal() {
-    let policy = resource_policy(&json!({"Effect": "Allow",
-        "NotPrincipal": {"AWS": "arn:aws:iam::1:root"}, "Action": "ecr:*"}));
-    assert!(principal_allows_any_aws(&policy));
-}
-
-#[test]
-fn restricted_star_principal_or_deny_or_named_account_is_not_open() {
-    for statement in [
-        json!({"Effect": "Allow", "Principal": "*", "Action": "ecr:*",
-               "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-123"}}}),
-        json!({"Effect": "Deny", "Principal": "*", "Action": "ecr:*"}),
-        json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"}, "Action": "ecr:*"}),
-        json!({"Effect": "Allow", "Principal": {"Service": "*"}, "Action": "ecr:*"}),
-    ] {
-        assert!(
-            !principal_allows_any_aws(&resource_policy(&statement)),
-            "{statement}"
-        );
-    }
 }

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 
+use eksposture_model::wildcard::is_all_stars;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::date::Date;
-use super::glob::{glob, is_arn_pattern, is_match_all, is_whole_arn_pattern};
+use super::glob::{glob, is_arn_pattern, is_whole_arn_pattern};
 
 /// The keys an entry may have.
 const KEYS: &str = "check, resource, tags, reason and expires";
@@ -211,7 +212,7 @@ fn parse_entry(number: usize, line: usize, table: &DeTable<'_>) -> Result<Entry,
             format!("`reason` is missing: every suppression needs one, e.g. {REASON_EXAMPLE}"),
         )
     })?;
-    if is_match_all(&check) && resource.as_deref().is_none_or(is_match_all) && tags.is_empty() {
+    if is_all_stars(&check) && resource.as_deref().is_none_or(is_all_stars) && tags.is_empty() {
         return Err((
             None,
             format!("this entry would suppress every finding: name a check, {CHECK_EXAMPLE}, or narrow it with resource or tags"),

@@ -3,7 +3,7 @@
 /// `*` matches any run of characters (none included), `?` exactly one;
 /// everything else matches itself, case-sensitively: IAM's own glob.
 pub(crate) fn glob(pattern: &str, text: &str) -> bool {
-    eksposture_policy::wildcard_match(pattern, text, false)
+    eksposture_model::wildcard::wildcard_match(pattern, text, false)
 }
 
 /// A resource pattern against a finding's resource id, the way IAM matches
@@ -28,9 +28,4 @@ pub(crate) fn is_arn_pattern(pattern: &str) -> bool {
 /// Whether the pattern has all six ARN fields.
 pub(crate) fn is_whole_arn_pattern(pattern: &str) -> bool {
     pattern.splitn(6, ':').count() == 6
-}
-
-/// Matches everything: nothing but `*`.
-pub(crate) fn is_match_all(pattern: &str) -> bool {
-    !pattern.is_empty() && pattern.chars().all(|c| c == '*')
 }

@@ -1,3 +1,7 @@
+//! The one glob matcher of the tree: IAM's wildcard language (`*` and `?`),
+//! used by the policy evaluator for actions, resources and `StringLike`
+//! conditions, and by suppression files for check ids and resource ids.
+
 /// Matches `value` against an IAM glob `pattern`: `*` matches any run of
 /// characters (including none, and including `:` and `/`), `?` exactly one.
 ///
@@ -25,7 +29,7 @@ pub fn has_wildcard(text: &str) -> bool {
 }
 
 /// Whether `text` is one or more `*` and nothing else.
-pub(crate) fn is_all_stars(text: &str) -> bool {
+pub fn is_all_stars(text: &str) -> bool {
     !text.is_empty() && text.chars().all(|c| c == '*')
 }
 

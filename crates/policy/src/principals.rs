@@ -15,9 +15,10 @@
 //! organisation" pattern. Other conditions (`aws:SecureTransport`,
 //! `aws:CurrentTime`, ...) narrow nothing about who.
 
-use eksposture_policy::{
-    has_wildcard, ActionSpec, Condition, Effect, Policy, Principal, PrincipalSpec, SetQualifier,
-    Statement,
+use eksposture_model::wildcard::has_wildcard;
+
+use crate::document::{
+    ActionSpec, Condition, Effect, Policy, Principal, PrincipalSpec, SetQualifier, Statement,
 };
 
 const NARROWING_KEYS: [&str; 15] = [
@@ -107,6 +108,16 @@ pub fn broad_statements(policy: &Policy) -> Vec<BroadStatement<'_>> {
     out
 }
 
+/// Who beyond named principals an `Allow` lets call `action` with nothing
+/// narrowing it: one entry per such statement and breadth.
+pub fn unnarrowed(policy: &Policy, action: &str) -> Vec<Breadth> {
+    broad_statements(policy)
+        .into_iter()
+        .filter(|b| b.narrowed_by.is_empty() && b.statement.matches_action(action))
+        .map(|b| b.breadth)
+        .collect()
+}
+
 /// The actions of a statement as written: `ecr:BatchGetImage, ecr:GetDownloadUrlForLayer`.
 pub fn actions_text(s: &Statement) -> String {
     match &s.action {
@@ -129,7 +140,7 @@ fn named(p: &Principal) -> Vec<String> {
 }
 
 /// `123456789012` or `arn:<partition>:iam::123456789012:root`.
-fn account_of(principal: &str) -> Option<String> {
+pub(crate) fn account_of(principal: &str) -> Option<String> {
     let id = principal
         .strip_prefix("arn:")
         .and_then(|rest| rest.split_once(":iam::"))
@@ -208,64 +219,26 @@ fn narrows(c: &Condition, negated: bool) -> bool {
     key.is_some() && operator_ok && !c.values.is_empty() && !c.values.iter().any(matches_everything)
 }
 
-#[cfg(test)]
-mod tests {
-    use eksposture_policy::Policy;
-    use serde_json::json;
-
-    use super::{broad_statements, Breadth};
-
-    fn narrowing(doc: &serde_json::Value) -> Vec<(Breadth, Vec<String>)> {
-        let p = Policy::parse(doc).unwrap();
-        broad_statements(&p)
-            .into_iter()
-            .map(|b| (b.breadth, b.narrowed_by))
-            .collect()
-    }
-
-    #[test]
-    fn org_id_narrows_but_secure_transport_and_wildcards_do_not() {
-        let doc = json!({"Statement": [
-            {"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage",
-             "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}},
-            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "ecr:BatchGetImage",
-             "Condition": {"Bool": {"aws:SecureTransport": "true"}, "StringLike": {"aws:PrincipalAccount": "*"}}},
-            {"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage",
-             "Condition": {"StringEqualsIfExists": {"aws:SourceVpce": "vpce-1"}}}]});
-        let got = narrowing(&doc);
-        assert_eq!(got[0], (Breadth::Anyone, vec!["aws:PrincipalOrgID".into()]));
-        assert!(got[1].1.is_empty() && got[2].1.is_empty());
-    }
-
-    #[test]
-    fn deny_unless_in_organisation_narrows_the_allows_it_covers() {
-        let doc = json!({"Statement": [
-            {"Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]},
-            {"Effect": "Allow", "Principal": "*", "Action": "ecr:*"},
-            {"Effect": "Deny", "Principal": "*", "Action": "ecr:Batch*",
-             "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-1"}}},
-            {"Effect": "Deny", "Principal": "*", "Action": "ecr:GetDownloadUrlForLayer",
-             "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}}]});
-        let got = narrowing(&doc);
-        assert_eq!(got[0].1, ["aws:PrincipalOrgID", "aws:SourceVpce"]);
-        assert!(got[1].1.is_empty(), "ecr:* is not covered by ecr:Batch*");
-    }
-
-    #[test]
-    fn account_roots_and_not_principal_are_broad_but_named_roles_are_not() {
-        let doc = json!({"Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:root", "222233334444",
-                "arn:aws:iam::111122223333:role/x"]}, "Action": "sts:AssumeRole"},
-            {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/x"}, "Action": "sts:AssumeRole"},
-            {"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
-        let breadths: Vec<Breadth> = narrowing(&doc).into_iter().map(|(b, _)| b).collect();
-        assert_eq!(
-            breadths,
-            [
-                Breadth::Account("111122223333".into()),
-                Breadth::Account("222233334444".into()),
-                Breadth::AllBut(vec!["arn:aws:iam::111122223333:role/x".into()]),
-            ]
-        );
-    }
+/// The first unconditional `Allow` statement open to any principal:
+/// `Principal` `"*"`, an `AWS` list containing `"*"`, or a `NotPrincipal`
+/// (everyone but the listed principals).
+pub fn open_to_any_principal(policy: &Policy) -> Option<&Statement> {
+    policy.statements.iter().find(|s| {
+        s.effect == Effect::Allow
+            && !s.is_conditional()
+            && match &s.principal {
+                Some(PrincipalSpec::Principal(p)) => p.is_anyone(),
+                Some(PrincipalSpec::NotPrincipal(_)) => true,
+                None => false,
+            }
+    })
 }
+
+/// Whether some unconditional `Allow` statement admits any AWS principal;
+/// see [`open_to_any_principal`] for the statement itself.
+pub fn principal_allows_any_aws(policy: &Policy) -> bool {
+    open_to_any_principal(policy).is_some()
+}
+
+#[cfg(test)]
+mod tests;
