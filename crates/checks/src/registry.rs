@@ -153,6 +153,19 @@ mod tests {
     }
 
     #[test]
+    fn attack_paths_are_the_checks_of_the_path_folder() {
+        for c in CHECKS {
+            assert_eq!(
+                c.meta.kind.is_attack_path(),
+                c.meta.id.starts_with("path-"),
+                "{} is declared as {:?}",
+                c.meta.id,
+                c.meta.kind
+            );
+        }
+    }
+
+    #[test]
     fn compliance_references_exist_in_their_catalogues() {
         for c in CHECKS {
             for r in c.meta.compliance {

@@ -59,6 +59,7 @@ declare_check! {
     id: "ec2-node-ebs-encrypted",
     title: "EBS volumes attached to EKS nodes should be encrypted",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEc2Volume",
     remediation: "Enable EBS encryption by default, set Encrypted=true in the node launch template's block devices, and replace the nodes.",
     compliance: ["AWS-FSBP:EC2.3", "PCI-DSS-4.0:3.5.1", "EKS-BPG:data"],

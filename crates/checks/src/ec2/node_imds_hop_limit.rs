@@ -68,6 +68,7 @@ declare_check! {
     id: "ec2-node-imds-hop-limit",
     title: "EKS nodes should keep the instance metadata service to the node (hop limit 1)",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2Instance",
     remediation: "Set HttpPutResponseHopLimit=1 on node instances and in the launch-template version each nodegroup uses; give pods AWS access through IRSA or Pod Identity.",
     compliance: ["EKS-BPG:iam", "NIST-800-190:4.3.5", "PCI-DSS-4.0:2.2.6"],

@@ -61,6 +61,7 @@ declare_check! {
     id: "ec2-node-imdsv2-required",
     title: "EKS nodes and the launch-template versions their nodegroups use should require IMDSv2",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2Instance",
     remediation: "Set HttpTokens=required on node instances and in the launch-template version each nodegroup uses.",
     compliance: ["AWS-FSBP:EC2.8", "AWS-FSBP:EC2.170", "NIST-800-190:4.3.5", "PCI-DSS-4.0:2.2.6", "EKS-BPG:iam"],

@@ -68,6 +68,7 @@ declare_check! {
     id: "ec2-node-no-public-ip",
     title: "EKS nodes should have no public IP and sit in subnets not routed to an internet gateway",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2Instance",
     remediation: "Run nodes in private subnets (default route to a NAT gateway) without public IPs; remove AssociatePublicIpAddress=true from node launch templates.",
     compliance: ["CIS-EKS-1.8:5.4.3", "AWS-FSBP:EC2.9", "AWS-FSBP:EC2.25", "NIST-800-190:4.5.1", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "EKS-BPG:network"],

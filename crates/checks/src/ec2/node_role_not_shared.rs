@@ -69,6 +69,7 @@ declare_check! {
     id: "ec2-node-role-not-shared",
     title: "Node roles should not be shared across clusters or with non-EKS instances",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Give each cluster its own node role and instance profile, and non-EKS instances roles of their own.",
     compliance: ["NIST-800-190:4.3.4", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],

@@ -68,6 +68,7 @@ declare_check! {
     id: "ec2-node-sg-no-world-ingress",
     title: "Node and cluster security groups should not admit the internet to SSH, RDP, the kubelet, NodePorts or all ports",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2SecurityGroup",
     remediation: "Revoke ingress from 0.0.0.0/0 and ::/0 to ports 22, 3389, 10250, 30000-32767 and all ports; use SSM Session Manager and load balancers instead.",
     compliance: ["AWS-FSBP:EC2.13", "AWS-FSBP:EC2.14", "AWS-FSBP:EC2.19", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "NIST-800-190:4.3.3", "EKS-BPG:network"],

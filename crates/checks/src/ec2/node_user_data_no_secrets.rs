@@ -78,6 +78,7 @@ declare_check! {
     id: "ec2-node-user-data-no-secrets",
     title: "Node launch-template user data should hold no credentials",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2LaunchTemplate",
     remediation: "Remove credentials from the launch template's user data, rotate them, and fetch secrets at boot from Secrets Manager or SSM Parameter Store.",
     compliance: ["NIST-800-190:4.1.4", "PCI-DSS-4.0:8.6.2", "EKS-BPG:data"],

@@ -60,6 +60,7 @@ declare_check! {
     id: "ecr-images-no-critical-vulns",
     title: "ECR images should have no critical vulnerabilities",
     severity: High,
+    kind: Vulnerability,
     resource_type: "AwsEcrContainerImage",
     remediation: "Rebuild on a patched base image with updated dependencies, redeploy, and expire the vulnerable image.",
     compliance: ["CIS-EKS-1.8:5.1.1", "NIST-800-190:4.1.1", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:6.3.3", "PCI-DSS-4.0:11.3.1", "EKS-BPG:image"],

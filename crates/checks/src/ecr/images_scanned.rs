@@ -66,6 +66,7 @@ declare_check! {
     id: "ecr-images-scanned",
     title: "ECR images should have a completed vulnerability scan",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEcrContainerImage",
     remediation: "Enable enhanced (Inspector) or basic scan-on-push scanning for the registry and scan existing images (aws ecr start-image-scan).",
     compliance: ["CIS-EKS-1.8:5.1.1", "NIST-800-190:4.1.1", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:11.3.1", "EKS-BPG:image"],

@@ -49,6 +49,7 @@ declare_check! {
     id: "ecr-lifecycle-policy",
     title: "ECR repositories should have a lifecycle policy",
     severity: Low,
+    kind: Configuration,
     resource_type: "AwsEcrRepository",
     remediation: "Add a lifecycle policy (aws ecr put-lifecycle-policy) that expires untagged and superseded images.",
     compliance: ["AWS-FSBP:ECR.3", "NIST-800-190:4.2.2", "EKS-BPG:image"],

@@ -53,6 +53,7 @@ declare_check! {
     id: "ecr-repo-kms-encrypted",
     title: "ECR repositories should be encrypted with a KMS key",
     severity: Low,
+    kind: Configuration,
     resource_type: "AwsEcrRepository",
     remediation: "Recreate the repository with encryptionType=KMS and a customer managed KMS key, then move the images.",
     compliance: ["AWS-FSBP:ECR.5", "EKS-BPG:data"],

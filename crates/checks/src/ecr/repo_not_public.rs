@@ -65,6 +65,7 @@ declare_check! {
     id: "ecr-repo-not-public",
     title: "ECR repository policies should not grant access to any principal",
     severity: Critical,
+    kind: Configuration,
     resource_type: "AwsEcrRepository",
     remediation: "Replace Principal \"*\" with the accounts or roles that need access, or add an aws:PrincipalOrgID / aws:SourceVpce condition; keep push actions to CI roles.",
     compliance: ["CIS-EKS-1.8:5.1.2", "NIST-800-190:4.2.3", "PCI-DSS-4.0:7.2.1", "EKS-BPG:image"],

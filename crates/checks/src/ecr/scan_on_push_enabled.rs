@@ -72,6 +72,7 @@ declare_check! {
     id: "ecr-scan-on-push-enabled",
     title: "ECR repositories should scan images on push or continuously",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEcrRepository",
     remediation: "Add a registry scanning rule (ENHANCED CONTINUOUS_SCAN/SCAN_ON_PUSH, or BASIC SCAN_ON_PUSH) whose filter matches the repository.",
     compliance: ["CIS-EKS-1.8:5.1.1", "AWS-FSBP:ECR.1", "NIST-800-190:4.1.1", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:11.3.1", "EKS-BPG:image"],

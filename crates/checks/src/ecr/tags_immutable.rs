@@ -51,6 +51,7 @@ declare_check! {
     id: "ecr-tags-immutable",
     title: "ECR repositories should have immutable image tags",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEcrRepository",
     remediation: "Set imageTagMutability to IMMUTABLE (aws ecr put-image-tag-mutability) and deploy images by digest or version tag.",
     compliance: ["AWS-FSBP:ECR.2", "NIST-800-190:4.2.2", "EKS-BPG:image"],

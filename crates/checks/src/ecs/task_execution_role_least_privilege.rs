@@ -86,6 +86,7 @@ declare_check! {
     id: "ecs-task-execution-role-least-privilege",
     title: "ECS task execution roles should only pull images, write logs and read the task's own secrets, and should not double as task roles",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Limit the execution role to AmazonECSTaskExecutionRolePolicy plus reads of the exact secret, parameter and key ARNs the task injects, and give the application its own task role.",
     compliance: ["NIST-800-190:4.3.1", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2"],

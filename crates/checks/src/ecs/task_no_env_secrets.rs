@@ -64,6 +64,7 @@ declare_check! {
     id: "ecs-task-no-env-secrets",
     title: "ECS task definitions should not pass credentials in plain environment variables",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Move the credential to Secrets Manager or SSM Parameter Store, reference it from the container's secrets, rotate it, and deregister the revisions that hold it.",
     compliance: ["AWS-FSBP:ECS.8", "NIST-800-190:4.1.4", "PCI-DSS-4.0:8.3.2", "PCI-DSS-4.0:8.6.2", "EKS-BPG:data"],

@@ -60,6 +60,7 @@ declare_check! {
     id: "ecs-task-non-root-user",
     title: "ECS containers should run as a non-root user named in the task definition",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Set user to a non-root uid:gid (e.g. 1000:1000) on every container definition, with that user present in the image, and redeploy the service.",
     compliance: ["AWS-FSBP:ECS.20", "AWS-FSBP:ECS.21", "NIST-800-190:4.4.3", "PCI-DSS-4.0:2.2.6", "EKS-BPG:pods"],

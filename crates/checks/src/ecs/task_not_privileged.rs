@@ -58,6 +58,7 @@ declare_check! {
     id: "ecs-task-not-privileged",
     title: "ECS containers should not run privileged",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Remove privileged=true from the container definitions (add only the Linux capabilities needed) and redeploy the service.",
     compliance: ["AWS-FSBP:ECS.4", "NIST-800-190:4.4.3", "PCI-DSS-4.0:2.2.6", "EKS-BPG:pods"],

@@ -58,6 +58,7 @@ declare_check! {
     id: "ecs-task-readonly-root-fs",
     title: "ECS containers should run with a read-only root filesystem",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Set readonlyRootFilesystem=true on every container definition, mount volumes for the paths the application writes, and redeploy the service.",
     compliance: ["AWS-FSBP:ECS.5", "NIST-800-190:4.4.3", "NIST-800-190:4.4.4", "PCI-DSS-4.0:2.2.6", "EKS-BPG:pods"],

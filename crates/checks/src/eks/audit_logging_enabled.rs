@@ -54,6 +54,7 @@ declare_check! {
     id: "eks-audit-logging-enabled",
     title: "EKS clusters should send audit and authenticator control-plane logs to CloudWatch Logs",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Enable the `audit` and `authenticator` control-plane log types (aws eks update-cluster-config --logging).",
     compliance: ["CIS-EKS-1.8:2.1.1", "AWS-FSBP:EKS.8", "PCI-DSS-4.0:10.2.1", "EKS-BPG:detective"],

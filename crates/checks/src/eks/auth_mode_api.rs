@@ -59,6 +59,7 @@ declare_check! {
     id: "eks-auth-mode-api",
     title: "EKS clusters should manage access with EKS access entries rather than the aws-auth ConfigMap",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Migrate aws-auth mappings to access entries and set authenticationMode to API_AND_CONFIG_MAP, then API.",
     compliance: ["CIS-EKS-1.8:5.5.1", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],

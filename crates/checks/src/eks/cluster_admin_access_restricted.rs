@@ -69,6 +69,7 @@ declare_check! {
     id: "eks-cluster-admin-access-restricted",
     title: "EKS cluster-wide admin access entries should be held only by narrowly trusted roles of the account",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEksAccessEntry",
     remediation: "Hold cluster-scoped AmazonEKSClusterAdminPolicy/AmazonEKSAdminPolicy only through roles of this account whose trust names their principals; remove user, cross-account and account-wide-trust entries.",
     compliance: ["CIS-EKS-1.8:4.1.1", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2", "NIST-800-190:4.3.1", "EKS-BPG:iam"],

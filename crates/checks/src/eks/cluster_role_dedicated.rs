@@ -83,6 +83,7 @@ declare_check! {
     id: "eks-cluster-role-dedicated",
     title: "Each EKS cluster should have its own cluster IAM role, trusted only by eks.amazonaws.com",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Give each cluster its own role trusted only by eks.amazonaws.com; use separate roles for nodes, Fargate profiles and workloads.",
     compliance: ["NIST-800-190:4.3.4", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],

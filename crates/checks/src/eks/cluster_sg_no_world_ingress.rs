@@ -67,6 +67,7 @@ declare_check! {
     id: "eks-cluster-sg-no-world-ingress",
     title: "EKS control-plane security groups should not admit the internet on any port",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2SecurityGroup",
     remediation: "Revoke every ingress rule from 0.0.0.0/0 or ::/0 on the cluster security group and the additional control-plane security groups; admit node security groups or known networks only.",
     compliance: ["AWS-FSBP:EC2.18", "AWS-FSBP:EC2.19", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "NIST-800-190:4.3.2", "EKS-BPG:network"],

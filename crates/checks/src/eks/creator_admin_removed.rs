@@ -72,6 +72,7 @@ declare_check! {
     id: "eks-creator-admin-removed",
     title: "EKS clusters should not keep the cluster creator's bootstrap cluster-admin access",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Delete the cluster creator's access entry (AmazonEKSClusterAdminPolicy) after granting admin to a dedicated role; create clusters with bootstrapClusterCreatorAdminPermissions=false.",
     compliance: ["CIS-EKS-1.8:4.1.1", "PCI-DSS-4.0:7.2.2", "NIST-800-190:4.3.1", "EKS-BPG:iam"],

@@ -61,6 +61,7 @@ declare_check! {
     id: "eks-default-vpc-not-used",
     title: "EKS clusters should not run in the region's default VPC",
     severity: Low,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Run clusters in a dedicated VPC with private node subnets; a cluster's VPC cannot be changed, so create a new cluster there and migrate.",
     compliance: ["NIST-800-190:4.3.3", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.1", "EKS-BPG:network"],

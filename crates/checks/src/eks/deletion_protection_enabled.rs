@@ -46,6 +46,7 @@ declare_check! {
     id: "eks-deletion-protection-enabled",
     title: "EKS clusters should have deletion protection enabled",
     severity: Low,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Enable deletion protection (aws eks update-cluster-config --deletion-protection).",
     compliance: ["EKS-BPG:infrastructure"],

@@ -54,6 +54,7 @@ declare_check! {
     id: "eks-endpoint-not-open-to-world",
     title: "EKS cluster API endpoints should not be open to the whole internet",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Disable the public endpoint (endpointPublicAccess=false, endpointPrivateAccess=true) or restrict publicAccessCidrs to known networks.",
     compliance: ["CIS-EKS-1.8:5.4.1", "AWS-FSBP:EKS.1", "NIST-800-190:4.3.2", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "EKS-BPG:network"],

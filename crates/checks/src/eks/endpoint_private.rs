@@ -60,6 +60,7 @@ declare_check! {
     id: "eks-endpoint-private",
     title: "EKS cluster API endpoints should be private, with public access disabled",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Set endpointPublicAccess=false and endpointPrivateAccess=true, and reach the API server from inside the VPC.",
     compliance: ["CIS-EKS-1.8:5.4.2", "AWS-FSBP:EKS.1", "PCI-DSS-4.0:1.3.1", "EKS-BPG:network"],

@@ -62,6 +62,7 @@ declare_check! {
     id: "eks-irsa-provider-registered",
     title: "EKS cluster OIDC issuers should be registered as IAM OIDC providers so pods can have their own IAM roles",
     severity: Low,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Register the cluster's OIDC issuer as an IAM OIDC provider (eksctl utils associate-iam-oidc-provider), or use EKS Pod Identity.",
     compliance: ["CIS-EKS-1.8:5.2.1", "PCI-DSS-4.0:7.2.5", "EKS-BPG:iam"],

@@ -58,6 +58,7 @@ declare_check! {
     id: "eks-log-retention",
     title: "EKS control-plane log groups should keep logs for at least 365 days",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Set the retention of /aws/eks/<cluster>/cluster to 365 days or more (aws logs put-retention-policy), or archive the logs for at least a year.",
     compliance: ["PCI-DSS-4.0:10.5.1", "EKS-BPG:detective"],

@@ -69,6 +69,7 @@ declare_check! {
     id: "eks-network-policy-enforced",
     title: "EKS clusters should enforce Kubernetes network policies (VPC CNI network policy or a Calico/Cilium add-on)",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Enable network policy in the vpc-cni add-on (configuration value enableNetworkPolicy: \"true\") or install a Calico/Cilium add-on, then apply default-deny NetworkPolicies.",
     compliance: ["CIS-EKS-1.8:5.4.4", "NIST-800-190:4.3.3", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.1", "EKS-BPG:network"],

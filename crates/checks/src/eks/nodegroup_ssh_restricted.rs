@@ -58,6 +58,7 @@ declare_check! {
     id: "eks-nodegroup-ssh-restricted",
     title: "Managed nodegroups should not allow SSH from anywhere",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEksNodegroup",
     remediation: "Recreate the nodegroup without remoteAccess (use SSM Session Manager) or with sourceSecurityGroups limited to a bastion.",
     compliance: ["AWS-FSBP:EC2.13", "NIST-800-190:4.5.1", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "EKS-BPG:infrastructure"],

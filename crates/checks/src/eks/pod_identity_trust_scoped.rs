@@ -83,6 +83,7 @@ declare_check! {
     id: "eks-pod-identity-trust-scoped",
     title: "Pod Identity role trust policies should be scoped to a cluster or service account",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Add aws:RequestTag/eks-cluster-arn, kubernetes-namespace and kubernetes-service-account conditions to the pods.eks.amazonaws.com trust statement; drop account-wide or * principals.",
     compliance: ["CIS-EKS-1.8:5.2.1", "NIST-800-190:4.3.2", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],

@@ -58,6 +58,7 @@ declare_check! {
     id: "eks-secrets-encrypted",
     title: "EKS clusters should envelope-encrypt Kubernetes secrets with a customer managed KMS key",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Associate an encryption config covering `secrets` with a customer managed KMS key (aws eks associate-encryption-config).",
     compliance: ["CIS-EKS-1.8:5.3.1", "AWS-FSBP:EKS.3", "PCI-DSS-4.0:3.6.1", "NIST-800-190:4.1.4", "EKS-BPG:data"],

@@ -65,6 +65,7 @@ declare_check! {
     id: "eks-secrets-key-healthy",
     title: "The KMS key that encrypts EKS secrets should be enabled and rotate automatically",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Cancel deletion of / re-enable the KMS key that encrypts the cluster's secrets, and enable its automatic rotation (aws kms enable-key-rotation).",
     compliance: ["CIS-EKS-1.8:5.3.1", "AWS-FSBP:KMS.3", "PCI-DSS-4.0:3.6.1", "PCI-DSS-4.0:3.7.4", "EKS-BPG:data"],

@@ -66,6 +66,7 @@ declare_check! {
     id: "eks-version-supported",
     title: "EKS clusters should run a Kubernetes version in standard support",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Upgrade the cluster (one minor version at a time) to a Kubernetes version in EKS standard support, then its nodes and add-ons.",
     compliance: ["AWS-FSBP:EKS.2", "PCI-DSS-4.0:6.3.3", "NIST-800-190:4.4.1", "EKS-BPG:infrastructure"],

@@ -69,6 +69,7 @@ declare_check! {
     id: "iam-fargate-pod-role-least-privilege",
     title: "Fargate pod execution roles should grant no more than image pulls and log writes",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Keep only AmazonEKSFargatePodExecutionRolePolicy (and CloudWatch Logs writes) on the pod execution role; give workloads IRSA or Pod Identity roles.",
     compliance: ["AWS-FSBP:IAM.1", "NIST-800-190:4.3.5", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2", "EKS-BPG:iam"],

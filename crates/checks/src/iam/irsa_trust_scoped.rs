@@ -68,6 +68,7 @@ declare_check! {
     id: "iam-irsa-trust-scoped",
     title: "IRSA role trust policies should name the service accounts that may assume them",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Constrain <issuer>:sub with StringEquals to system:serviceaccount:<namespace>:<name> in every web-identity trust statement.",
     compliance: ["CIS-EKS-1.8:5.2.1", "NIST-800-190:4.3.2", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],

@@ -83,6 +83,7 @@ declare_check! {
     id: "iam-node-role-least-privilege",
     title: "Node IAM roles should grant no more than the worker-node baseline",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Detach policies beyond AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy and ECR read-only from the node role; give workloads IRSA or Pod Identity roles.",
     compliance: ["AWS-FSBP:IAM.1", "NIST-800-190:4.3.5", "NIST-800-190:4.5.4", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2", "EKS-BPG:iam"],

@@ -71,6 +71,7 @@ declare_check! {
     id: "iam-node-role-no-cni-policy",
     title: "Node IAM roles should not carry the VPC CNI policy",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Give the aws-node service account (vpc-cni add-on) its own IRSA / Pod Identity role with AmazonEKS_CNI_Policy and detach the policy from the node role.",
     compliance: ["CIS-EKS-1.8:5.2.1", "PCI-DSS-4.0:7.2.2", "EKS-BPG:iam"],

@@ -75,6 +75,7 @@ declare_check! {
     id: "iam-workload-role-least-privilege",
     title: "IRSA and Pod Identity roles should not grant admin, wildcard or privilege-escalation power",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Scope the workload role's policies to the actions and resources it uses; remove admin, service wildcards and iam:PassRole / sts:AssumeRole on *.",
     compliance: ["AWS-FSBP:IAM.1", "AWS-FSBP:IAM.21", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2", "EKS-BPG:iam"],

@@ -50,6 +50,7 @@ declare_check! {
     id: "inspector-enabled",
     title: "Amazon Inspector EC2 and ECR scanning should be enabled in every region",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsAccount",
     remediation: "Enable Amazon Inspector EC2 and ECR scanning in every region (aws inspector2 enable --resource-types EC2 ECR).",
     compliance: ["CIS-EKS-1.8:5.1.1", "AWS-FSBP:Inspector.1", "AWS-FSBP:Inspector.2", "NIST-800-190:4.1.1", "NIST-800-190:4.5.3", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:11.3.1", "EKS-BPG:image", "EKS-BPG:infrastructure"],

@@ -61,6 +61,7 @@ declare_check! {
     id: "inspector-nodes-covered",
     title: "Every EKS node should be actively scanned by Amazon Inspector",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEc2Instance",
     remediation: "Enable Inspector EC2 scanning and make sure every node is covered (SSM agent registered, or agentless hybrid scanning).",
     compliance: ["NIST-800-190:4.5.3", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:11.3.1", "EKS-BPG:infrastructure"],

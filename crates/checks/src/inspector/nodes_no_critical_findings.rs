@@ -64,6 +64,7 @@ declare_check! {
     id: "inspector-nodes-no-critical-findings",
     title: "EKS nodes should have no active critical Amazon Inspector findings",
     severity: High,
+    kind: Vulnerability,
     resource_type: "AwsEc2Instance",
     remediation: "Update the nodegroup to the latest AMI release (or patch and replace self-managed nodes) to fix the critical findings.",
     compliance: ["NIST-800-190:4.5.3", "PCI-DSS-4.0:6.3.3", "PCI-DSS-4.0:11.3.1", "EKS-BPG:infrastructure"],

@@ -82,6 +82,7 @@ declare_check! {
     id: "path-irsa-wildcard-to-broad-role",
     title: "IRSA roles with admin-like power should be assumable only by named service accounts",
     severity: Critical,
+    kind: AttackPath { tactic: PrivilegeEscalation, entry: Configuration },
     resource_type: "AwsIamRole",
     remediation: "Pin <issuer>:sub with StringEquals to system:serviceaccount:<namespace>:<name> and reduce the role to what that workload needs.",
     compliance: ["CIS-EKS-1.8:5.2.1", "NIST-800-190:4.3.2", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2", "EKS-BPG:iam"],

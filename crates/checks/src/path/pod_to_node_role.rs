@@ -77,6 +77,7 @@ declare_check! {
     id: "path-pod-to-node-role",
     title: "Pods should not be able to obtain an over-broad node role from IMDS",
     severity: Critical,
+    kind: AttackPath { tactic: CredentialAccess, entry: Configuration },
     resource_type: "AwsEc2Instance",
     remediation: "Require IMDSv2 with hop limit 1 on nodes and reduce the node role to the worker-node baseline; use IRSA or Pod Identity for pods.",
     compliance: ["NIST-800-190:4.3.5", "NIST-800-190:4.4.3", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],

@@ -97,6 +97,7 @@ declare_check! {
     id: "path-public-node-with-broad-role",
     title: "Internet-reachable nodes should not carry an over-broad node role",
     severity: Critical,
+    kind: AttackPath { tactic: InitialAccess, entry: Configuration },
     resource_type: "AwsEc2Instance",
     remediation: "Take the node off the internet (private subnet, no public IP, no 0.0.0.0/0 ingress) and reduce its role to the worker-node baseline.",
     compliance: ["NIST-800-190:4.3.5", "NIST-800-190:4.5.1", "PCI-DSS-4.0:1.4.2", "PCI-DSS-4.0:7.2.1", "EKS-BPG:infrastructure"],

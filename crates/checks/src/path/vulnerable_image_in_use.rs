@@ -78,6 +78,7 @@ declare_check! {
     id: "path-vulnerable-image-in-use",
     title: "Images that ECS services run should have no critical vulnerabilities",
     severity: Critical,
+    kind: AttackPath { tactic: InitialAccess, entry: Vulnerability },
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Rebuild the image on a patched base, push it, register a task definition revision naming it by digest, and update the service.",
     compliance: ["CIS-EKS-1.8:5.1.1", "NIST-800-190:4.1.1", "NIST-800-190:4.4.4", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:6.3.3", "EKS-BPG:image"],
