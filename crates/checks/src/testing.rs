@@ -4,7 +4,7 @@
 use eksposture_model::{Finding, Inventory, Status};
 use serde_json::{json, Value};
 
-use crate::Check;
+use crate::{Check, CheckMeta};
 
 /// The inventory every fragment is merged into: one account, one region,
 /// and nothing else known.
@@ -72,4 +72,12 @@ pub fn run_example(check: &'static Check, kind: &str, json: &str) {
         "{}: example `{kind}` produced {st:?}: {findings:#?}",
         check.meta.id
     );
+}
+
+/// The findings of the check `meta` declares over a fragment: what every
+/// check's tests run. The check is found through the registry, so this
+/// also fails for a check that is not registered.
+pub fn run(meta: &'static CheckMeta, fragment: Value) -> Vec<Finding> {
+    let check = crate::find(meta.id).unwrap_or_else(|| panic!("{} is not registered", meta.id));
+    eval(check, fragment)
 }

@@ -163,13 +163,13 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ec2::fixtures::{node, region};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(volume_ids: &[&str], volumes: &Value) -> Vec<Finding> {
         let mut n = node("i-1", json!(null));
         n["volume_ids"] = json!(volume_ids);
         let r = region(json!({"instances": {"known": [n]}, "volumes": volumes}));
-        eval(crate::find(super::META.id).unwrap(), r)
+        testing::run(&super::META, r)
     }
 
     #[test]

@@ -101,15 +101,11 @@ mod tests {
     use serde_json::json;
 
     use crate::ec2::fixtures::{node, nodegroup_with_template, region, template_version, LT_ARN};
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     fn one_node(options: serde_json::Value) -> Vec<eksposture_model::Finding> {
-        eval(
-            check(),
+        testing::run(
+            &super::META,
             region(json!({"instances": {"known": [node("i-1", options)]}})),
         )
     }
@@ -159,8 +155,8 @@ mod tests {
 
     #[test]
     fn unknown_when_the_version_in_use_leaves_the_hop_limit_to_the_ami() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             region(json!({
             "clusters": nodegroup_with_template("1"),
             "launch_template_versions": [template_version(1, json!({"http_tokens": "required"}))]})),
@@ -170,8 +166,8 @@ mod tests {
 
     #[test]
     fn judges_only_the_launch_template_version_the_nodegroup_uses() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             region(json!({
             "clusters": nodegroup_with_template("1"),
             "launch_template_versions": [

@@ -124,7 +124,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ec2::fixtures::{node, nodegroup_with_template, region, template_version};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(node_fields: &Value, tables: &Value) -> Vec<Finding> {
         let mut n = node("i-1", json!(null));
@@ -133,8 +133,8 @@ mod tests {
         }
         let subnet =
             json!({"subnet_id": "subnet-1", "vpc_id": "vpc-1", "map_public_ip_on_launch": false});
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             region(
                 json!({"instances": {"known": [n]}, "subnets": {"known": [subnet]}, "route_tables": tables}),
             ),
@@ -210,8 +210,8 @@ mod tests {
     fn judges_the_launch_template_version_in_use() {
         let mut v = template_version(2, json!(null));
         v["data"]["known"]["associate_public_ip"] = json!(true);
-        let f = eval(
-            crate::find(super::META.id).unwrap(),
+        let f = testing::run(
+            &super::META,
             region(
                 json!({"clusters": nodegroup_with_template("2"), "launch_template_versions": [v]}),
             ),

@@ -145,7 +145,7 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ROLE: &str = "arn:aws:iam::111122223333:role/node";
     const PROFILE: &str = "arn:aws:iam::111122223333:instance-profile/node";
@@ -158,7 +158,7 @@ mod tests {
               "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod", "nodegroups": {"known": [{"name": "ng",
                 "config": {"known": {"node_role": ROLE}}}]}}]},
               "instances": {"known": [node]}, "instance_profile_associations": associations}}});
-        eval(crate::find(super::META.id).unwrap(), account)
+        testing::run(&super::META, account)
     }
 
     fn association(instance: &str, state: &str) -> Value {

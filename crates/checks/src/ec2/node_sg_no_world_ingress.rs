@@ -146,11 +146,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ec2::fixtures::{cluster, node, region};
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     /// Node i-1 in sg-1 (or `groups`), and sg-1 with `rules` as its ingress.
     fn fixture(groups: Value, rules: Value) -> Value {
@@ -163,7 +159,7 @@ mod tests {
     }
 
     fn one(fragment: Value, status: Status) -> Finding {
-        let f = eval(check(), fragment);
+        let f = testing::run(&super::META, fragment);
         assert_eq!(statuses(&f), [status], "{f:#?}");
         f.into_iter().next().unwrap()
     }

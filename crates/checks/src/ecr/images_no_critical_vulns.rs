@@ -121,13 +121,13 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const IMAGE: &str = "arn:aws:ecr:us-east-1:111122223333:repository/api/sha256:aa";
 
     fn run(scan: &Value, inspector: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"inspector": inspector, "repositories": {"known": [{"name": "api",
                 "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
                 "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"], "scan": scan}]}}]}}}}),

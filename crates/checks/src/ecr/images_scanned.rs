@@ -158,14 +158,13 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const REPO: &str = "arn:aws:ecr:us-east-1:111122223333:repository/api";
 
     fn run(images: &Value, coverage: &Value) -> Vec<Finding> {
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
+        testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"inspector": {"coverage": coverage},
             "repositories": {"known": [{"name": "api", "arn": REPO, "images": images}]}}}}),
         )

@@ -102,11 +102,11 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(lifecycle: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
                 "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api", "lifecycle_policy": lifecycle}]}}}}),
         )

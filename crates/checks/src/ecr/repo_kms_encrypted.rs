@@ -113,13 +113,13 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
     fn run(kind: &Value, key: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
                 "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
                 "encryption_type": kind, "kms_key": key}]}}}}),

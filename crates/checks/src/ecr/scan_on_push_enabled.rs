@@ -168,14 +168,13 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     /// Repository `team-a/api` with the given `scan_on_push`, under a
     /// registry scanning configuration.
     fn run(scanning: &Value, scan_on_push: Option<bool>) -> Vec<Finding> {
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
+        testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"registry_scanning": scanning,
             "repositories": {"known": [{"name": "team-a/api", "scan_on_push": scan_on_push,
             "arn": "arn:aws:ecr:us-east-1:111122223333:repository/team-a/api"}]}}}}),
@@ -254,11 +253,10 @@ mod tests {
 
     #[test]
     fn unknown_for_region_whose_repositories_could_not_be_listed() {
-        let check = crate::find(super::META.id).unwrap();
         let gap = json!({"unknown": {"service": "ecr", "region": "us-east-1",
             "operation": "DescribeRepositories", "reason": "throttled", "message": "slow"}});
-        let f = eval(
-            check,
+        let f = testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"repositories": gap}}}),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);

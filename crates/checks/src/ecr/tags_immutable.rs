@@ -109,11 +109,11 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(mutability: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
                 "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api", "tag_mutability": mutability}]}}}}),
         )
@@ -156,8 +156,8 @@ mod tests {
 
     #[test]
     fn unknown_for_a_region_whose_repositories_could_not_be_listed() {
-        let f = eval(
-            crate::find(super::META.id).unwrap(),
+        let f = testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"repositories": {"unknown": {"service": "ecr",
                 "region": "us-east-1", "operation": "DescribeRepositories", "reason": "access_denied", "message": "denied"}}}}}),
         );

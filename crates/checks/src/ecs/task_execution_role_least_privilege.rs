@@ -172,7 +172,7 @@ mod tests {
 
     use crate::ecs::fixtures::{container, region, task_definition};
     use crate::iam::fixtures::allow;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const EXEC: &str = "arn:aws:iam::111122223333:role/web-exec";
     const TASK_POLICY: &str =
@@ -207,7 +207,7 @@ mod tests {
         let mut inv = region(&[td]);
         inv["iam"] = json!({"roles": roles, "managed_policies": [{"arn": TASK_POLICY,
             "name": "AmazonECSTaskExecutionRolePolicy", "document": {"known": ecs_task_execution_policy()}}]});
-        eval(crate::find(super::META.id).unwrap(), inv)
+        testing::run(&super::META, inv)
     }
 
     #[test]
@@ -246,7 +246,7 @@ mod tests {
     fn unknown_when_the_roles_could_not_be_read_and_pass_without_an_execution_role() {
         assert_eq!(statuses(&run(&[], None, false)), [Status::Unknown]);
         let td = task_definition(&[container("app", &json!({}))], &json!(null));
-        let f = eval(crate::find(super::META.id).unwrap(), region(&[td]));
+        let f = testing::run(&super::META, region(&[td]));
         assert_eq!(statuses(&f), [Status::Pass]);
     }
 }

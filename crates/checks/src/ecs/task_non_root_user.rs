@@ -105,15 +105,11 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ecs::fixtures::{container, region, task_definition, undescribed};
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     fn run(user: &Value) -> Vec<Finding> {
         let c = container("app", &json!({"user": user}));
-        eval(check(), region(&[task_definition(&[c], &json!(null))]))
+        testing::run(&super::META, region(&[task_definition(&[c], &json!(null))]))
     }
 
     #[test]
@@ -150,7 +146,7 @@ mod tests {
 
     #[test]
     fn unknown_when_the_task_definition_could_not_be_described() {
-        let f = eval(check(), region(&[undescribed()]));
+        let f = testing::run(&super::META, region(&[undescribed()]));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

@@ -100,11 +100,11 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ecs::fixtures::{container, region, task_definition, undescribed, TD_ARN};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(containers: &[Value]) -> Vec<Finding> {
         let td = task_definition(containers, &json!(null));
-        eval(crate::find(super::META.id).unwrap(), region(&[td]))
+        testing::run(&super::META, region(&[td]))
     }
 
     #[test]
@@ -145,10 +145,7 @@ mod tests {
 
     #[test]
     fn unknown_when_the_task_definition_could_not_be_described() {
-        let f = eval(
-            crate::find(super::META.id).unwrap(),
-            region(&[undescribed()]),
-        );
+        let f = testing::run(&super::META, region(&[undescribed()]));
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(f[0].message.contains("throttled"), "{}", f[0].message);
     }

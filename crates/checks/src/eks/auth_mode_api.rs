@@ -108,12 +108,11 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(config: &Value) -> Vec<Finding> {
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
+        testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
             "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}}),
         )

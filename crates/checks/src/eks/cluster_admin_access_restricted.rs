@@ -157,7 +157,7 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ADMIN: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
@@ -167,9 +167,8 @@ mod tests {
         let entry = json!({"principal_arn": principal,
             "detail": {"known": {"arn": "arn:aws:eks:us-east-1:111122223333:access-entry/c/role/x"}},
             "access_policies": {"known": [{"policy_arn": ADMIN, "scope_type": "cluster"}]}});
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
+        testing::run(
+            &super::META,
             json!({"iam": {"roles": roles}, "regions": {"us-east-1": {"clusters": {"known": [{
             "name": "c", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c",
             "access_entries": {"known": [entry]}}]}}}}),

@@ -157,7 +157,7 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ADMIN: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
@@ -167,9 +167,8 @@ mod tests {
         if !entries.is_null() {
             cluster["access_entries"] = entries.clone();
         }
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
+        testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"clusters": {"known": [cluster]}}}}),
         )
     }

@@ -115,21 +115,17 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::json;
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn cluster(config: &serde_json::Value) -> serde_json::Value {
         json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
             "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}})
     }
 
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
-
     #[test]
     fn fails_when_public_and_open_to_ipv6_world() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(
                 &json!({"known": {"endpoint_public_access": true, "public_access_cidrs": ["10.0.0.0/8", "::/0"]}}),
             ),
@@ -144,8 +140,8 @@ mod tests {
 
     #[test]
     fn passes_when_public_endpoint_disabled() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(
                 &json!({"known": {"endpoint_public_access": false, "endpoint_private_access": true}}),
             ),
@@ -155,8 +151,8 @@ mod tests {
 
     #[test]
     fn passes_and_names_the_cidrs_when_restricted() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(
                 &json!({"known": {"endpoint_public_access": true, "public_access_cidrs": ["203.0.113.0/24"]}}),
             ),
@@ -171,8 +167,8 @@ mod tests {
     #[test]
     fn unknown_not_pass_when_public_and_cidrs_empty_or_missing() {
         for cidrs in [json!([]), json!(null)] {
-            let f = eval(
-                check(),
+            let f = testing::run(
+                &super::META,
                 cluster(
                     &json!({"known": {"endpoint_public_access": true, "public_access_cidrs": cidrs}}),
                 ),
@@ -183,14 +179,14 @@ mod tests {
 
     #[test]
     fn unknown_when_endpoint_flag_missing() {
-        let f = eval(check(), cluster(&json!({"known": {}})));
+        let f = testing::run(&super::META, cluster(&json!({"known": {}})));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 
     #[test]
     fn unknown_for_region_whose_clusters_could_not_be_listed() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"clusters": {"unknown": {"service": "eks",
             "region": "us-east-1", "operation": "ListClusters", "reason": "access_denied", "message": "denied"}}}}}),
         );

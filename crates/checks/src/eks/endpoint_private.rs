@@ -129,13 +129,12 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     /// Cluster `c` whose `DescribeCluster` answer is `config`.
     fn run(config: &Value) -> Vec<Finding> {
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
+        testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
             "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}}),
         )
@@ -197,10 +196,12 @@ mod tests {
 
     #[test]
     fn unknown_for_region_whose_clusters_could_not_be_listed() {
-        let check = crate::find(super::META.id).unwrap();
         let gap = json!({"unknown": {"service": "eks", "region": "us-east-1",
             "operation": "ListClusters", "reason": "access_denied", "message": "denied"}});
-        let f = eval(check, json!({"regions": {"us-east-1": {"clusters": gap}}}));
+        let f = testing::run(
+            &super::META,
+            json!({"regions": {"us-east-1": {"clusters": gap}}}),
+        );
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

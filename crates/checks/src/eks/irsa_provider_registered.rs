@@ -133,7 +133,7 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ISSUER: &str = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC";
 
@@ -143,9 +143,8 @@ mod tests {
         for (k, v) in cluster_extra.as_object().unwrap() {
             cluster[k] = v.clone();
         }
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
+        testing::run(
+            &super::META,
             json!({"iam": {"oidc_providers": providers},
             "regions": {"us-east-1": {"clusters": {"known": [cluster]}}}}),
         )

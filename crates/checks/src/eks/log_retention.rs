@@ -145,11 +145,7 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     fn cluster(config: Value, log_group: Value) -> Value {
         let mut c =
@@ -173,8 +169,8 @@ mod tests {
 
     #[test]
     fn fails_when_retention_is_shorter_than_a_year() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(logging(json!(["audit"])), group(json!(180))),
         );
         assert_eq!(statuses(&f), [Status::Fail]);
@@ -191,8 +187,8 @@ mod tests {
     #[test]
     fn passes_at_a_year_or_when_logs_never_expire() {
         for retention in [json!(365), json!(3653), json!(null)] {
-            let f = eval(
-                check(),
+            let f = testing::run(
+                &super::META,
                 cluster(logging(json!([])), group(retention.clone())),
             );
             assert_eq!(statuses(&f), [Status::Pass], "{retention}");
@@ -201,8 +197,8 @@ mod tests {
 
     #[test]
     fn fails_when_logging_is_on_but_the_group_is_gone() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(
                 logging(json!(["audit", "authenticator"])),
                 json!({"known": null}),
@@ -214,7 +210,10 @@ mod tests {
 
     #[test]
     fn no_finding_when_logging_is_off_and_there_is_no_group() {
-        let f = eval(check(), cluster(logging(json!([])), json!({"known": null})));
+        let f = testing::run(
+            &super::META,
+            cluster(logging(json!([])), json!({"known": null})),
+        );
         assert!(f.is_empty(), "{f:#?}");
     }
 
@@ -229,7 +228,7 @@ mod tests {
             (unread, json!({"known": null})),
             (json!({"known": {}}), json!({"known": null})),
         ] {
-            let f = eval(check(), cluster(config.clone(), lg));
+            let f = testing::run(&super::META, cluster(config.clone(), lg));
             assert_eq!(statuses(&f), [Status::Unknown], "{config}");
         }
     }

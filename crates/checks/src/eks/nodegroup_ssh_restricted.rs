@@ -128,11 +128,11 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ec2::fixtures::{cluster, region};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(nodegroup: Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             region(json!({"clusters": cluster(nodegroup)})),
         )
     }
@@ -176,8 +176,8 @@ mod tests {
     fn unknown_when_the_nodegroups_could_not_be_listed() {
         let gap = json!({"service": "eks", "region": "us-east-1", "operation": "ListNodegroups",
             "reason": "throttled", "message": "slow down"});
-        let f = eval(
-            crate::find(super::META.id).unwrap(),
+        let f = testing::run(
+            &super::META,
             region(json!({"clusters": {"known": [{"name": "prod",
                 "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod", "nodegroups": {"unknown": gap}}]}})),
         );

@@ -168,11 +168,11 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(trust: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             json!({"iam": {"roles": {"known": [{"role_name": "app", "arn": "arn:aws:iam::111122223333:role/app",
                 "trust_policy": trust}]}},
                 "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",

@@ -197,11 +197,7 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     const DENIED: &str = r#"{"unknown": {"service": "kms", "region": "us-east-1", "operation": "GetKeyRotationStatus", "reason": "access_denied", "message": "denied"}}"#;
 
@@ -223,7 +219,7 @@ mod tests {
     }
 
     fn run(key: Value) -> Vec<eksposture_model::Finding> {
-        eval(check(), cluster(key, json!({"known": {}})))
+        testing::run(&super::META, cluster(key, json!({"known": {}})))
     }
 
     #[test]
@@ -280,7 +276,7 @@ mod tests {
             [Status::Unknown]
         );
         let config = json!({"known": {"encryption_config": [{"resources": ["secrets"], "key_arn": "arn:aws:kms:us-east-1:111122223333:key/k1"}]}});
-        let f = eval(check(), cluster(Value::Null, config));
+        let f = testing::run(&super::META, cluster(Value::Null, config));
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(
             f[0].message.contains("was not collected"),
@@ -291,8 +287,8 @@ mod tests {
 
     #[test]
     fn no_finding_for_a_cluster_without_a_secrets_key() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(Value::Null, json!({"known": {"encryption_config": []}})),
         );
         assert!(f.is_empty(), "{f:#?}");

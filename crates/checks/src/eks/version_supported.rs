@@ -97,7 +97,7 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     /// Cluster `c` on `version`, scanned at `started`, with `versions` as
     /// the region's DescribeClusterVersions answer (`null`: not collected).
@@ -108,9 +108,8 @@ mod tests {
         if !versions.is_null() {
             region["cluster_versions"] = json!({"known": versions});
         }
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
+        testing::run(
+            &super::META,
             json!({"scan": {"started_at": started}, "regions": {"us-east-1": region}}),
         )
     }
@@ -176,9 +175,8 @@ mod tests {
 
     #[test]
     fn unknown_when_version_not_returned() {
-        let check = crate::find(super::META.id).unwrap();
-        let f = eval(
-            check,
+        let f = testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
             "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": {"known": {}}}]}}}}),
         );

@@ -164,7 +164,7 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ISSUER: &str = "oidc.eks.us-east-1.amazonaws.com/id/A";
     const PROVIDER: &str =
@@ -189,7 +189,7 @@ mod tests {
     fn run(operator: &str, claim: &str, value: &str) -> Vec<Finding> {
         let trust = json!({"known": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
             "Principal": {"Federated": PROVIDER}, "Condition": {operator: {format!("{ISSUER}:{claim}"): value}}}]}});
-        eval(crate::find(super::META.id).unwrap(), account(&trust))
+        testing::run(&super::META, account(&trust))
     }
 
     #[test]
@@ -235,7 +235,7 @@ mod tests {
     #[test]
     fn unknown_when_a_trust_policy_is_unreadable() {
         let gap = json!({"unknown": {"service": "iam", "region": "global", "operation": "GetRole", "reason": "error", "message": "x"}});
-        let f = eval(crate::find(super::META.id).unwrap(), account(&gap));
+        let f = testing::run(&super::META, account(&gap));
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert_eq!(f[0].resource.id, "arn:aws:iam::111122223333:role/app");
     }
@@ -245,12 +245,11 @@ mod tests {
         let mut inv = account(&json!({"known": {}}));
         inv["iam"]["roles"] = json!({"unknown": {"service": "iam", "region": "global",
             "operation": "GetAccountAuthorizationDetails", "reason": "access_denied", "message": "denied"}});
-        let check = crate::find(super::META.id).unwrap();
         assert_eq!(
-            statuses(&eval(check, inv.clone())),
+            statuses(&testing::run(&super::META, inv.clone())),
             [Status::Unknown, Status::Unknown]
         );
         inv["iam"]["oidc_providers"] = json!({"known": []});
-        assert!(eval(check, inv).is_empty());
+        assert!(testing::run(&super::META, inv).is_empty());
     }
 }

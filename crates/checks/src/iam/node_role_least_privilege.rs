@@ -124,10 +124,10 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::*;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run_account(account: Value) -> Vec<Finding> {
-        eval(crate::find(super::META.id).unwrap(), account)
+        testing::run(&super::META, account)
     }
 
     fn run(role: &Value, managed: &Value) -> Vec<Finding> {

@@ -124,13 +124,10 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::*;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(roles: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
-            nodegroup_account(roles, &baseline_managed()),
-        )
+        testing::run(&super::META, nodegroup_account(roles, &baseline_managed()))
     }
 
     #[test]

@@ -191,7 +191,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::allow;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ISSUER: &str = "oidc.eks.us-east-1.amazonaws.com/id/A";
     const PROVIDER: &str =
@@ -209,8 +209,8 @@ mod tests {
             "Principal": {"Federated": PROVIDER}}]});
         let pod_trust = json!({"Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
             "Principal": {"Service": "pods.eks.amazonaws.com"}}]});
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             json!({"iam": {"oidc_providers": {"known": [{"arn": PROVIDER, "url": ISSUER}]},
                 "roles": {"known": [role("irsa", irsa_trust, irsa_doc), role("pod", pod_trust, pod_doc)]}},
                 "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",

@@ -114,12 +114,12 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::inspector::fixtures::{not_supported, status};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(account_status: Value) -> Vec<Finding> {
         let mut r = json!({"regions": {"us-east-1": {"inspector": {}}}});
         r["regions"]["us-east-1"]["inspector"]["account_status"] = account_status;
-        eval(crate::find(super::META.id).unwrap(), r)
+        testing::run(&super::META, r)
     }
 
     #[test]
@@ -171,7 +171,7 @@ mod tests {
             statuses(&run(not_supported("BatchGetAccountStatus"))),
             [Status::Unknown]
         );
-        let f = eval(crate::find(super::META.id).unwrap(), json!({}));
+        let f = testing::run(&super::META, json!({}));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

@@ -126,14 +126,14 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::inspector::fixtures::{covered, inspector, node_region, not_supported, status};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(account_status: Value, coverage: Value) -> Vec<Finding> {
         let r = node_region(inspector([
             ("account_status", account_status),
             ("coverage", coverage),
         ]));
-        eval(crate::find(super::META.id).unwrap(), r)
+        testing::run(&super::META, r)
     }
 
     #[test]

@@ -126,7 +126,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::inspector::fixtures::{covered, inspector, node_region, not_supported, status};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(account_status: Value, coverage: Value, counts: Value) -> Vec<Finding> {
         let r = node_region(inspector([
@@ -134,7 +134,7 @@ mod tests {
             ("coverage", coverage),
             ("finding_counts", counts),
         ]));
-        eval(crate::find(super::META.id).unwrap(), r)
+        testing::run(&super::META, r)
     }
 
     fn counts(critical: u32, high: u32) -> Value {

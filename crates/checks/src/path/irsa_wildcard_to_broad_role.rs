@@ -201,7 +201,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::{admin, allow};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ISSUER: &str = "oidc.eks.us-east-1.amazonaws.com/id/A";
     const PROVIDER: &str =
@@ -222,7 +222,7 @@ mod tests {
                 "inline_policies": [{"name": "p", "document": {"known": policy}}]}]}},
             "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
                 "config": {"known": {"oidc_issuer": format!("https://{ISSUER}")}}}]}}}});
-        eval(crate::find(super::META.id).unwrap(), inv)
+        testing::run(&super::META, inv)
     }
 
     fn wildcard() -> Value {

@@ -143,7 +143,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::*;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const PROFILE: &str = "arn:aws:iam::111122223333:instance-profile/node";
 
@@ -163,10 +163,7 @@ mod tests {
     }
 
     fn run(imds: &Value, role: Option<&Value>, managed: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
-            account(imds, role, managed),
-        )
+        testing::run(&super::META, account(imds, role, managed))
     }
 
     fn open_imds() -> Value {
@@ -263,13 +260,12 @@ mod tests {
 
     #[test]
     fn unknown_per_cluster_when_instances_unlisted_and_terminated_nodes_skipped() {
-        let check = crate::find(super::META.id).unwrap();
         let mut a = account(&open_imds(), None, &json!([]));
         a["regions"]["us-east-1"]["instances"]["known"][0]["state"] = json!("terminated");
-        assert!(eval(check, a.clone()).is_empty());
+        assert!(testing::run(&super::META, a.clone()).is_empty());
         a["regions"]["us-east-1"]["instances"] = json!({"unknown": {"service": "ec2",
             "region": "us-east-1", "operation": "DescribeInstances", "reason": "access_denied", "message": "denied"}});
-        let f = eval(check, a);
+        let f = testing::run(&super::META, a);
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert_eq!(f[0].resource.id, format!("{CLUSTER_ARN}/nodes/*"));
     }

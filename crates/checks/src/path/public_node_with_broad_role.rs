@@ -147,7 +147,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::*;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const PROFILE: &str = "arn:aws:iam::111122223333:instance-profile/node";
 
@@ -167,10 +167,7 @@ mod tests {
 
     fn run(public_ip: Option<&str>, rule: &Value, role: &Value) -> Vec<eksposture_model::Finding> {
         let igw = json!({"destination_cidr": "0.0.0.0/0", "destination_ipv6_cidr": null, "gateway_id": "igw-1", "state": "active"});
-        eval(
-            crate::find(super::META.id).unwrap(),
-            account(public_ip, &igw, rule, role),
-        )
+        testing::run(&super::META, account(public_ip, &igw, rule, role))
     }
 
     fn world(proto: &str, port: i32, cidr: &str) -> Value {

@@ -156,7 +156,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ecs::fixtures::{container, region, task_definition};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const IMAGE_ARN: &str = "arn:aws:ecr:us-east-1:111122223333:repository/web/sha256:aa";
 
@@ -169,7 +169,7 @@ mod tests {
         inv["regions"]["us-east-1"]["repositories"] = json!({"known": [{"name": "web",
             "arn": "arn:aws:ecr:us-east-1:111122223333:repository/web",
             "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"], "scan": scan}]}}]});
-        eval(crate::find(super::META.id).unwrap(), inv)
+        testing::run(&super::META, inv)
     }
 
     const BY_TAG: &str = "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v1";
