@@ -197,11 +197,17 @@ mod tests {
 
     #[test]
     fn unknown_when_associations_or_profiles_are_unreadable() {
-        let gap = json!({"unknown": {"service": "ec2", "region": "us-east-1",
-            "operation": "DescribeIamInstanceProfileAssociations", "reason": "access_denied", "message": "denied"}});
+        let gap = json!(testing::denied(
+            "ec2",
+            "us-east-1",
+            "DescribeIamInstanceProfileAssociations"
+        ));
         assert_eq!(statuses(&run(&gap, &profiles())), [Status::Unknown]);
-        let iam_gap = json!({"unknown": {"service": "iam", "region": "global",
-            "operation": "GetAccountAuthorizationDetails", "reason": "access_denied", "message": "denied"}});
+        let iam_gap = json!(testing::denied(
+            "iam",
+            "global",
+            "GetAccountAuthorizationDetails"
+        ));
         let f = run(
             &json!({"known": [association("i-9", "associated")]}),
             &iam_gap,

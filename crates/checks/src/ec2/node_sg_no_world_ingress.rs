@@ -233,9 +233,11 @@ mod tests {
     #[test]
     fn unknown_when_security_groups_could_not_be_read() {
         let mut v = fixture(json!(["sg-1"]), json!([]));
-        v["regions"]["us-east-1"]["security_groups"] = json!({"unknown": {"service": "ec2",
-            "region": "us-east-1", "operation": "DescribeSecurityGroups",
-            "reason": "access_denied", "message": "denied"}});
+        v["regions"]["us-east-1"]["security_groups"] = json!(testing::denied(
+            "ec2",
+            "us-east-1",
+            "DescribeSecurityGroups"
+        ));
         one(v, Status::Unknown);
     }
 

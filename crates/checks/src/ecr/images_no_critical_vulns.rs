@@ -126,12 +126,11 @@ mod tests {
     const IMAGE: &str = "arn:aws:ecr:us-east-1:111122223333:repository/api/sha256:aa";
 
     fn run(scan: &Value, inspector: &Value) -> Vec<Finding> {
-        testing::run(
-            &super::META,
-            json!({"regions": {"us-east-1": {"inspector": inspector, "repositories": {"known": [{"name": "api",
-                "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
-                "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"], "scan": scan}]}}]}}}}),
-        )
+        let mut inv = testing::repository(
+            json!({"images": {"known": [{"digest": "sha256:aa", "tags": ["v1"], "scan": scan}]}}),
+        );
+        inv["regions"]["us-east-1"]["inspector"] = inspector.clone();
+        testing::run(&super::META, inv)
     }
 
     fn complete(counts: &Value) -> Value {
@@ -193,8 +192,7 @@ mod tests {
     #[test]
     fn unknown_when_inspector_coverage_is_active_but_findings_unreadable() {
         let mut insp = inspector(0, 0);
-        insp["finding_counts"] = json!({"unknown": {"service": "inspector2", "region": "us-east-1",
-            "operation": "ListFindings", "reason": "access_denied", "message": "denied"}});
+        insp["finding_counts"] = json!(testing::denied("inspector2", "us-east-1", "ListFindings"));
         let f = run(&json!({"known": null}), &insp);
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(f[0].evidence.iter().any(|e| e.kind == "Gap"));

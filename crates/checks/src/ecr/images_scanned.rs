@@ -158,16 +158,12 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{self, statuses};
-
-    const REPO: &str = "arn:aws:ecr:us-east-1:111122223333:repository/api";
+    use crate::testing::{self, statuses, REPO_API};
 
     fn run(images: &Value, coverage: &Value) -> Vec<Finding> {
-        testing::run(
-            &super::META,
-            json!({"regions": {"us-east-1": {"inspector": {"coverage": coverage},
-            "repositories": {"known": [{"name": "api", "arn": REPO, "images": images}]}}}}),
-        )
+        let mut inv = testing::repository(json!({"images": images}));
+        inv["regions"]["us-east-1"]["inspector"] = json!({"coverage": coverage});
+        testing::run(&super::META, inv)
     }
 
     /// One image `sha256:aa` with the given scan, and Inspector coverage.
@@ -196,7 +192,7 @@ mod tests {
     fn fails_when_ecr_confirms_never_scanned() {
         let f = image(&never(), &json!({"known": []}));
         assert_eq!(statuses(&f), [Status::Fail]);
-        assert_eq!(f[0].resource.id, format!("{REPO}/sha256:aa"));
+        assert_eq!(f[0].resource.id, format!("{REPO_API}/sha256:aa"));
         assert_eq!(f[0].resource.kind, "AwsEcrContainerImage");
     }
 
@@ -219,7 +215,7 @@ mod tests {
 
     #[test]
     fn passes_when_inspector_covers_an_image_ecr_says_was_never_scanned() {
-        let f = image(&never(), &covered(&format!("{REPO}/sha256:aa")));
+        let f = image(&never(), &covered(&format!("{REPO_API}/sha256:aa")));
         assert_eq!(statuses(&f), [Status::Pass]);
         assert!(f[0].evidence.iter().any(|e| e.kind == "Inspector2Coverage"));
     }
@@ -239,8 +235,7 @@ mod tests {
 
     #[test]
     fn unknown_when_scan_status_unreadable() {
-        let gap = json!({"unknown": {"service": "ecr", "region": "us-east-1",
-            "operation": "DescribeImages", "reason": "access_denied", "message": "denied"}});
+        let gap = json!(testing::denied("ecr", "us-east-1", "DescribeImages"));
         assert_eq!(
             statuses(&image(&gap, &json!({"known": []}))),
             [Status::Unknown]
@@ -255,7 +250,7 @@ mod tests {
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert_eq!(
             (f[0].resource.kind.as_str(), f[0].resource.id.as_str()),
-            ("AwsEcrRepository", REPO)
+            ("AwsEcrRepository", REPO_API)
         );
     }
 

@@ -107,8 +107,7 @@ mod tests {
     fn run(lifecycle: &Value) -> Vec<Finding> {
         testing::run(
             &super::META,
-            json!({"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
-                "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api", "lifecycle_policy": lifecycle}]}}}}),
+            testing::repository(json!({"lifecycle_policy": lifecycle})),
         )
     }
 
@@ -116,10 +115,7 @@ mod tests {
     fn fails_when_ecr_reports_no_lifecycle_policy() {
         let f = run(&json!({"known": null}));
         assert_eq!(statuses(&f), [Status::Fail]);
-        assert_eq!(
-            f[0].resource.id,
-            "arn:aws:ecr:us-east-1:111122223333:repository/api"
-        );
+        assert_eq!(f[0].resource.id, testing::REPO_API);
     }
 
     #[test]

@@ -120,9 +120,7 @@ mod tests {
     fn run(kind: &Value, key: &Value) -> Vec<Finding> {
         testing::run(
             &super::META,
-            json!({"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
-                "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
-                "encryption_type": kind, "kms_key": key}]}}}}),
+            testing::repository(json!({"encryption_type": kind, "kms_key": key})),
         )
     }
 

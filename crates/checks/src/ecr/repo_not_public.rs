@@ -178,11 +178,7 @@ mod tests {
     use crate::testing::{self, statuses};
 
     fn run(policy: &Value) -> Vec<Finding> {
-        testing::run(
-            &super::META,
-            json!({"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
-                "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api", "policy": policy}]}}}}),
-        )
+        testing::run(&super::META, testing::repository(json!({"policy": policy})))
     }
 
     fn statement(principal: &Value, action: &Value, condition: &Value) -> Value {

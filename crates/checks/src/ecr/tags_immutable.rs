@@ -114,8 +114,7 @@ mod tests {
     fn run(mutability: &Value) -> Vec<Finding> {
         testing::run(
             &super::META,
-            json!({"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
-                "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api", "tag_mutability": mutability}]}}}}),
+            testing::repository(json!({"tag_mutability": mutability})),
         )
     }
 
@@ -135,10 +134,7 @@ mod tests {
     fn passes_when_immutable_and_notes_exclusions() {
         let f = run(&json!("IMMUTABLE"));
         assert_eq!(statuses(&f), [Status::Pass]);
-        assert_eq!(
-            f[0].resource.id,
-            "arn:aws:ecr:us-east-1:111122223333:repository/api"
-        );
+        assert_eq!(f[0].resource.id, testing::REPO_API);
         let f = run(&json!("IMMUTABLE_WITH_EXCLUSION"));
         assert_eq!(statuses(&f), [Status::Pass]);
         assert!(
@@ -158,8 +154,7 @@ mod tests {
     fn unknown_for_a_region_whose_repositories_could_not_be_listed() {
         let f = testing::run(
             &super::META,
-            json!({"regions": {"us-east-1": {"repositories": {"unknown": {"service": "ecr",
-                "region": "us-east-1", "operation": "DescribeRepositories", "reason": "access_denied", "message": "denied"}}}}}),
+            json!({"regions": {"us-east-1": {"repositories": testing::denied("ecr", "us-east-1", "DescribeRepositories")}}}),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert_eq!(

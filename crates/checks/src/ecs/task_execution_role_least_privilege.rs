@@ -197,8 +197,11 @@ mod tests {
             json!({"known": [{"role_name": "web-exec", "arn": EXEC, "attached_policy_arns": [TASK_POLICY],
                 "inline_policies": inline}]})
         } else {
-            json!({"unknown": {"service": "iam", "region": "global", "operation": "GetAccountAuthorizationDetails",
-                "reason": "access_denied", "message": "denied"}})
+            json!(testing::denied(
+                "iam",
+                "global",
+                "GetAccountAuthorizationDetails"
+            ))
         };
         let td = task_definition(
             &[container("app", &json!({}))],

@@ -107,11 +107,7 @@ mod tests {
     use crate::testing::{self, statuses};
 
     fn run(config: &Value) -> Vec<Finding> {
-        testing::run(
-            &super::META,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}}),
-        )
+        testing::run(&super::META, testing::cluster(json!({"config": config})))
     }
 
     fn logging(types: &Value) -> Value {
@@ -151,8 +147,11 @@ mod tests {
 
     #[test]
     fn unknown_when_describe_cluster_failed() {
-        let f = run(&json!({"unknown": {"service": "eks", "region": "us-east-1",
-            "operation": "DescribeCluster", "reason": "access_denied", "message": "denied"}}));
+        let f = run(&json!(testing::denied(
+            "eks",
+            "us-east-1",
+            "DescribeCluster"
+        )));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

@@ -167,12 +167,9 @@ mod tests {
         let entry = json!({"principal_arn": principal,
             "detail": {"known": {"arn": "arn:aws:eks:us-east-1:111122223333:access-entry/c/role/x"}},
             "access_policies": {"known": [{"policy_arn": ADMIN, "scope_type": "cluster"}]}});
-        testing::run(
-            &super::META,
-            json!({"iam": {"roles": roles}, "regions": {"us-east-1": {"clusters": {"known": [{
-            "name": "c", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c",
-            "access_entries": {"known": [entry]}}]}}}}),
-        )
+        let mut account = testing::cluster(json!({"access_entries": {"known": [entry]}}));
+        account["iam"] = json!({"roles": roles});
+        testing::run(&super::META, account)
     }
 
     fn role_trusting(principal: &Value) -> Value {
@@ -226,8 +223,11 @@ mod tests {
 
     #[test]
     fn unknown_when_role_or_trust_unread() {
-        let gap = json!({"unknown": {"service": "iam", "region": "global",
-            "operation": "GetAccountAuthorizationDetails", "reason": "access_denied", "message": "denied"}});
+        let gap = json!(testing::denied(
+            "iam",
+            "global",
+            "GetAccountAuthorizationDetails"
+        ));
         assert_eq!(statuses(&run(ROLE, &gap)), [Status::Unknown]);
         assert_eq!(
             statuses(&run(ROLE, &json!({"known": []}))),

@@ -263,8 +263,11 @@ mod tests {
             "{}",
             f[0].message
         );
-        v["regions"]["us-east-1"]["security_groups"] = json!({"unknown": {"service": "ec2",
-            "region": "us-east-1", "operation": "DescribeSecurityGroups", "reason": "access_denied", "message": "denied"}});
+        v["regions"]["us-east-1"]["security_groups"] = json!(testing::denied(
+            "ec2",
+            "us-east-1",
+            "DescribeSecurityGroups"
+        ));
         assert_eq!(statuses(&testing::run(&super::META, v)), [Status::Unknown]);
         let listed = json!([{"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_ids": ["pl-1"]}]);
         let f = testing::run(&super::META, fixture(both(), listed, json!([])));

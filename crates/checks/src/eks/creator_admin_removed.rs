@@ -162,15 +162,11 @@ mod tests {
     const ADMIN: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
     fn run(config: &Value, entries: &Value) -> Vec<Finding> {
-        let mut cluster = json!({"name": "c", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c",
-            "config": {"known": config}});
+        let mut fields = json!({"config": {"known": config}});
         if !entries.is_null() {
-            cluster["access_entries"] = entries.clone();
+            fields["access_entries"] = entries.clone();
         }
-        testing::run(
-            &super::META,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [cluster]}}}}),
-        )
+        testing::run(&super::META, testing::cluster(fields))
     }
 
     /// An entry for role `ci`; `null` policies: not collected.

@@ -93,11 +93,7 @@ mod tests {
     use crate::testing::{self, statuses};
 
     fn run(config: &Value) -> Vec<Finding> {
-        testing::run(
-            &super::META,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}}),
-        )
+        testing::run(&super::META, testing::cluster(json!({"config": config})))
     }
 
     #[test]

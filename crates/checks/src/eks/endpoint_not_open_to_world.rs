@@ -118,8 +118,7 @@ mod tests {
     use crate::testing::{self, statuses};
 
     fn cluster(config: &serde_json::Value) -> serde_json::Value {
-        json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}})
+        testing::cluster(json!({"config": config}))
     }
 
     #[test]
@@ -131,10 +130,7 @@ mod tests {
             ),
         );
         assert_eq!(statuses(&f), [Status::Fail]);
-        assert_eq!(
-            f[0].resource.id,
-            "arn:aws:eks:us-east-1:111122223333:cluster/c"
-        );
+        assert_eq!(f[0].resource.id, testing::CLUSTER_C);
         assert!(f[0].message.contains("::/0"));
     }
 
@@ -187,8 +183,7 @@ mod tests {
     fn unknown_for_region_whose_clusters_could_not_be_listed() {
         let f = testing::run(
             &super::META,
-            json!({"regions": {"us-east-1": {"clusters": {"unknown": {"service": "eks",
-            "region": "us-east-1", "operation": "ListClusters", "reason": "access_denied", "message": "denied"}}}}}),
+            json!({"regions": {"us-east-1": {"clusters": testing::denied("eks", "us-east-1", "ListClusters")}}}),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert_eq!(

@@ -133,11 +133,7 @@ mod tests {
 
     /// Cluster `c` whose `DescribeCluster` answer is `config`.
     fn run(config: &Value) -> Vec<Finding> {
-        testing::run(
-            &super::META,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}}),
-        )
+        testing::run(&super::META, testing::cluster(json!({"config": config})))
     }
 
     fn public(cidrs: &[&str]) -> Value {
@@ -196,8 +192,7 @@ mod tests {
 
     #[test]
     fn unknown_for_region_whose_clusters_could_not_be_listed() {
-        let gap = json!({"unknown": {"service": "eks", "region": "us-east-1",
-            "operation": "ListClusters", "reason": "access_denied", "message": "denied"}});
+        let gap = json!(testing::denied("eks", "us-east-1", "ListClusters"));
         let f = testing::run(
             &super::META,
             json!({"regions": {"us-east-1": {"clusters": gap}}}),

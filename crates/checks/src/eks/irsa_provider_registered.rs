@@ -138,16 +138,13 @@ mod tests {
     const ISSUER: &str = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC";
 
     fn run(providers: &Value, cluster_extra: &Value) -> Vec<Finding> {
-        let mut cluster = json!({"name": "c", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c",
-            "config": {"known": {"oidc_issuer": ISSUER}}});
+        let mut fields = json!({"config": {"known": {"oidc_issuer": ISSUER}}});
         for (k, v) in cluster_extra.as_object().unwrap() {
-            cluster[k] = v.clone();
+            fields[k] = v.clone();
         }
-        testing::run(
-            &super::META,
-            json!({"iam": {"oidc_providers": providers},
-            "regions": {"us-east-1": {"clusters": {"known": [cluster]}}}}),
-        )
+        let mut account = testing::cluster(fields);
+        account["iam"] = json!({"oidc_providers": providers});
+        testing::run(&super::META, account)
     }
 
     fn provider(url: &str) -> Value {

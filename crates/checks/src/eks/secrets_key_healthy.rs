@@ -199,8 +199,6 @@ mod tests {
 
     use crate::testing::{self, statuses};
 
-    const DENIED: &str = r#"{"unknown": {"service": "kms", "region": "us-east-1", "operation": "GetKeyRotationStatus", "reason": "access_denied", "message": "denied"}}"#;
-
     fn cluster(key: Value, config: Value) -> Value {
         let mut c =
             json!({"name": "prod", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod"});
@@ -225,7 +223,7 @@ mod tests {
     #[test]
     fn fails_when_disabled_or_pending_deletion_even_if_rotation_unreadable() {
         for state in ["Disabled", "PendingDeletion"] {
-            let denied: Value = serde_json::from_str(DENIED).unwrap();
+            let denied = testing::denied("kms", "us-east-1", "GetKeyRotationStatus");
             let f = run(key(state, "CUSTOMER", denied));
             assert_eq!(statuses(&f), [Status::Fail], "{state}");
             assert!(
@@ -257,7 +255,7 @@ mod tests {
             statuses(&run(key("Enabled", "CUSTOMER", json!({"known": true})))),
             [Status::Pass]
         );
-        let denied: Value = serde_json::from_str(DENIED).unwrap();
+        let denied = testing::denied("kms", "us-east-1", "GetKeyRotationStatus");
         assert_eq!(
             statuses(&run(key("Enabled", "AWS", denied))),
             [Status::Pass]
@@ -266,7 +264,7 @@ mod tests {
 
     #[test]
     fn unknown_when_rotation_or_state_unreadable_or_key_not_collected() {
-        let denied: Value = serde_json::from_str(DENIED).unwrap();
+        let denied = testing::denied("kms", "us-east-1", "GetKeyRotationStatus");
         assert_eq!(
             statuses(&run(key("Enabled", "CUSTOMER", denied))),
             [Status::Unknown]

@@ -102,16 +102,12 @@ mod tests {
     /// Cluster `c` on `version`, scanned at `started`, with `versions` as
     /// the region's DescribeClusterVersions answer (`null`: not collected).
     fn run(version: &str, started: &str, versions: &Value) -> Vec<Finding> {
-        let mut region = json!({"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c",
-            "config": {"known": {"version": version}}}]}});
+        let mut account = testing::cluster(json!({"config": {"known": {"version": version}}}));
         if !versions.is_null() {
-            region["cluster_versions"] = json!({"known": versions});
+            account["regions"]["us-east-1"]["cluster_versions"] = json!({"known": versions});
         }
-        testing::run(
-            &super::META,
-            json!({"scan": {"started_at": started}, "regions": {"us-east-1": region}}),
-        )
+        account["scan"] = json!({"started_at": started});
+        testing::run(&super::META, account)
     }
 
     const NOV_2026: &str = "2026-11-01T00:00:00Z";
@@ -177,8 +173,7 @@ mod tests {
     fn unknown_when_version_not_returned() {
         let f = testing::run(
             &super::META,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": {"known": {}}}]}}}}),
+            testing::cluster(json!({"config": {"known": {}}})),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);
     }

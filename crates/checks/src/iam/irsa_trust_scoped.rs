@@ -243,8 +243,11 @@ mod tests {
     #[test]
     fn unknown_on_each_cluster_when_roles_cannot_be_listed_and_silent_without_provider() {
         let mut inv = account(&json!({"known": {}}));
-        inv["iam"]["roles"] = json!({"unknown": {"service": "iam", "region": "global",
-            "operation": "GetAccountAuthorizationDetails", "reason": "access_denied", "message": "denied"}});
+        inv["iam"]["roles"] = json!(testing::denied(
+            "iam",
+            "global",
+            "GetAccountAuthorizationDetails"
+        ));
         assert_eq!(
             statuses(&testing::run(&super::META, inv.clone())),
             [Status::Unknown, Status::Unknown]

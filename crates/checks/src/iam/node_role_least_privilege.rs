@@ -227,8 +227,7 @@ mod tests {
     fn unknown_when_a_nodegroup_or_an_instance_profile_hides_the_node_role() {
         let mut inv = nodegroup_account(&json!({"known": []}), &json!([]));
         let cluster = &mut inv["regions"]["us-east-1"]["clusters"]["known"][0];
-        cluster["nodegroups"] = json!({"known": [{"name": "ng", "config": {"unknown": {"service": "eks",
-            "region": "us-east-1", "operation": "DescribeNodegroup", "reason": "access_denied", "message": "denied"}}}]});
+        cluster["nodegroups"] = json!({"known": [{"name": "ng", "config": testing::denied("eks", "us-east-1", "DescribeNodegroup")}]});
         inv["iam"]["instance_profiles"] = json!({"known": []});
         inv["regions"]["us-east-1"]["instances"] = json!({"known": [{"instance_id": "i-1",
             "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1", "tags": {"eks:cluster-name": "prod"},

@@ -167,8 +167,11 @@ mod tests {
 
     #[test]
     fn unknown_when_roles_unreadable_or_the_role_is_not_listed() {
-        let gap = json!({"unknown": {"service": "iam", "region": "global",
-            "operation": "GetAccountAuthorizationDetails", "reason": "access_denied", "message": "denied"}});
+        let gap = json!(testing::denied(
+            "iam",
+            "global",
+            "GetAccountAuthorizationDetails"
+        ));
         assert_eq!(statuses(&run(&gap)), [Status::Unknown]);
         let f = run(&json!({"known": []}));
         assert_eq!(statuses(&f), [Status::Unknown]);
