@@ -201,7 +201,7 @@ mod tests {
     fn unknown_when_flag_missing_volumes_unreadable_or_no_volume_listed() {
         let f = run(&["vol-1"], &json!({"known": [{"volume_id": "vol-1"}]}));
         assert_eq!(statuses(&f), [Status::Unknown]);
-        let gap = json!(testing::denied("ec2", "us-east-1", "DescribeVolumes"));
+        let gap = testing::denied("ec2", "us-east-1", "DescribeVolumes");
         let f = run(&["vol-1", "vol-2"], &gap);
         assert_eq!(statuses(&f), [Status::Unknown, Status::Unknown]);
         let f = run(&[], &json!({"known": []}));

@@ -185,7 +185,7 @@ mod tests {
 
     #[test]
     fn fails_on_a_public_ip_even_when_route_tables_are_unreadable() {
-        let gap = json!(testing::denied("ec2", "us-east-1", "DescribeRouteTables"));
+        let gap = testing::denied("ec2", "us-east-1", "DescribeRouteTables");
         let f = run(
             &json!({"subnet_id": "subnet-1", "public_ip_address": "198.51.100.4"}),
             &gap,

@@ -197,17 +197,9 @@ mod tests {
 
     #[test]
     fn unknown_when_associations_or_profiles_are_unreadable() {
-        let gap = json!(testing::denied(
-            "ec2",
-            "us-east-1",
-            "DescribeIamInstanceProfileAssociations"
-        ));
+        let gap = testing::denied("ec2", "us-east-1", "DescribeIamInstanceProfileAssociations");
         assert_eq!(statuses(&run(&gap, &profiles())), [Status::Unknown]);
-        let iam_gap = json!(testing::denied(
-            "iam",
-            "global",
-            "GetAccountAuthorizationDetails"
-        ));
+        let iam_gap = testing::denied("iam", "global", "GetAccountAuthorizationDetails");
         let f = run(
             &json!({"known": [association("i-9", "associated")]}),
             &iam_gap,

@@ -233,11 +233,8 @@ mod tests {
     #[test]
     fn unknown_when_security_groups_could_not_be_read() {
         let mut v = fixture(json!(["sg-1"]), json!([]));
-        v["regions"]["us-east-1"]["security_groups"] = json!(testing::denied(
-            "ec2",
-            "us-east-1",
-            "DescribeSecurityGroups"
-        ));
+        v["regions"]["us-east-1"]["security_groups"] =
+            testing::denied("ec2", "us-east-1", "DescribeSecurityGroups");
         one(v, Status::Unknown);
     }
 

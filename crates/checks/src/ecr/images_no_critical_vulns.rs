@@ -192,7 +192,7 @@ mod tests {
     #[test]
     fn unknown_when_inspector_coverage_is_active_but_findings_unreadable() {
         let mut insp = inspector(0, 0);
-        insp["finding_counts"] = json!(testing::denied("inspector2", "us-east-1", "ListFindings"));
+        insp["finding_counts"] = testing::denied("inspector2", "us-east-1", "ListFindings");
         let f = run(&json!({"known": null}), &insp);
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(f[0].evidence.iter().any(|e| e.kind == "Gap"));

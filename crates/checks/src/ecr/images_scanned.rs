@@ -235,7 +235,7 @@ mod tests {
 
     #[test]
     fn unknown_when_scan_status_unreadable() {
-        let gap = json!(testing::denied("ecr", "us-east-1", "DescribeImages"));
+        let gap = testing::denied("ecr", "us-east-1", "DescribeImages");
         assert_eq!(
             statuses(&image(&gap, &json!({"known": []}))),
             [Status::Unknown]

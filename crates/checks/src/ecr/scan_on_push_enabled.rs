@@ -244,11 +244,7 @@ mod tests {
 
     #[test]
     fn unknown_when_registry_configuration_unreadable_even_with_repo_flag() {
-        let gap = json!(testing::denied(
-            "ecr",
-            "us-east-1",
-            "GetRegistryScanningConfiguration"
-        ));
+        let gap = testing::denied("ecr", "us-east-1", "GetRegistryScanningConfiguration");
         let f = run(&gap, Some(true));
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(f[0].evidence.iter().any(|e| e.kind == "Gap"));

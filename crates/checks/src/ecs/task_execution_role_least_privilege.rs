@@ -197,11 +197,7 @@ mod tests {
             json!({"known": [{"role_name": "web-exec", "arn": EXEC, "attached_policy_arns": [TASK_POLICY],
                 "inline_policies": inline}]})
         } else {
-            json!(testing::denied(
-                "iam",
-                "global",
-                "GetAccountAuthorizationDetails"
-            ))
+            testing::denied("iam", "global", "GetAccountAuthorizationDetails")
         };
         let td = task_definition(
             &[container("app", &json!({}))],

@@ -147,11 +147,7 @@ mod tests {
 
     #[test]
     fn unknown_when_describe_cluster_failed() {
-        let f = run(&json!(testing::denied(
-            "eks",
-            "us-east-1",
-            "DescribeCluster"
-        )));
+        let f = run(&testing::denied("eks", "us-east-1", "DescribeCluster"));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

@@ -223,11 +223,7 @@ mod tests {
 
     #[test]
     fn unknown_when_role_or_trust_unread() {
-        let gap = json!(testing::denied(
-            "iam",
-            "global",
-            "GetAccountAuthorizationDetails"
-        ));
+        let gap = testing::denied("iam", "global", "GetAccountAuthorizationDetails");
         assert_eq!(statuses(&run(ROLE, &gap)), [Status::Unknown]);
         assert_eq!(
             statuses(&run(ROLE, &json!({"known": []}))),

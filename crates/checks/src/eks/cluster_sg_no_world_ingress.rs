@@ -263,11 +263,8 @@ mod tests {
             "{}",
             f[0].message
         );
-        v["regions"]["us-east-1"]["security_groups"] = json!(testing::denied(
-            "ec2",
-            "us-east-1",
-            "DescribeSecurityGroups"
-        ));
+        v["regions"]["us-east-1"]["security_groups"] =
+            testing::denied("ec2", "us-east-1", "DescribeSecurityGroups");
         assert_eq!(statuses(&testing::run(&super::META, v)), [Status::Unknown]);
         let listed = json!([{"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_ids": ["pl-1"]}]);
         let f = testing::run(&super::META, fixture(both(), listed, json!([])));

@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn unknown_for_region_whose_clusters_could_not_be_listed() {
-        let gap = json!(testing::denied("eks", "us-east-1", "ListClusters"));
+        let gap = testing::denied("eks", "us-east-1", "ListClusters");
         let f = testing::run(
             &super::META,
             json!({"regions": {"us-east-1": {"clusters": gap}}}),

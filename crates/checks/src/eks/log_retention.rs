@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn unknown_when_group_unreadable_or_logging_state_unknown() {
-        let denied = json!(testing::denied("logs", "us-east-1", "DescribeLogGroups"));
+        let denied = testing::denied("logs", "us-east-1", "DescribeLogGroups");
         let unread = json!({"unknown": {"service": "eks", "region": "us-east-1",
             "operation": "DescribeCluster", "reason": "throttled", "message": "slow down"}});
         for (config, lg) in [

@@ -243,11 +243,7 @@ mod tests {
     #[test]
     fn unknown_on_each_cluster_when_roles_cannot_be_listed_and_silent_without_provider() {
         let mut inv = account(&json!({"known": {}}));
-        inv["iam"]["roles"] = json!(testing::denied(
-            "iam",
-            "global",
-            "GetAccountAuthorizationDetails"
-        ));
+        inv["iam"]["roles"] = testing::denied("iam", "global", "GetAccountAuthorizationDetails");
         assert_eq!(
             statuses(&testing::run(&super::META, inv.clone())),
             [Status::Unknown, Status::Unknown]

@@ -167,11 +167,7 @@ mod tests {
 
     #[test]
     fn unknown_when_roles_unreadable_or_the_role_is_not_listed() {
-        let gap = json!(testing::denied(
-            "iam",
-            "global",
-            "GetAccountAuthorizationDetails"
-        ));
+        let gap = testing::denied("iam", "global", "GetAccountAuthorizationDetails");
         assert_eq!(statuses(&run(&gap)), [Status::Unknown]);
         let f = run(&json!({"known": []}));
         assert_eq!(statuses(&f), [Status::Unknown]);

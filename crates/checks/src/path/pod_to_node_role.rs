@@ -151,13 +151,7 @@ mod tests {
     /// profile -> node role (`None`: the roles could not be listed).
     fn account(imds: &Value, role: Option<&Value>, managed: &Value) -> Value {
         let roles = role.map_or_else(
-            || {
-                json!(testing::denied(
-                    "iam",
-                    "global",
-                    "GetAccountAuthorizationDetails"
-                ))
-            },
+            || testing::denied("iam", "global", "GetAccountAuthorizationDetails"),
             |r| json!({"known": [r]}),
         );
         json!({"iam": {"roles": roles, "managed_policies": managed,
@@ -269,7 +263,7 @@ mod tests {
         a["regions"]["us-east-1"]["instances"]["known"][0]["state"] = json!("terminated");
         assert!(testing::run(&super::META, a.clone()).is_empty());
         a["regions"]["us-east-1"]["instances"] =
-            json!(testing::denied("ec2", "us-east-1", "DescribeInstances"));
+            testing::denied("ec2", "us-east-1", "DescribeInstances");
         let f = testing::run(&super::META, a);
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert_eq!(f[0].resource.id, format!("{CLUSTER_ARN}/nodes/*"));
