@@ -2,8 +2,6 @@
 //! once; every finding carries it, so renderers (ASFF types, the HTML
 //! attack-path drawings) learn it from the data rather than from check ids.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// A check's kind. In a finding's JSON it is flattened into `kind`
@@ -44,27 +42,6 @@ impl CheckKind {
                     ..
                 }
         )
-    }
-
-    pub fn tactic(self) -> Option<Tactic> {
-        match self {
-            CheckKind::AttackPath { tactic, .. } => Some(tactic),
-            CheckKind::Configuration | CheckKind::Vulnerability => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckKind::Configuration => "configuration",
-            CheckKind::Vulnerability => "vulnerability",
-            CheckKind::AttackPath { .. } => "attack_path",
-        }
-    }
-}
-
-impl fmt::Display for CheckKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

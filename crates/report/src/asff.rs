@@ -330,13 +330,13 @@ pub fn types(kind: CheckKind, compliance: &[String]) -> Vec<String> {
     if kind.involves_vulnerability() {
         add(TYPE_CVE.to_string());
     }
-    match kind.tactic() {
-        Some(tactic) => {
+    match kind {
+        CheckKind::Configuration => add(TYPE_BEST_PRACTICES.to_string()),
+        CheckKind::Vulnerability => {}
+        CheckKind::AttackPath { tactic, .. } => {
             add(TYPE_ATTACK_PATH.to_string());
             add(format!("TTPs/{}", tactic.name()));
         }
-        None if kind == CheckKind::Configuration => add(TYPE_BEST_PRACTICES.to_string()),
-        None => {}
     }
     for reference in compliance {
         let prefix = reference
