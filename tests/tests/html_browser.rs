@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use eksposture_e2e::chromium::{self, Page};
 use eksposture_e2e::{free_port, scratch_dir};
 use eksposture_model::{
-    CheckKind, Entry, Evidence, Finding, Gap, GapReason, Iam, Inventory, ResourceRef, ScanInfo,
+    CheckKind, Evidence, Finding, Gap, GapReason, Iam, Inventory, PathEntry, ResourceRef, ScanInfo,
     Severity, Status, Suppression, Tactic,
 };
 use eksposture_report::{build, render_html, Report, CONTENT_SECURITY_POLICY};
@@ -95,7 +95,7 @@ fn hostile_report() -> Report {
     );
     path.kind = CheckKind::AttackPath {
         tactic: Tactic::InitialAccess,
-        entry: Entry::Configuration,
+        entry: PathEntry::Configuration,
     };
     path.evidence = (0..8)
         .map(|i| {

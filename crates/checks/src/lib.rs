@@ -91,7 +91,7 @@ pub struct Check {
 
 /// Declares a check's metadata as `pub static META`. The doc comment above
 /// the fields becomes the check's documentation. `kind` is `Configuration`,
-/// `Vulnerability`, or `AttackPath { tactic: <Tactic>, entry: <Entry> }`.
+/// `Vulnerability`, or `AttackPath { tactic: <Tactic>, entry: <PathEntry> }`.
 #[macro_export]
 macro_rules! declare_check {
     (
@@ -111,7 +111,7 @@ macro_rules! declare_check {
             severity: eksposture_model::Severity::$sev,
             kind: eksposture_model::CheckKind::$kind $({
                 tactic: eksposture_model::Tactic::$tactic,
-                entry: eksposture_model::Entry::$entry,
+                entry: eksposture_model::PathEntry::$entry,
             })?,
             resource_type: $rt,
             remediation: $rem,

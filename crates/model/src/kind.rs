@@ -22,7 +22,7 @@ pub enum CheckKind {
         /// What the attacker gains at the end of the chain.
         tactic: Tactic,
         /// What opens the chain.
-        entry: Entry,
+        entry: PathEntry,
     },
 }
 
@@ -38,7 +38,7 @@ impl CheckKind {
             self,
             CheckKind::Vulnerability
                 | CheckKind::AttackPath {
-                    entry: Entry::Vulnerability,
+                    entry: PathEntry::Vulnerability,
                     ..
                 }
         )
@@ -48,7 +48,7 @@ impl CheckKind {
 /// What opens an attack path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Entry {
+pub enum PathEntry {
     Configuration,
     Vulnerability,
 }
@@ -106,7 +106,7 @@ struct KindFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tactic: Option<Tactic>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    entry: Option<Entry>,
+    entry: Option<PathEntry>,
 }
 
 impl From<CheckKind> for KindFields {
@@ -158,7 +158,7 @@ mod tests {
             (
                 CheckKind::AttackPath {
                     tactic: Tactic::CredentialAccess,
-                    entry: Entry::Configuration,
+                    entry: PathEntry::Configuration,
                 },
                 json!({"kind": "attack_path", "tactic": "credential_access", "entry": "configuration"}),
             ),

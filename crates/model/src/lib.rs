@@ -21,7 +21,7 @@ pub use finding::{
 };
 pub use graph::Graph;
 pub use inventory::*;
-pub use kind::{CheckKind, Entry, Tactic};
+pub use kind::{CheckKind, PathEntry, Tactic};
 pub use observed::{Gap, GapReason, Observed};
 
 /// Version of the inventory and report JSON layouts. Bumped on any change
