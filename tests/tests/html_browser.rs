@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use eksposture_e2e::chromium::{self, Page};
 use eksposture_e2e::{free_port, scratch_dir};
 use eksposture_model::{
-    Evidence, Finding, Gap, GapReason, Iam, Inventory, ResourceRef, ScanInfo, Severity, Status,
-    Suppression,
+    CheckKind, Evidence, Finding, Gap, GapReason, Iam, Inventory, PathEntry, ResourceRef, ScanInfo,
+    Severity, Status, Suppression, Tactic,
 };
 use eksposture_report::{build, render_html, Report, CONTENT_SECURITY_POLICY};
 
@@ -66,6 +66,7 @@ fn finding(check: &str, severity: Severity, status: Status, resource: ResourceRe
         check_id: check.into(),
         title: format!("{check} should hold"),
         severity,
+        kind: CheckKind::Configuration,
         status,
         message: format!("{check} on {}", resource.id),
         account_id: String::new(),
@@ -92,6 +93,10 @@ fn hostile_report() -> Report {
         Status::Fail,
         node.clone(),
     );
+    path.kind = CheckKind::AttackPath {
+        tactic: Tactic::InitialAccess,
+        entry: PathEntry::Configuration,
+    };
     path.evidence = (0..8)
         .map(|i| {
             Evidence::new(

@@ -216,13 +216,14 @@ pub fn view(
 
 #[cfg(test)]
 mod view_tests {
-    use eksposture_model::{ControlStatus, Finding, ResourceRef, Severity, Status};
+    use eksposture_model::{CheckKind, ControlStatus, Finding, ResourceRef, Severity, Status};
 
     fn finding(check: &str, status: Status) -> Finding {
         Finding {
             check_id: check.into(),
             title: String::new(),
             severity: Severity::High,
+            kind: CheckKind::Configuration,
             status,
             message: String::new(),
             account_id: String::new(),

@@ -117,6 +117,29 @@ mod tests {
         );
     }
 
+    /// Wherever README.md says "N checks", N is the registry's count.
+    #[test]
+    fn readme_states_the_number_of_checks() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let words: Vec<&str> = readme.split_whitespace().collect();
+        let stated: Vec<&str> = words
+            .windows(2)
+            .filter(|w| w[1].trim_end_matches(|c: char| !c.is_alphanumeric()) == "checks")
+            .map(|w| w[0])
+            .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        assert!(!stated.is_empty(), "README.md states no number of checks");
+        for n in stated {
+            assert_eq!(
+                n,
+                crate::CHECKS.len().to_string(),
+                "README.md says {n} checks; the registry has {}",
+                crate::CHECKS.len()
+            );
+        }
+    }
+
     #[test]
     fn explain_lists_every_section() {
         let check = crate::find("eks-endpoint-not-open-to-world").unwrap();

@@ -27,6 +27,7 @@ impl Findings {
             check_id: self.meta.id.to_string(),
             title: self.meta.title.to_string(),
             severity: self.meta.severity,
+            kind: self.meta.kind,
             status,
             message: message.into(),
             account_id: String::new(),

@@ -23,7 +23,7 @@ pub mod inspector;
 pub mod path;
 mod support;
 
-use eksposture_model::{Finding, Graph, Inventory, Severity};
+use eksposture_model::{CheckKind, Finding, Graph, Inventory, Severity};
 
 pub use emit::Findings;
 pub use registry::CHECKS;
@@ -34,6 +34,9 @@ pub struct CheckMeta {
     pub id: &'static str,
     pub title: &'static str,
     pub severity: Severity,
+    /// Configuration, vulnerability, or attack path with its tactic; every
+    /// finding carries it, so renderers need no list of check ids.
+    pub kind: CheckKind,
     /// ASFF resource type of the resources it evaluates.
     pub resource_type: &'static str,
     pub remediation: &'static str,
@@ -86,7 +89,8 @@ pub struct Check {
 }
 
 /// Declares a check's metadata as `pub static META`. The doc comment above
-/// the fields becomes the check's documentation.
+/// the fields becomes the check's documentation. `kind` is `Configuration`,
+/// `Vulnerability`, or `AttackPath { tactic: <Tactic>, entry: <PathEntry> }`.
 #[macro_export]
 macro_rules! declare_check {
     (
@@ -94,6 +98,7 @@ macro_rules! declare_check {
         id: $id:literal,
         title: $title:literal,
         severity: $sev:ident,
+        kind: $kind:ident $({ tactic: $tactic:ident, entry: $entry:ident })?,
         resource_type: $rt:literal,
         remediation: $rem:literal,
         compliance: [$($c:literal),* $(,)?] $(,)?
@@ -103,6 +108,10 @@ macro_rules! declare_check {
             id: $id,
             title: $title,
             severity: eksposture_model::Severity::$sev,
+            kind: eksposture_model::CheckKind::$kind $({
+                tactic: eksposture_model::Tactic::$tactic,
+                entry: eksposture_model::PathEntry::$entry,
+            })?,
             resource_type: $rt,
             remediation: $rem,
             compliance: &[$($c),*],

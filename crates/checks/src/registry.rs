@@ -96,30 +96,47 @@ mod tests {
         }
     }
 
+    /// `(service, file name)` of every file that declares a check: each
+    /// folder of `src/` is a service, and a file in it is a check when it
+    /// invokes `declare_check!` (the others are the service's helpers).
+    fn check_files() -> Vec<(String, String)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut out = Vec::new();
+        for service in std::fs::read_dir(&root).unwrap() {
+            let service = service.unwrap().path();
+            if !service.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&service).unwrap() {
+                let file = file.unwrap().path();
+                if file.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&file).unwrap();
+                if text.lines().any(|l| l.starts_with("declare_check! {")) {
+                    let name = |p: &Path| p.file_name().unwrap().to_string_lossy().to_string();
+                    out.push((name(&service), name(&file)));
+                }
+            }
+        }
+        out
+    }
+
     #[test]
     fn every_check_file_is_registered() {
         let registered: BTreeSet<String> = CHECKS.iter().map(|c| c.meta.id.to_string()).collect();
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        for service in ["eks", "ec2", "iam", "ecr", "inspector", "path", "ecs"] {
-            let Ok(dir) = std::fs::read_dir(root.join(service)) else {
-                continue;
-            };
-            for entry in dir {
-                let name = entry.unwrap().file_name().into_string().unwrap();
-                let is_rust = Path::new(&name).extension().is_some_and(|e| e == "rs");
-                if name == "mod.rs" || !is_rust || name.starts_with('_') {
-                    continue;
-                }
-                let id = format!(
-                    "{service}-{}",
-                    name.trim_end_matches(".rs").replace('_', "-")
-                );
-                assert!(
-                    registered.contains(&id),
-                    "{service}/{name} is not listed in registry.rs"
-                );
-            }
+        let files = check_files();
+        for (service, name) in &files {
+            let id = format!(
+                "{service}-{}",
+                name.trim_end_matches(".rs").replace('_', "-")
+            );
+            assert!(
+                registered.contains(&id),
+                "{service}/{name} is not listed in registry.rs"
+            );
         }
+        assert_eq!(files.len(), CHECKS.len(), "{files:?}");
     }
 
     #[test]
@@ -148,6 +165,19 @@ mod tests {
                 !c.meta.compliance.is_empty(),
                 "{}: no compliance references",
                 c.meta.id
+            );
+        }
+    }
+
+    #[test]
+    fn attack_paths_are_the_checks_of_the_path_folder() {
+        for c in CHECKS {
+            assert_eq!(
+                c.meta.kind.is_attack_path(),
+                c.meta.id.starts_with("path-"),
+                "{} is declared as {:?}",
+                c.meta.id,
+                c.meta.kind
             );
         }
     }

@@ -4,7 +4,7 @@
 use eksposture_model::{Finding, Inventory, Status};
 use serde_json::{json, Value};
 
-use crate::Check;
+use crate::{Check, CheckMeta};
 
 /// The inventory every fragment is merged into: one account, one region,
 /// and nothing else known.
@@ -72,4 +72,37 @@ pub fn run_example(check: &'static Check, kind: &str, json: &str) {
         "{}: example `{kind}` produced {st:?}: {findings:#?}",
         check.meta.id
     );
+}
+
+/// The findings of the check `meta` declares over a fragment: what every
+/// check's tests run. The check is found through the registry, so this
+/// also fails for a check that is not registered.
+pub fn run(meta: &'static CheckMeta, fragment: Value) -> Vec<Finding> {
+    let check = crate::find(meta.id).unwrap_or_else(|| panic!("{} is not registered", meta.id));
+    eval(check, fragment)
+}
+
+/// A read of `operation` that AWS denied, as the inventory records it.
+pub fn denied(service: &str, region: &str, operation: &str) -> Value {
+    json!({"unknown": {"service": service, "region": region, "operation": operation,
+        "reason": "access_denied", "message": "denied"}})
+}
+
+pub const CLUSTER_C: &str = "arn:aws:eks:us-east-1:111122223333:cluster/c";
+
+/// A fragment with one EKS cluster, `c` in us-east-1, with `fields`
+/// (`config`, `access_entries`, ...).
+pub fn cluster(fields: Value) -> Value {
+    let mut cluster = json!({"name": "c", "arn": CLUSTER_C});
+    merge(&mut cluster, fields);
+    json!({"regions": {"us-east-1": {"clusters": {"known": [cluster]}}}})
+}
+
+pub const REPO_API: &str = "arn:aws:ecr:us-east-1:111122223333:repository/api";
+
+/// A fragment with one ECR repository, `api` in us-east-1, with `fields`.
+pub fn repository(fields: Value) -> Value {
+    let mut repository = json!({"name": "api", "arn": REPO_API});
+    merge(&mut repository, fields);
+    json!({"regions": {"us-east-1": {"repositories": {"known": [repository]}}}})
 }

@@ -126,7 +126,7 @@ fn print_summary(r: &DeliveryReport) {
 
 #[cfg(test)]
 mod tests {
-    use eksposture_model::{Finding, Inventory, ResourceRef, Severity, Status};
+    use eksposture_model::{CheckKind, Finding, Inventory, ResourceRef, Severity, Status};
 
     use super::complete_checks;
 
@@ -135,6 +135,7 @@ mod tests {
             check_id: check.into(),
             title: "t".into(),
             severity: Severity::Low,
+            kind: CheckKind::Configuration,
             status,
             message: "m".into(),
             account_id: String::new(),

@@ -2,6 +2,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::CheckKind;
+
 /// ASFF severity labels, ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -113,6 +115,9 @@ pub struct Finding {
     pub check_id: String,
     pub title: String,
     pub severity: Severity,
+    /// The check's kind: `kind`, and for attack paths `tactic` and `entry`.
+    #[serde(flatten)]
+    pub kind: CheckKind,
     pub status: Status,
     pub message: String,
     /// The account the resource is in (the scan's account; in reports that

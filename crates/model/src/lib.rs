@@ -11,6 +11,7 @@ pub mod asff;
 pub mod finding;
 pub mod graph;
 pub mod inventory;
+pub mod kind;
 pub mod observed;
 pub mod secrets;
 pub mod wildcard;
@@ -21,6 +22,7 @@ pub use finding::{
 };
 pub use graph::Graph;
 pub use inventory::*;
+pub use kind::{CheckKind, PathEntry, Tactic};
 pub use observed::{Gap, GapReason, Observed};
 
 /// Version of the inventory and report JSON layouts. Bumped on any change

@@ -177,6 +177,7 @@ mod tests {
             check_id: "eks-endpoint-private".into(),
             title: "t".into(),
             severity: Severity::Medium,
+            kind: eksposture_model::CheckKind::Configuration,
             status,
             message: format!("{status} in {account}"),
             account_id: String::new(),

@@ -16,7 +16,7 @@ use eksposture_model::asff::{
     product_arn, AsffCompliance, AsffFinding, AsffFindingProviderFields, AsffRecommendation,
     AsffRemediation, AsffSeverity, AsffWorkflow, RECORD_ACTIVE, SCHEMA_VERSION,
 };
-use eksposture_model::{Finding, Inventory, Severity, Status};
+use eksposture_model::{CheckKind, Finding, Inventory, Severity, Status};
 
 use crate::Report;
 
@@ -48,24 +48,6 @@ pub const TYPE_CVE: &str = "Software and Configuration Checks/Vulnerabilities/CV
 pub const TYPE_ATTACK_PATH: &str =
     "Software and Configuration Checks/AWS Security Best Practices/Attack Path";
 const TYPE_STANDARDS: &str = "Software and Configuration Checks/Industry and Regulatory Standards";
-
-/// Checks whose finding is a known vulnerability rather than a setting.
-const VULNERABILITY_CHECKS: &[&str] = &[
-    "ecr-images-no-critical-vulns",
-    "inspector-nodes-no-critical-findings",
-    "path-vulnerable-image-in-use",
-];
-
-/// The MITRE ATT&CK tactic each attack path leads to.
-const ATTACK_PATH_TACTICS: &[(&str, &str)] = &[
-    (
-        "path-irsa-wildcard-to-broad-role",
-        "TTPs/Privilege Escalation",
-    ),
-    ("path-pod-to-node-role", "TTPs/Credential Access"),
-    ("path-public-node-with-broad-role", "TTPs/Initial Access"),
-    ("path-vulnerable-image-in-use", "TTPs/Initial Access"),
-];
 
 /// The standards classifier for each compliance-reference prefix; the
 /// EKS Best Practices Guide is AWS guidance, covered by the best-practices type.
@@ -189,7 +171,7 @@ fn to_asff(
     let lead = members[0];
     let scan = &report.scan;
     let region = import_region(&lead.resource.region, options.home_region);
-    let types = types(&lead.check_id, &lead.compliance);
+    let types = types(lead.kind, &lead.compliance);
     let severity = AsffSeverity {
         label: if lead.status == Status::Pass {
             "INFORMATIONAL".to_string()
@@ -338,23 +320,23 @@ fn asff_partition(partition: &str) -> Option<&'static str> {
 
 /// The finding types of a check: what kind of check it is, then one type
 /// per standard its compliance references name.
-pub fn types(check_id: &str, compliance: &[String]) -> Vec<String> {
+pub fn types(kind: CheckKind, compliance: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |t: String| {
         if !out.contains(&t) && out.len() < MAX_TYPES {
             out.push(t);
         }
     };
-    if VULNERABILITY_CHECKS.contains(&check_id) {
+    if kind.involves_vulnerability() {
         add(TYPE_CVE.to_string());
     }
-    if check_id.starts_with("path-") {
-        add(TYPE_ATTACK_PATH.to_string());
-        if let Some((_, tactic)) = ATTACK_PATH_TACTICS.iter().find(|(c, _)| *c == check_id) {
-            add((*tactic).to_string());
+    match kind {
+        CheckKind::Configuration => add(TYPE_BEST_PRACTICES.to_string()),
+        CheckKind::Vulnerability => {}
+        CheckKind::AttackPath { tactic, .. } => {
+            add(TYPE_ATTACK_PATH.to_string());
+            add(format!("TTPs/{}", tactic.name()));
         }
-    } else if !VULNERABILITY_CHECKS.contains(&check_id) {
-        add(TYPE_BEST_PRACTICES.to_string());
     }
     for reference in compliance {
         let prefix = reference

@@ -162,6 +162,7 @@ mod tests {
             check_id: "ecr-tags-immutable".into(),
             title: "Tags should be immutable".into(),
             severity: Severity::Low,
+            kind: eksposture_model::CheckKind::Configuration,
             status: Status::Fail,
             message: "repository web allows tags to be overwritten".into(),
             account_id: String::new(),

@@ -1,11 +1,18 @@
 use eksposture_model::{
-    Evidence, Finding, Gap, GapReason, Inventory, ResourceRef, ScanInfo, Severity, Status,
+    CheckKind, Evidence, Finding, Gap, GapReason, Inventory, ResourceRef, ScanInfo, Severity,
+    Status,
 };
 use serde_json::Value;
 
 use crate::{build, render_json, render_table_with, Report, TableOptions};
 
 const ACCOUNT: &str = "111122223333";
+
+/// The kind the registry declares for `check_id` (configuration for ids it
+/// does not know), as a finding of that check carries it.
+pub(crate) fn kind_of(check_id: &str) -> CheckKind {
+    eksposture_checks::find(check_id).map_or(CheckKind::Configuration, |c| c.meta.kind)
+}
 
 fn inventory(regions: &[&str], gaps: Vec<Gap>) -> Inventory {
     Inventory {
@@ -35,6 +42,7 @@ fn finding(
         check_id: check.into(),
         title: format!("{check} should hold"),
         severity,
+        kind: crate::tests::kind_of(check),
         status,
         message: message.into(),
         account_id: String::new(),
@@ -269,7 +277,9 @@ fn json_has_exactly_the_contract_keys() {
     gap.sort_unstable();
     assert_eq!(gap, ["message", "operation", "reason", "region", "service"]);
     assert_eq!(v["gaps"][1]["reason"], "not_supported");
+    // The first finding is the attack path, which adds `tactic` and `entry`.
     let f = &v["findings"][0];
+    assert_eq!(f["check_id"], "path-pod-to-node-role");
     let mut finding = keys(f);
     finding.sort_unstable();
     assert_eq!(
@@ -278,12 +288,15 @@ fn json_has_exactly_the_contract_keys() {
             "account_id",
             "check_id",
             "compliance",
+            "entry",
             "evidence",
+            "kind",
             "message",
             "remediation",
             "resource",
             "severity",
             "status",
+            "tactic",
             "title"
         ]
     );
@@ -395,4 +408,56 @@ fn column(name: &str) -> usize {
         .iter()
         .position(|c| *c == name)
         .expect("a CSV column")
+}
+
+/// Renderers learn what kind a check is from its findings, so that a new
+/// check needs no edit here: the crate's own code names no check id.
+#[test]
+fn the_source_names_no_check_id() {
+    let patterns = [
+        "\"eks-",
+        "\"ec2-",
+        "\"iam-",
+        "\"ecr-",
+        "\"ecs-",
+        "\"inspector-",
+        "\"path-",
+        "starts_with(\"path",
+    ];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut pending = vec![root];
+    let mut read = 0;
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if path.is_dir() {
+                if name != "snapshots" {
+                    pending.push(path);
+                }
+                continue;
+            }
+            let source = path.extension().is_some_and(|e| e == "rs" || e == "js");
+            if name == "tests.rs" || !source {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Test modules use real check ids as data.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            read += 1;
+            for p in patterns {
+                // `\"ecr-...` inside a string is prose (a help text's
+                // example), not a literal the code matches on.
+                let literal = code
+                    .match_indices(p)
+                    .any(|(i, _)| !code[..i].ends_with('\\'));
+                assert!(
+                    !literal,
+                    "{} names a check id ({p}); give the check a kind instead",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(read > 10, "read only {read} source files");
 }

@@ -13,7 +13,8 @@ pub mod node_role_not_shared;
 pub mod node_sg_no_world_ingress;
 pub mod node_user_data_no_secrets;
 
-// A leading `_` keeps the registry test from taking it for a check.
+// Helpers shared by the service's checks (the registry test knows a check
+// by its `declare_check!`); the leading `_` sets them apart in a listing.
 #[path = "_public.rs"]
 mod public;
 #[path = "_sg.rs"]

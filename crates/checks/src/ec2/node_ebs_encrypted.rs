@@ -59,6 +59,7 @@ declare_check! {
     id: "ec2-node-ebs-encrypted",
     title: "EBS volumes attached to EKS nodes should be encrypted",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEc2Volume",
     remediation: "Enable EBS encryption by default, set Encrypted=true in the node launch template's block devices, and replace the nodes.",
     compliance: ["AWS-FSBP:EC2.3", "PCI-DSS-4.0:3.5.1", "EKS-BPG:data"],
@@ -149,13 +150,13 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ec2::fixtures::{node, region};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(volume_ids: &[&str], volumes: &Value) -> Vec<Finding> {
         let mut n = node("i-1", json!(null));
         n["volume_ids"] = json!(volume_ids);
         let r = region(json!({"instances": {"known": [n]}, "volumes": volumes}));
-        eval(crate::find(super::META.id).unwrap(), r)
+        testing::run(&super::META, r)
     }
 
     #[test]
@@ -187,8 +188,7 @@ mod tests {
     fn unknown_when_flag_missing_volumes_unreadable_or_no_volume_listed() {
         let f = run(&["vol-1"], &json!({"known": [{"volume_id": "vol-1"}]}));
         assert_eq!(statuses(&f), [Status::Unknown]);
-        let gap = json!({"unknown": {"service": "ec2", "region": "us-east-1",
-            "operation": "DescribeVolumes", "reason": "access_denied", "message": "denied"}});
+        let gap = testing::denied("ec2", "us-east-1", "DescribeVolumes");
         let f = run(&["vol-1", "vol-2"], &gap);
         assert_eq!(statuses(&f), [Status::Unknown, Status::Unknown]);
         let f = run(&[], &json!({"known": []}));

@@ -68,6 +68,7 @@ declare_check! {
     id: "ec2-node-imds-hop-limit",
     title: "EKS nodes should keep the instance metadata service to the node (hop limit 1)",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2Instance",
     remediation: "Set HttpPutResponseHopLimit=1 on node instances and in the launch-template version each nodegroup uses; give pods AWS access through IRSA or Pod Identity.",
     compliance: ["EKS-BPG:iam", "NIST-800-190:4.3.5", "PCI-DSS-4.0:2.2.6"],
@@ -100,15 +101,11 @@ mod tests {
     use serde_json::json;
 
     use crate::ec2::fixtures::{node, nodegroup_with_template, region, template_version, LT_ARN};
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     fn one_node(options: serde_json::Value) -> Vec<eksposture_model::Finding> {
-        eval(
-            check(),
+        testing::run(
+            &super::META,
             region(json!({"instances": {"known": [node("i-1", options)]}})),
         )
     }
@@ -158,8 +155,8 @@ mod tests {
 
     #[test]
     fn unknown_when_the_version_in_use_leaves_the_hop_limit_to_the_ami() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             region(json!({
             "clusters": nodegroup_with_template("1"),
             "launch_template_versions": [template_version(1, json!({"http_tokens": "required"}))]})),
@@ -169,8 +166,8 @@ mod tests {
 
     #[test]
     fn judges_only_the_launch_template_version_the_nodegroup_uses() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             region(json!({
             "clusters": nodegroup_with_template("1"),
             "launch_template_versions": [

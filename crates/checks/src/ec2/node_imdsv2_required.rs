@@ -61,6 +61,7 @@ declare_check! {
     id: "ec2-node-imdsv2-required",
     title: "EKS nodes and the launch-template versions their nodegroups use should require IMDSv2",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2Instance",
     remediation: "Set HttpTokens=required on node instances and in the launch-template version each nodegroup uses.",
     compliance: ["AWS-FSBP:EC2.8", "AWS-FSBP:EC2.170", "NIST-800-190:4.3.5", "PCI-DSS-4.0:2.2.6", "EKS-BPG:iam"],
@@ -89,15 +90,11 @@ mod tests {
     use crate::ec2::fixtures::{
         cluster, node, nodegroup_with_template, region, template_version, LT_ARN,
     };
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     fn one_node(options: serde_json::Value) -> Vec<eksposture_model::Finding> {
-        eval(
-            check(),
+        testing::run(
+            &super::META,
             region(json!({"instances": {"known": [node("i-1", options)]}})),
         )
     }
@@ -137,14 +134,14 @@ mod tests {
             json!({"http_tokens": "optional", "http_endpoint": "enabled"}),
         );
         n["state"] = json!("terminated");
-        let f = eval(check(), region(json!({"instances": {"known": [n]}})));
+        let f = testing::run(&super::META, region(json!({"instances": {"known": [n]}})));
         assert!(f.is_empty(), "{f:#?}");
     }
 
     #[test]
     fn judges_only_the_launch_template_version_the_nodegroup_uses() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             region(json!({
             "clusters": nodegroup_with_template("2"),
             "launch_template_versions": [
@@ -164,8 +161,8 @@ mod tests {
 
     #[test]
     fn fails_when_the_version_in_use_allows_imdsv1_with_the_default_endpoint() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             region(json!({
             "clusters": nodegroup_with_template("1"),
             "launch_template_versions": [template_version(1, json!({"http_tokens": "optional"}))]})),
@@ -180,8 +177,8 @@ mod tests {
 
     #[test]
     fn unknown_when_version_in_use_sets_no_metadata_options() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             region(json!({
             "clusters": nodegroup_with_template("3"),
             "launch_template_versions": [template_version(3, json!(null))]})),
@@ -198,8 +195,8 @@ mod tests {
 
     #[test]
     fn unknown_when_version_in_use_was_not_collected() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             region(
                 json!({"clusters": nodegroup_with_template("2"), "launch_template_versions": []}),
             ),
@@ -209,8 +206,8 @@ mod tests {
 
     #[test]
     fn unknown_per_cluster_when_instances_could_not_be_listed() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             region(
                 json!({"clusters": cluster(json!({})), "instances": {"unknown": {
             "service": "ec2", "region": "us-east-1", "operation": "DescribeInstances",

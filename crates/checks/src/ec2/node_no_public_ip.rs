@@ -68,6 +68,7 @@ declare_check! {
     id: "ec2-node-no-public-ip",
     title: "EKS nodes should have no public IP and sit in subnets not routed to an internet gateway",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2Instance",
     remediation: "Run nodes in private subnets (default route to a NAT gateway) without public IPs; remove AssociatePublicIpAddress=true from node launch templates.",
     compliance: ["CIS-EKS-1.8:5.4.3", "AWS-FSBP:EC2.9", "AWS-FSBP:EC2.25", "NIST-800-190:4.5.1", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "EKS-BPG:network"],
@@ -123,7 +124,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ec2::fixtures::{node, nodegroup_with_template, region, template_version};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(node_fields: &Value, tables: &Value) -> Vec<Finding> {
         let mut n = node("i-1", json!(null));
@@ -132,8 +133,8 @@ mod tests {
         }
         let subnet =
             json!({"subnet_id": "subnet-1", "vpc_id": "vpc-1", "map_public_ip_on_launch": false});
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             region(
                 json!({"instances": {"known": [n]}, "subnets": {"known": [subnet]}, "route_tables": tables}),
             ),
@@ -184,8 +185,7 @@ mod tests {
 
     #[test]
     fn fails_on_a_public_ip_even_when_route_tables_are_unreadable() {
-        let gap = json!({"unknown": {"service": "ec2", "region": "us-east-1",
-            "operation": "DescribeRouteTables", "reason": "access_denied", "message": "denied"}});
+        let gap = testing::denied("ec2", "us-east-1", "DescribeRouteTables");
         let f = run(
             &json!({"subnet_id": "subnet-1", "public_ip_address": "198.51.100.4"}),
             &gap,
@@ -209,8 +209,8 @@ mod tests {
     fn judges_the_launch_template_version_in_use() {
         let mut v = template_version(2, json!(null));
         v["data"]["known"]["associate_public_ip"] = json!(true);
-        let f = eval(
-            crate::find(super::META.id).unwrap(),
+        let f = testing::run(
+            &super::META,
             region(
                 json!({"clusters": nodegroup_with_template("2"), "launch_template_versions": [v]}),
             ),

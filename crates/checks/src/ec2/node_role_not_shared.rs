@@ -69,6 +69,7 @@ declare_check! {
     id: "ec2-node-role-not-shared",
     title: "Node roles should not be shared across clusters or with non-EKS instances",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Give each cluster its own node role and instance profile, and non-EKS instances roles of their own.",
     compliance: ["NIST-800-190:4.3.4", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],
@@ -144,7 +145,7 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ROLE: &str = "arn:aws:iam::111122223333:role/node";
     const PROFILE: &str = "arn:aws:iam::111122223333:instance-profile/node";
@@ -157,7 +158,7 @@ mod tests {
               "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod", "nodegroups": {"known": [{"name": "ng",
                 "config": {"known": {"node_role": ROLE}}}]}}]},
               "instances": {"known": [node]}, "instance_profile_associations": associations}}});
-        eval(crate::find(super::META.id).unwrap(), account)
+        testing::run(&super::META, account)
     }
 
     fn association(instance: &str, state: &str) -> Value {
@@ -196,11 +197,9 @@ mod tests {
 
     #[test]
     fn unknown_when_associations_or_profiles_are_unreadable() {
-        let gap = json!({"unknown": {"service": "ec2", "region": "us-east-1",
-            "operation": "DescribeIamInstanceProfileAssociations", "reason": "access_denied", "message": "denied"}});
+        let gap = testing::denied("ec2", "us-east-1", "DescribeIamInstanceProfileAssociations");
         assert_eq!(statuses(&run(&gap, &profiles())), [Status::Unknown]);
-        let iam_gap = json!({"unknown": {"service": "iam", "region": "global",
-            "operation": "GetAccountAuthorizationDetails", "reason": "access_denied", "message": "denied"}});
+        let iam_gap = testing::denied("iam", "global", "GetAccountAuthorizationDetails");
         let f = run(
             &json!({"known": [association("i-9", "associated")]}),
             &iam_gap,

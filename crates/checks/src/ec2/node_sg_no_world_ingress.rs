@@ -68,6 +68,7 @@ declare_check! {
     id: "ec2-node-sg-no-world-ingress",
     title: "Node and cluster security groups should not admit the internet to SSH, RDP, the kubelet, NodePorts or all ports",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2SecurityGroup",
     remediation: "Revoke ingress from 0.0.0.0/0 and ::/0 to ports 22, 3389, 10250, 30000-32767 and all ports; use SSM Session Manager and load balancers instead.",
     compliance: ["AWS-FSBP:EC2.13", "AWS-FSBP:EC2.14", "AWS-FSBP:EC2.19", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "NIST-800-190:4.3.3", "EKS-BPG:network"],
@@ -145,11 +146,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ec2::fixtures::{cluster, node, region};
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     /// Node i-1 in sg-1 (or `groups`), and sg-1 with `rules` as its ingress.
     fn fixture(groups: Value, rules: Value) -> Value {
@@ -162,7 +159,7 @@ mod tests {
     }
 
     fn one(fragment: Value, status: Status) -> Finding {
-        let f = eval(check(), fragment);
+        let f = testing::run(&super::META, fragment);
         assert_eq!(statuses(&f), [status], "{f:#?}");
         f.into_iter().next().unwrap()
     }
@@ -236,9 +233,8 @@ mod tests {
     #[test]
     fn unknown_when_security_groups_could_not_be_read() {
         let mut v = fixture(json!(["sg-1"]), json!([]));
-        v["regions"]["us-east-1"]["security_groups"] = json!({"unknown": {"service": "ec2",
-            "region": "us-east-1", "operation": "DescribeSecurityGroups",
-            "reason": "access_denied", "message": "denied"}});
+        v["regions"]["us-east-1"]["security_groups"] =
+            testing::denied("ec2", "us-east-1", "DescribeSecurityGroups");
         one(v, Status::Unknown);
     }
 

@@ -78,6 +78,7 @@ declare_check! {
     id: "ec2-node-user-data-no-secrets",
     title: "Node launch-template user data should hold no credentials",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2LaunchTemplate",
     remediation: "Remove credentials from the launch template's user data, rotate them, and fetch secrets at boot from Secrets Manager or SSM Parameter Store.",
     compliance: ["NIST-800-190:4.1.4", "PCI-DSS-4.0:8.6.2", "EKS-BPG:data"],
@@ -141,7 +142,7 @@ mod tests {
     use crate::ec2::fixtures::{
         cluster, nodegroup_with_template, region, template_version, LT_ARN,
     };
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(hints: Value) -> Vec<Finding> {
         let mut v = template_version(2, json!(null));
@@ -151,7 +152,7 @@ mod tests {
         let r = region(
             json!({"clusters": nodegroup_with_template("2"), "launch_template_versions": [v]}),
         );
-        eval(crate::find(super::META.id).unwrap(), r)
+        testing::run(&super::META, r)
     }
 
     #[test]
@@ -191,17 +192,11 @@ mod tests {
         let r = region(
             json!({"clusters": nodegroup_with_template("2"), "launch_template_versions": []}),
         );
-        assert_eq!(
-            statuses(&eval(crate::find(super::META.id).unwrap(), r)),
-            [Status::Unknown]
-        );
+        assert_eq!(statuses(&testing::run(&super::META, r)), [Status::Unknown]);
         let mut c = cluster(json!({}));
         c["known"][0]["nodegroups"]["known"][0]["config"] = json!({"unknown": {"service": "eks",
             "region": "us-east-1", "operation": "DescribeNodegroup", "reason": "error", "message": "x"}});
-        let f = eval(
-            crate::find(super::META.id).unwrap(),
-            region(json!({"clusters": c})),
-        );
+        let f = testing::run(&super::META, region(json!({"clusters": c})));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

@@ -60,6 +60,7 @@ declare_check! {
     id: "ecr-images-no-critical-vulns",
     title: "ECR images should have no critical vulnerabilities",
     severity: High,
+    kind: Vulnerability,
     resource_type: "AwsEcrContainerImage",
     remediation: "Rebuild on a patched base image with updated dependencies, redeploy, and expire the vulnerable image.",
     compliance: ["CIS-EKS-1.8:5.1.1", "NIST-800-190:4.1.1", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:6.3.3", "PCI-DSS-4.0:11.3.1", "EKS-BPG:image"],
@@ -120,17 +121,16 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const IMAGE: &str = "arn:aws:ecr:us-east-1:111122223333:repository/api/sha256:aa";
 
     fn run(scan: &Value, inspector: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
-            json!({"regions": {"us-east-1": {"inspector": inspector, "repositories": {"known": [{"name": "api",
-                "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
-                "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"], "scan": scan}]}}]}}}}),
-        )
+        let mut inv = testing::repository(
+            json!({"images": {"known": [{"digest": "sha256:aa", "tags": ["v1"], "scan": scan}]}}),
+        );
+        inv["regions"]["us-east-1"]["inspector"] = inspector.clone();
+        testing::run(&super::META, inv)
     }
 
     fn complete(counts: &Value) -> Value {
@@ -192,8 +192,7 @@ mod tests {
     #[test]
     fn unknown_when_inspector_coverage_is_active_but_findings_unreadable() {
         let mut insp = inspector(0, 0);
-        insp["finding_counts"] = json!({"unknown": {"service": "inspector2", "region": "us-east-1",
-            "operation": "ListFindings", "reason": "access_denied", "message": "denied"}});
+        insp["finding_counts"] = testing::denied("inspector2", "us-east-1", "ListFindings");
         let f = run(&json!({"known": null}), &insp);
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(f[0].evidence.iter().any(|e| e.kind == "Gap"));

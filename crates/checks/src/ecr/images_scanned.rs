@@ -66,6 +66,7 @@ declare_check! {
     id: "ecr-images-scanned",
     title: "ECR images should have a completed vulnerability scan",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEcrContainerImage",
     remediation: "Enable enhanced (Inspector) or basic scan-on-push scanning for the registry and scan existing images (aws ecr start-image-scan).",
     compliance: ["CIS-EKS-1.8:5.1.1", "NIST-800-190:4.1.1", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:11.3.1", "EKS-BPG:image"],
@@ -151,17 +152,12 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
-
-    const REPO: &str = "arn:aws:ecr:us-east-1:111122223333:repository/api";
+    use crate::testing::{self, statuses, REPO_API};
 
     fn run(images: &Value, coverage: &Value) -> Vec<Finding> {
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
-            json!({"regions": {"us-east-1": {"inspector": {"coverage": coverage},
-            "repositories": {"known": [{"name": "api", "arn": REPO, "images": images}]}}}}),
-        )
+        let mut inv = testing::repository(json!({"images": images}));
+        inv["regions"]["us-east-1"]["inspector"] = json!({"coverage": coverage});
+        testing::run(&super::META, inv)
     }
 
     /// One image `sha256:aa` with the given scan, and Inspector coverage.
@@ -190,7 +186,7 @@ mod tests {
     fn fails_when_ecr_confirms_never_scanned() {
         let f = image(&never(), &json!({"known": []}));
         assert_eq!(statuses(&f), [Status::Fail]);
-        assert_eq!(f[0].resource.id, format!("{REPO}/sha256:aa"));
+        assert_eq!(f[0].resource.id, format!("{REPO_API}/sha256:aa"));
         assert_eq!(f[0].resource.kind, "AwsEcrContainerImage");
     }
 
@@ -213,7 +209,7 @@ mod tests {
 
     #[test]
     fn passes_when_inspector_covers_an_image_ecr_says_was_never_scanned() {
-        let f = image(&never(), &covered(&format!("{REPO}/sha256:aa")));
+        let f = image(&never(), &covered(&format!("{REPO_API}/sha256:aa")));
         assert_eq!(statuses(&f), [Status::Pass]);
         assert!(f[0].evidence.iter().any(|e| e.kind == "Inspector2Coverage"));
     }
@@ -233,8 +229,7 @@ mod tests {
 
     #[test]
     fn unknown_when_scan_status_unreadable() {
-        let gap = json!({"unknown": {"service": "ecr", "region": "us-east-1",
-            "operation": "DescribeImages", "reason": "access_denied", "message": "denied"}});
+        let gap = testing::denied("ecr", "us-east-1", "DescribeImages");
         assert_eq!(
             statuses(&image(&gap, &json!({"known": []}))),
             [Status::Unknown]
@@ -249,7 +244,7 @@ mod tests {
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert_eq!(
             (f[0].resource.kind.as_str(), f[0].resource.id.as_str()),
-            ("AwsEcrRepository", REPO)
+            ("AwsEcrRepository", REPO_API)
         );
     }
 

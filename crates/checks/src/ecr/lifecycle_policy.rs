@@ -49,6 +49,7 @@ declare_check! {
     id: "ecr-lifecycle-policy",
     title: "ECR repositories should have a lifecycle policy",
     severity: Low,
+    kind: Configuration,
     resource_type: "AwsEcrRepository",
     remediation: "Add a lifecycle policy (aws ecr put-lifecycle-policy) that expires untagged and superseded images.",
     compliance: ["AWS-FSBP:ECR.3", "NIST-800-190:4.2.2", "EKS-BPG:image"],
@@ -101,13 +102,12 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(lifecycle: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
-            json!({"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
-                "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api", "lifecycle_policy": lifecycle}]}}}}),
+        testing::run(
+            &super::META,
+            testing::repository(json!({"lifecycle_policy": lifecycle})),
         )
     }
 
@@ -115,10 +115,7 @@ mod tests {
     fn fails_when_ecr_reports_no_lifecycle_policy() {
         let f = run(&json!({"known": null}));
         assert_eq!(statuses(&f), [Status::Fail]);
-        assert_eq!(
-            f[0].resource.id,
-            "arn:aws:ecr:us-east-1:111122223333:repository/api"
-        );
+        assert_eq!(f[0].resource.id, testing::REPO_API);
     }
 
     #[test]

@@ -53,6 +53,7 @@ declare_check! {
     id: "ecr-repo-kms-encrypted",
     title: "ECR repositories should be encrypted with a KMS key",
     severity: Low,
+    kind: Configuration,
     resource_type: "AwsEcrRepository",
     remediation: "Recreate the repository with encryptionType=KMS and a customer managed KMS key, then move the images.",
     compliance: ["AWS-FSBP:ECR.5", "EKS-BPG:data"],
@@ -112,16 +113,14 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
     fn run(kind: &Value, key: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
-            json!({"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
-                "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
-                "encryption_type": kind, "kms_key": key}]}}}}),
+        testing::run(
+            &super::META,
+            testing::repository(json!({"encryption_type": kind, "kms_key": key})),
         )
     }
 

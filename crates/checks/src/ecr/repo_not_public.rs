@@ -65,6 +65,7 @@ declare_check! {
     id: "ecr-repo-not-public",
     title: "ECR repository policies should not grant access to any principal",
     severity: Critical,
+    kind: Configuration,
     resource_type: "AwsEcrRepository",
     remediation: "Replace Principal \"*\" with the accounts or roles that need access, or add an aws:PrincipalOrgID / aws:SourceVpce condition; keep push actions to CI roles.",
     compliance: ["CIS-EKS-1.8:5.1.2", "NIST-800-190:4.2.3", "PCI-DSS-4.0:7.2.1", "EKS-BPG:image"],
@@ -174,14 +175,10 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(policy: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
-            json!({"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
-                "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api", "policy": policy}]}}}}),
-        )
+        testing::run(&super::META, testing::repository(json!({"policy": policy})))
     }
 
     fn statement(principal: &Value, action: &Value, condition: &Value) -> Value {

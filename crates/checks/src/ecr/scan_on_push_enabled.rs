@@ -72,6 +72,7 @@ declare_check! {
     id: "ecr-scan-on-push-enabled",
     title: "ECR repositories should scan images on push or continuously",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEcrRepository",
     remediation: "Add a registry scanning rule (ENHANCED CONTINUOUS_SCAN/SCAN_ON_PUSH, or BASIC SCAN_ON_PUSH) whose filter matches the repository.",
     compliance: ["CIS-EKS-1.8:5.1.1", "AWS-FSBP:ECR.1", "NIST-800-190:4.1.1", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:11.3.1", "EKS-BPG:image"],
@@ -167,14 +168,13 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     /// Repository `team-a/api` with the given `scan_on_push`, under a
     /// registry scanning configuration.
     fn run(scanning: &Value, scan_on_push: Option<bool>) -> Vec<Finding> {
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
+        testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"registry_scanning": scanning,
             "repositories": {"known": [{"name": "team-a/api", "scan_on_push": scan_on_push,
             "arn": "arn:aws:ecr:us-east-1:111122223333:repository/team-a/api"}]}}}}),
@@ -244,8 +244,7 @@ mod tests {
 
     #[test]
     fn unknown_when_registry_configuration_unreadable_even_with_repo_flag() {
-        let gap = json!({"unknown": {"service": "ecr", "region": "us-east-1",
-            "operation": "GetRegistryScanningConfiguration", "reason": "access_denied", "message": "denied"}});
+        let gap = testing::denied("ecr", "us-east-1", "GetRegistryScanningConfiguration");
         let f = run(&gap, Some(true));
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(f[0].evidence.iter().any(|e| e.kind == "Gap"));
@@ -253,11 +252,10 @@ mod tests {
 
     #[test]
     fn unknown_for_region_whose_repositories_could_not_be_listed() {
-        let check = crate::find(super::META.id).unwrap();
         let gap = json!({"unknown": {"service": "ecr", "region": "us-east-1",
             "operation": "DescribeRepositories", "reason": "throttled", "message": "slow"}});
-        let f = eval(
-            check,
+        let f = testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"repositories": gap}}}),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);

@@ -51,6 +51,7 @@ declare_check! {
     id: "ecr-tags-immutable",
     title: "ECR repositories should have immutable image tags",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEcrRepository",
     remediation: "Set imageTagMutability to IMMUTABLE (aws ecr put-image-tag-mutability) and deploy images by digest or version tag.",
     compliance: ["AWS-FSBP:ECR.2", "NIST-800-190:4.2.2", "EKS-BPG:image"],
@@ -108,13 +109,12 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(mutability: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
-            json!({"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
-                "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api", "tag_mutability": mutability}]}}}}),
+        testing::run(
+            &super::META,
+            testing::repository(json!({"tag_mutability": mutability})),
         )
     }
 
@@ -134,10 +134,7 @@ mod tests {
     fn passes_when_immutable_and_notes_exclusions() {
         let f = run(&json!("IMMUTABLE"));
         assert_eq!(statuses(&f), [Status::Pass]);
-        assert_eq!(
-            f[0].resource.id,
-            "arn:aws:ecr:us-east-1:111122223333:repository/api"
-        );
+        assert_eq!(f[0].resource.id, testing::REPO_API);
         let f = run(&json!("IMMUTABLE_WITH_EXCLUSION"));
         assert_eq!(statuses(&f), [Status::Pass]);
         assert!(
@@ -155,10 +152,9 @@ mod tests {
 
     #[test]
     fn unknown_for_a_region_whose_repositories_could_not_be_listed() {
-        let f = eval(
-            crate::find(super::META.id).unwrap(),
-            json!({"regions": {"us-east-1": {"repositories": {"unknown": {"service": "ecr",
-                "region": "us-east-1", "operation": "DescribeRepositories", "reason": "access_denied", "message": "denied"}}}}}),
+        let f = testing::run(
+            &super::META,
+            json!({"regions": {"us-east-1": {"repositories": testing::denied("ecr", "us-east-1", "DescribeRepositories")}}}),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert_eq!(

@@ -87,6 +87,7 @@ declare_check! {
     id: "ecs-task-execution-role-least-privilege",
     title: "ECS task execution roles should only pull images, write logs and read the task's own secrets, and should not double as task roles",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Limit the execution role to AmazonECSTaskExecutionRolePolicy plus reads of the exact secret, parameter and key ARNs the task injects, and give the application its own task role.",
     compliance: ["NIST-800-190:4.3.1", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2"],
@@ -172,7 +173,7 @@ mod tests {
 
     use crate::ecs::fixtures::{container, region, task_definition};
     use crate::iam::fixtures::allow;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const EXEC: &str = "arn:aws:iam::111122223333:role/web-exec";
     const TASK_POLICY: &str =
@@ -197,8 +198,7 @@ mod tests {
             json!({"known": [{"role_name": "web-exec", "arn": EXEC, "attached_policy_arns": [TASK_POLICY],
                 "inline_policies": inline}]})
         } else {
-            json!({"unknown": {"service": "iam", "region": "global", "operation": "GetAccountAuthorizationDetails",
-                "reason": "access_denied", "message": "denied"}})
+            testing::denied("iam", "global", "GetAccountAuthorizationDetails")
         };
         let td = task_definition(
             &[container("app", &json!({}))],
@@ -207,7 +207,7 @@ mod tests {
         let mut inv = region(&[td]);
         inv["iam"] = json!({"roles": roles, "managed_policies": [{"arn": TASK_POLICY,
             "name": "AmazonECSTaskExecutionRolePolicy", "document": {"known": ecs_task_execution_policy()}}]});
-        eval(crate::find(super::META.id).unwrap(), inv)
+        testing::run(&super::META, inv)
     }
 
     #[test]
@@ -246,7 +246,7 @@ mod tests {
     fn unknown_when_the_roles_could_not_be_read_and_pass_without_an_execution_role() {
         assert_eq!(statuses(&run(&[], None, false)), [Status::Unknown]);
         let td = task_definition(&[container("app", &json!({}))], &json!(null));
-        let f = eval(crate::find(super::META.id).unwrap(), region(&[td]));
+        let f = testing::run(&super::META, region(&[td]));
         assert_eq!(statuses(&f), [Status::Pass]);
     }
 }

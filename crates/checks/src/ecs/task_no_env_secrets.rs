@@ -64,6 +64,7 @@ declare_check! {
     id: "ecs-task-no-env-secrets",
     title: "ECS task definitions should not pass credentials in plain environment variables",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Move the credential to Secrets Manager or SSM Parameter Store, reference it from the container's secrets, rotate it, and deregister the revisions that hold it.",
     compliance: ["AWS-FSBP:ECS.8", "NIST-800-190:4.1.4", "PCI-DSS-4.0:8.3.2", "PCI-DSS-4.0:8.6.2", "EKS-BPG:data"],
@@ -121,11 +122,7 @@ mod tests {
     use serde_json::json;
 
     use crate::ecs::fixtures::{container, region, task_definition, unlisted};
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     #[test]
     fn fails_naming_the_variables_and_kinds_never_values() {
@@ -136,7 +133,7 @@ mod tests {
                 {"kind": "secret-named-variable", "location": "DB_PASSWORD"}]}),
         );
         let td = task_definition(&[app, container("envoy", &json!({}))], &json!(null));
-        let f = eval(check(), region(&[td]));
+        let f = testing::run(&super::META, region(&[td]));
         assert_eq!(statuses(&f), [Status::Fail]);
         assert!(
             f[0].message.ends_with(
@@ -154,7 +151,10 @@ mod tests {
             "app",
             &json!({"environment_names": ["LOG_LEVEL"], "secret_refs": ["DB_PASSWORD"]}),
         );
-        let f = eval(check(), region(&[task_definition(&[app], &json!(null))]));
+        let f = testing::run(
+            &super::META,
+            region(&[task_definition(&[app], &json!(null))]),
+        );
         assert_eq!(statuses(&f), [Status::Pass]);
         assert_eq!(
             f[0].evidence[2].detail,
@@ -164,6 +164,9 @@ mod tests {
 
     #[test]
     fn unknown_for_a_region_whose_services_could_not_be_listed() {
-        assert_eq!(statuses(&eval(check(), unlisted())), [Status::Unknown]);
+        assert_eq!(
+            statuses(&testing::run(&super::META, unlisted())),
+            [Status::Unknown]
+        );
     }
 }

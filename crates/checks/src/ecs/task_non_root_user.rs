@@ -60,6 +60,7 @@ declare_check! {
     id: "ecs-task-non-root-user",
     title: "ECS containers should run as a non-root user named in the task definition",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Set user to a non-root uid:gid (e.g. 1000:1000) on every container definition, with that user present in the image, and redeploy the service.",
     compliance: ["AWS-FSBP:ECS.20", "AWS-FSBP:ECS.21", "NIST-800-190:4.4.3", "PCI-DSS-4.0:2.2.6", "EKS-BPG:pods"],
@@ -104,15 +105,11 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ecs::fixtures::{container, region, task_definition, undescribed};
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     fn run(user: &Value) -> Vec<Finding> {
         let c = container("app", &json!({"user": user}));
-        eval(check(), region(&[task_definition(&[c], &json!(null))]))
+        testing::run(&super::META, region(&[task_definition(&[c], &json!(null))]))
     }
 
     #[test]
@@ -149,7 +146,7 @@ mod tests {
 
     #[test]
     fn unknown_when_the_task_definition_could_not_be_described() {
-        let f = eval(check(), region(&[undescribed()]));
+        let f = testing::run(&super::META, region(&[undescribed()]));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

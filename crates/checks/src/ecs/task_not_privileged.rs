@@ -58,6 +58,7 @@ declare_check! {
     id: "ecs-task-not-privileged",
     title: "ECS containers should not run privileged",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Remove privileged=true from the container definitions (add only the Linux capabilities needed) and redeploy the service.",
     compliance: ["AWS-FSBP:ECS.4", "NIST-800-190:4.4.3", "PCI-DSS-4.0:2.2.6", "EKS-BPG:pods"],
@@ -94,15 +95,11 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ecs::fixtures::{container, region, task_definition, unlisted};
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     fn run(containers: &[Value]) -> Vec<Finding> {
-        eval(
-            check(),
+        testing::run(
+            &super::META,
             region(&[task_definition(containers, &json!(null))]),
         )
     }
@@ -135,7 +132,7 @@ mod tests {
 
     #[test]
     fn unknown_for_a_region_whose_services_could_not_be_listed() {
-        let f = eval(check(), unlisted());
+        let f = testing::run(&super::META, unlisted());
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(f[0].message.contains("ListServices"), "{}", f[0].message);
     }

@@ -58,6 +58,7 @@ declare_check! {
     id: "ecs-task-readonly-root-fs",
     title: "ECS containers should run with a read-only root filesystem",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Set readonlyRootFilesystem=true on every container definition, mount volumes for the paths the application writes, and redeploy the service.",
     compliance: ["AWS-FSBP:ECS.5", "NIST-800-190:4.4.3", "NIST-800-190:4.4.4", "PCI-DSS-4.0:2.2.6", "EKS-BPG:pods"],
@@ -99,11 +100,11 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ecs::fixtures::{container, region, task_definition, undescribed, TD_ARN};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(containers: &[Value]) -> Vec<Finding> {
         let td = task_definition(containers, &json!(null));
-        eval(crate::find(super::META.id).unwrap(), region(&[td]))
+        testing::run(&super::META, region(&[td]))
     }
 
     #[test]
@@ -144,10 +145,7 @@ mod tests {
 
     #[test]
     fn unknown_when_the_task_definition_could_not_be_described() {
-        let f = eval(
-            crate::find(super::META.id).unwrap(),
-            region(&[undescribed()]),
-        );
+        let f = testing::run(&super::META, region(&[undescribed()]));
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(f[0].message.contains("throttled"), "{}", f[0].message);
     }

@@ -54,6 +54,7 @@ declare_check! {
     id: "eks-audit-logging-enabled",
     title: "EKS clusters should send audit and authenticator control-plane logs to CloudWatch Logs",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Enable the `audit` and `authenticator` control-plane log types (aws eks update-cluster-config --logging).",
     compliance: ["CIS-EKS-1.8:2.1.1", "AWS-FSBP:EKS.8", "PCI-DSS-4.0:10.2.1", "EKS-BPG:detective"],
@@ -103,15 +104,10 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(config: &Value) -> Vec<Finding> {
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}}),
-        )
+        testing::run(&super::META, testing::cluster(json!({"config": config})))
     }
 
     fn logging(types: &Value) -> Value {
@@ -151,8 +147,7 @@ mod tests {
 
     #[test]
     fn unknown_when_describe_cluster_failed() {
-        let f = run(&json!({"unknown": {"service": "eks", "region": "us-east-1",
-            "operation": "DescribeCluster", "reason": "access_denied", "message": "denied"}}));
+        let f = run(&testing::denied("eks", "us-east-1", "DescribeCluster"));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

@@ -59,6 +59,7 @@ declare_check! {
     id: "eks-auth-mode-api",
     title: "EKS clusters should manage access with EKS access entries rather than the aws-auth ConfigMap",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Migrate aws-auth mappings to access entries and set authenticationMode to API_AND_CONFIG_MAP, then API.",
     compliance: ["CIS-EKS-1.8:5.5.1", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],
@@ -107,15 +108,10 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(config: &Value) -> Vec<Finding> {
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}}),
-        )
+        testing::run(&super::META, testing::cluster(json!({"config": config})))
     }
 
     fn mode(m: &str) -> Value {

@@ -69,6 +69,7 @@ declare_check! {
     id: "eks-cluster-admin-access-restricted",
     title: "EKS cluster-wide admin access entries should be held only by narrowly trusted roles of the account",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEksAccessEntry",
     remediation: "Hold cluster-scoped AmazonEKSClusterAdminPolicy/AmazonEKSAdminPolicy only through roles of this account whose trust names their principals; remove user, cross-account and account-wide-trust entries.",
     compliance: ["CIS-EKS-1.8:4.1.1", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2", "NIST-800-190:4.3.1", "EKS-BPG:iam"],
@@ -156,7 +157,7 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ADMIN: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
@@ -166,13 +167,9 @@ mod tests {
         let entry = json!({"principal_arn": principal,
             "detail": {"known": {"arn": "arn:aws:eks:us-east-1:111122223333:access-entry/c/role/x"}},
             "access_policies": {"known": [{"policy_arn": ADMIN, "scope_type": "cluster"}]}});
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
-            json!({"iam": {"roles": roles}, "regions": {"us-east-1": {"clusters": {"known": [{
-            "name": "c", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c",
-            "access_entries": {"known": [entry]}}]}}}}),
-        )
+        let mut account = testing::cluster(json!({"access_entries": {"known": [entry]}}));
+        account["iam"] = json!({"roles": roles});
+        testing::run(&super::META, account)
     }
 
     fn role_trusting(principal: &Value) -> Value {
@@ -226,8 +223,7 @@ mod tests {
 
     #[test]
     fn unknown_when_role_or_trust_unread() {
-        let gap = json!({"unknown": {"service": "iam", "region": "global",
-            "operation": "GetAccountAuthorizationDetails", "reason": "access_denied", "message": "denied"}});
+        let gap = testing::denied("iam", "global", "GetAccountAuthorizationDetails");
         assert_eq!(statuses(&run(ROLE, &gap)), [Status::Unknown]);
         assert_eq!(
             statuses(&run(ROLE, &json!({"known": []}))),

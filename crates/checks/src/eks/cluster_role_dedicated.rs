@@ -83,6 +83,7 @@ declare_check! {
     id: "eks-cluster-role-dedicated",
     title: "Each EKS cluster should have its own cluster IAM role, trusted only by eks.amazonaws.com",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Give each cluster its own role trusted only by eks.amazonaws.com; use separate roles for nodes, Fargate profiles and workloads.",
     compliance: ["NIST-800-190:4.3.4", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],
@@ -164,11 +165,7 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     const ROLE: &str = "arn:aws:iam::111122223333:role/eks";
 
@@ -223,7 +220,7 @@ mod tests {
         let regions = json!({"us-east-1": {"clusters": {"known": [cluster("prod", "us-east-1", json!({}))]}},
             "eu-west-1": {"clusters": {"known": [cluster("dev", "eu-west-1",
                 json!({"config": {"known": {"role_arn": "arn:aws:iam::111122223333:role/team/EKS"}}}))]}}});
-        let f = eval(check(), inventory(eks_only(), json!([]), regions));
+        let f = testing::run(&super::META, inventory(eks_only(), json!([]), regions));
         assert_eq!(statuses(&f), [Status::Fail, Status::Fail]);
         assert!(
             f[1].message
@@ -237,7 +234,7 @@ mod tests {
     fn fails_as_node_role_even_when_pod_identity_is_unreadable() {
         let over = json!({"pod_identity_associations": unread("ListPodIdentityAssociations"),
             "nodegroups": {"known": [{"name": "ng", "config": {"known": {"arn": "arn:aws:eks:us-east-1:111122223333:nodegroup/prod/ng/1", "node_role": ROLE}}}]}});
-        let f = eval(check(), one_region(eks_only(), over));
+        let f = testing::run(&super::META, one_region(eks_only(), over));
         assert_eq!(statuses(&f), [Status::Fail]);
         assert!(
             f[0].message.contains("node role") && f[0].message.contains("1 nodegroup(s)"),
@@ -269,14 +266,14 @@ mod tests {
             ),
             (trust(json!("*")), json!({})),
         ] {
-            let f = eval(check(), one_region(trust, over.clone()));
+            let f = testing::run(&super::META, one_region(trust, over.clone()));
             assert_eq!(statuses(&f), [Status::Fail], "{over}: {f:#?}");
         }
     }
 
     #[test]
     fn passes_when_dedicated_and_trusted_by_eks_only() {
-        let f = eval(check(), one_region(eks_only(), json!({})));
+        let f = testing::run(&super::META, one_region(eks_only(), json!({})));
         assert_eq!(statuses(&f), [Status::Pass], "{f:#?}");
         assert_eq!(f[0].evidence[1].id, ROLE);
     }
@@ -289,11 +286,11 @@ mod tests {
             json!({"nodegroups": unread("ListNodegroups")}),
             json!({"config": {"known": {}}}),
         ] {
-            let f = eval(check(), one_region(eks_only(), over.clone()));
+            let f = testing::run(&super::META, one_region(eks_only(), over.clone()));
             assert_eq!(statuses(&f), [Status::Unknown], "{over}");
         }
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             one_region(unread("GetAccountAuthorizationDetails"), json!({})),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);
@@ -310,10 +307,10 @@ mod tests {
             json!({"us-east-1": {"clusters": {"known": [cluster("prod", "us-east-1", json!({}))]},
             "instances": unread("DescribeInstances")}})
         };
-        let f = eval(check(), inventory(eks_only(), json!([]), regions()));
+        let f = testing::run(&super::META, inventory(eks_only(), json!([]), regions()));
         assert_eq!(statuses(&f), [Status::Pass]);
         let profile = json!(["arn:aws:iam::111122223333:instance-profile/eks"]);
-        let f = eval(check(), inventory(eks_only(), profile, regions()));
+        let f = testing::run(&super::META, inventory(eks_only(), profile, regions()));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

@@ -67,6 +67,7 @@ declare_check! {
     id: "eks-cluster-sg-no-world-ingress",
     title: "EKS control-plane security groups should not admit the internet on any port",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEc2SecurityGroup",
     remediation: "Revoke every ingress rule from 0.0.0.0/0 or ::/0 on the cluster security group and the additional control-plane security groups; admit node security groups or known networks only.",
     compliance: ["AWS-FSBP:EC2.18", "AWS-FSBP:EC2.19", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "NIST-800-190:4.3.2", "EKS-BPG:network"],
@@ -162,11 +163,7 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     const ARN: &str = "arn:aws:eks:us-east-1:111122223333:cluster/prod";
 
@@ -193,7 +190,7 @@ mod tests {
     #[test]
     fn fails_on_world_https_that_the_node_check_would_allow() {
         let rules = json!([{"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "ipv6_ranges": ["::/0"]}]);
-        let f = eval(check(), fixture(both(), json!([]), rules));
+        let f = testing::run(&super::META, fixture(both(), json!([]), rules));
         assert_eq!(statuses(&f), [Status::Pass, Status::Fail]);
         assert_eq!(
             f[1].resource.id,
@@ -210,7 +207,7 @@ mod tests {
     fn names_every_port_a_world_rule_opens() {
         let rules = json!([{"ip_protocol": "-1", "ipv4_ranges": ["0.0.0.0/0"]},
             {"ip_protocol": "udp", "from_port": 53, "to_port": 53, "ipv4_ranges": ["0.0.0.0/0"]}]);
-        let f = eval(check(), fixture(both(), rules, json!([])));
+        let f = testing::run(&super::META, fixture(both(), rules, json!([])));
         assert_eq!(statuses(&f), [Status::Fail, Status::Pass]);
         assert!(
             f[0].message
@@ -224,7 +221,7 @@ mod tests {
     fn passes_when_only_private_and_group_sources() {
         let rules = json!([{"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "ipv4_ranges": ["10.0.0.0/8"]},
             {"ip_protocol": "-1", "referenced_group_ids": ["sg-c"]}]);
-        let f = eval(check(), fixture(both(), rules.clone(), rules));
+        let f = testing::run(&super::META, fixture(both(), rules.clone(), rules));
         assert_eq!(statuses(&f), [Status::Pass, Status::Pass]);
     }
 
@@ -232,7 +229,7 @@ mod tests {
     fn unknown_when_cluster_security_group_id_missing() {
         let config = json!({"security_group_ids": ["sg-x"]});
         let open = json!([{"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "ipv4_ranges": ["0.0.0.0/0"]}]);
-        let f = eval(check(), fixture(config.clone(), open, json!([])));
+        let f = testing::run(&super::META, fixture(config.clone(), open, json!([])));
         // Sorted by resource id: the security group's ARN (ec2) first.
         assert_eq!(statuses(&f), [Status::Pass, Status::Unknown], "{f:#?}");
         assert_eq!(f[1].resource.id, ARN);
@@ -241,8 +238,8 @@ mod tests {
             "{}",
             f[1].message
         );
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             fixture(
                 config,
                 json!([]),
@@ -259,18 +256,18 @@ mod tests {
             json!([]),
             json!([]),
         );
-        let f = eval(check(), v.clone());
+        let f = testing::run(&super::META, v.clone());
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(
             f[0].message.contains("sg-gone is not among"),
             "{}",
             f[0].message
         );
-        v["regions"]["us-east-1"]["security_groups"] = json!({"unknown": {"service": "ec2",
-            "region": "us-east-1", "operation": "DescribeSecurityGroups", "reason": "access_denied", "message": "denied"}});
-        assert_eq!(statuses(&eval(check(), v)), [Status::Unknown]);
+        v["regions"]["us-east-1"]["security_groups"] =
+            testing::denied("ec2", "us-east-1", "DescribeSecurityGroups");
+        assert_eq!(statuses(&testing::run(&super::META, v)), [Status::Unknown]);
         let listed = json!([{"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_ids": ["pl-1"]}]);
-        let f = eval(check(), fixture(both(), listed, json!([])));
+        let f = testing::run(&super::META, fixture(both(), listed, json!([])));
         assert_eq!(statuses(&f), [Status::Unknown, Status::Pass]);
     }
 
@@ -283,7 +280,7 @@ mod tests {
             .as_array_mut()
             .unwrap()
             .push(second);
-        let f = eval(check(), v);
+        let f = testing::run(&super::META, v);
         assert_eq!(statuses(&f), [Status::Pass, Status::Pass]);
         assert_eq!(f[0].evidence.len(), 3, "{:#?}", f[0].evidence);
     }

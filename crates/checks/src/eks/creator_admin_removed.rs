@@ -72,6 +72,7 @@ declare_check! {
     id: "eks-creator-admin-removed",
     title: "EKS clusters should not keep the cluster creator's bootstrap cluster-admin access",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Delete the cluster creator's access entry (AmazonEKSClusterAdminPolicy) after granting admin to a dedicated role; create clusters with bootstrapClusterCreatorAdminPermissions=false.",
     compliance: ["CIS-EKS-1.8:4.1.1", "PCI-DSS-4.0:7.2.2", "NIST-800-190:4.3.1", "EKS-BPG:iam"],
@@ -156,21 +157,16 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ADMIN: &str = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy";
 
     fn run(config: &Value, entries: &Value) -> Vec<Finding> {
-        let mut cluster = json!({"name": "c", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c",
-            "config": {"known": config}});
+        let mut fields = json!({"config": {"known": config}});
         if !entries.is_null() {
-            cluster["access_entries"] = entries.clone();
+            fields["access_entries"] = entries.clone();
         }
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [cluster]}}}}),
-        )
+        testing::run(&super::META, testing::cluster(fields))
     }
 
     /// An entry for role `ci`; `null` policies: not collected.

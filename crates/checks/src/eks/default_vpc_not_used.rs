@@ -61,6 +61,7 @@ declare_check! {
     id: "eks-default-vpc-not-used",
     title: "EKS clusters should not run in the region's default VPC",
     severity: Low,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Run clusters in a dedicated VPC with private node subnets; a cluster's VPC cannot be changed, so create a new cluster there and migrate.",
     compliance: ["NIST-800-190:4.3.3", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.1", "EKS-BPG:network"],
@@ -193,11 +194,7 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     fn fixture(config: Value, subnets: Value, vpcs: Value) -> Value {
         let mut v = json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
@@ -223,8 +220,8 @@ mod tests {
     #[test]
     fn fails_when_vpc_derived_from_subnets_is_the_default() {
         let subnets = json!({"known": [{"subnet_id": "subnet-a", "vpc_id": "vpc-1"}]});
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             fixture(
                 json!({"subnet_ids": ["subnet-gone", "subnet-a"]}),
                 subnets,
@@ -248,8 +245,8 @@ mod tests {
 
     #[test]
     fn passes_when_vpc_id_names_a_non_default_vpc() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             fixture(
                 json!({"vpc_id": "vpc-2"}),
                 denied("DescribeSubnets"),
@@ -261,8 +258,8 @@ mod tests {
 
     #[test]
     fn unknown_when_the_vpc_cannot_be_determined() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             fixture(
                 json!({"subnet_ids": ["subnet-a"]}),
                 denied("DescribeSubnets"),
@@ -271,8 +268,8 @@ mod tests {
         );
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(f[0].message.contains("DescribeSubnets"), "{}", f[0].message);
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             fixture(json!({}), json!({"known": []}), vpcs(json!(true))),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);
@@ -290,7 +287,10 @@ mod tests {
             (json!({"vpc_id": "vpc-9"}), vpcs(json!(true))),
             (json!({"vpc_id": "vpc-1"}), vpcs(json!(null))),
         ] {
-            let f = eval(check(), fixture(config, json!({"known": []}), vpcs.clone()));
+            let f = testing::run(
+                &super::META,
+                fixture(config, json!({"known": []}), vpcs.clone()),
+            );
             assert_eq!(statuses(&f), [Status::Unknown], "{vpcs}");
         }
     }

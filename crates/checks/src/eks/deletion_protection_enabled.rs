@@ -46,6 +46,7 @@ declare_check! {
     id: "eks-deletion-protection-enabled",
     title: "EKS clusters should have deletion protection enabled",
     severity: Low,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Enable deletion protection (aws eks update-cluster-config --deletion-protection).",
     compliance: ["EKS-BPG:infrastructure"],
@@ -89,15 +90,10 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(config: &Value) -> Vec<Finding> {
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}}),
-        )
+        testing::run(&super::META, testing::cluster(json!({"config": config})))
     }
 
     #[test]

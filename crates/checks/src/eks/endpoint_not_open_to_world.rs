@@ -54,6 +54,7 @@ declare_check! {
     id: "eks-endpoint-not-open-to-world",
     title: "EKS cluster API endpoints should not be open to the whole internet",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Disable the public endpoint (endpointPublicAccess=false, endpointPrivateAccess=true) or restrict publicAccessCidrs to known networks.",
     compliance: ["CIS-EKS-1.8:5.4.1", "AWS-FSBP:EKS.1", "NIST-800-190:4.3.2", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "EKS-BPG:network"],
@@ -114,37 +115,29 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::json;
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn cluster(config: &serde_json::Value) -> serde_json::Value {
-        json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}})
-    }
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
+        testing::cluster(json!({"config": config}))
     }
 
     #[test]
     fn fails_when_public_and_open_to_ipv6_world() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(
                 &json!({"known": {"endpoint_public_access": true, "public_access_cidrs": ["10.0.0.0/8", "::/0"]}}),
             ),
         );
         assert_eq!(statuses(&f), [Status::Fail]);
-        assert_eq!(
-            f[0].resource.id,
-            "arn:aws:eks:us-east-1:111122223333:cluster/c"
-        );
+        assert_eq!(f[0].resource.id, testing::CLUSTER_C);
         assert!(f[0].message.contains("::/0"));
     }
 
     #[test]
     fn passes_when_public_endpoint_disabled() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(
                 &json!({"known": {"endpoint_public_access": false, "endpoint_private_access": true}}),
             ),
@@ -154,8 +147,8 @@ mod tests {
 
     #[test]
     fn passes_and_names_the_cidrs_when_restricted() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(
                 &json!({"known": {"endpoint_public_access": true, "public_access_cidrs": ["203.0.113.0/24"]}}),
             ),
@@ -170,8 +163,8 @@ mod tests {
     #[test]
     fn unknown_not_pass_when_public_and_cidrs_empty_or_missing() {
         for cidrs in [json!([]), json!(null)] {
-            let f = eval(
-                check(),
+            let f = testing::run(
+                &super::META,
                 cluster(
                     &json!({"known": {"endpoint_public_access": true, "public_access_cidrs": cidrs}}),
                 ),
@@ -182,16 +175,15 @@ mod tests {
 
     #[test]
     fn unknown_when_endpoint_flag_missing() {
-        let f = eval(check(), cluster(&json!({"known": {}})));
+        let f = testing::run(&super::META, cluster(&json!({"known": {}})));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 
     #[test]
     fn unknown_for_region_whose_clusters_could_not_be_listed() {
-        let f = eval(
-            check(),
-            json!({"regions": {"us-east-1": {"clusters": {"unknown": {"service": "eks",
-            "region": "us-east-1", "operation": "ListClusters", "reason": "access_denied", "message": "denied"}}}}}),
+        let f = testing::run(
+            &super::META,
+            json!({"regions": {"us-east-1": {"clusters": testing::denied("eks", "us-east-1", "ListClusters")}}}),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert_eq!(

@@ -60,6 +60,7 @@ declare_check! {
     id: "eks-endpoint-private",
     title: "EKS cluster API endpoints should be private, with public access disabled",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Set endpointPublicAccess=false and endpointPrivateAccess=true, and reach the API server from inside the VPC.",
     compliance: ["CIS-EKS-1.8:5.4.2", "AWS-FSBP:EKS.1", "PCI-DSS-4.0:1.3.1", "EKS-BPG:network"],
@@ -128,16 +129,11 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     /// Cluster `c` whose `DescribeCluster` answer is `config`.
     fn run(config: &Value) -> Vec<Finding> {
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}}),
-        )
+        testing::run(&super::META, testing::cluster(json!({"config": config})))
     }
 
     fn public(cidrs: &[&str]) -> Value {
@@ -196,10 +192,11 @@ mod tests {
 
     #[test]
     fn unknown_for_region_whose_clusters_could_not_be_listed() {
-        let check = crate::find(super::META.id).unwrap();
-        let gap = json!({"unknown": {"service": "eks", "region": "us-east-1",
-            "operation": "ListClusters", "reason": "access_denied", "message": "denied"}});
-        let f = eval(check, json!({"regions": {"us-east-1": {"clusters": gap}}}));
+        let gap = testing::denied("eks", "us-east-1", "ListClusters");
+        let f = testing::run(
+            &super::META,
+            json!({"regions": {"us-east-1": {"clusters": gap}}}),
+        );
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

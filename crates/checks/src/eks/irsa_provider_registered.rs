@@ -62,6 +62,7 @@ declare_check! {
     id: "eks-irsa-provider-registered",
     title: "EKS cluster OIDC issuers should be registered as IAM OIDC providers so pods can have their own IAM roles",
     severity: Low,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Register the cluster's OIDC issuer as an IAM OIDC provider (eksctl utils associate-iam-oidc-provider), or use EKS Pod Identity.",
     compliance: ["CIS-EKS-1.8:5.2.1", "PCI-DSS-4.0:7.2.5", "EKS-BPG:iam"],
@@ -132,22 +133,18 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ISSUER: &str = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC";
 
     fn run(providers: &Value, cluster_extra: &Value) -> Vec<Finding> {
-        let mut cluster = json!({"name": "c", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c",
-            "config": {"known": {"oidc_issuer": ISSUER}}});
+        let mut fields = json!({"config": {"known": {"oidc_issuer": ISSUER}}});
         for (k, v) in cluster_extra.as_object().unwrap() {
-            cluster[k] = v.clone();
+            fields[k] = v.clone();
         }
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
-            json!({"iam": {"oidc_providers": providers},
-            "regions": {"us-east-1": {"clusters": {"known": [cluster]}}}}),
-        )
+        let mut account = testing::cluster(fields);
+        account["iam"] = json!({"oidc_providers": providers});
+        testing::run(&super::META, account)
     }
 
     fn provider(url: &str) -> Value {

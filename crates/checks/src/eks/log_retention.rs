@@ -58,6 +58,7 @@ declare_check! {
     id: "eks-log-retention",
     title: "EKS control-plane log groups should keep logs for at least 365 days",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Set the retention of /aws/eks/<cluster>/cluster to 365 days or more (aws logs put-retention-policy), or archive the logs for at least a year.",
     compliance: ["PCI-DSS-4.0:10.5.1", "EKS-BPG:detective"],
@@ -144,11 +145,7 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     fn cluster(config: Value, log_group: Value) -> Value {
         let mut c =
@@ -172,8 +169,8 @@ mod tests {
 
     #[test]
     fn fails_when_retention_is_shorter_than_a_year() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(logging(json!(["audit"])), group(json!(180))),
         );
         assert_eq!(statuses(&f), [Status::Fail]);
@@ -190,8 +187,8 @@ mod tests {
     #[test]
     fn passes_at_a_year_or_when_logs_never_expire() {
         for retention in [json!(365), json!(3653), json!(null)] {
-            let f = eval(
-                check(),
+            let f = testing::run(
+                &super::META,
                 cluster(logging(json!([])), group(retention.clone())),
             );
             assert_eq!(statuses(&f), [Status::Pass], "{retention}");
@@ -200,8 +197,8 @@ mod tests {
 
     #[test]
     fn fails_when_logging_is_on_but_the_group_is_gone() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(
                 logging(json!(["audit", "authenticator"])),
                 json!({"known": null}),
@@ -213,14 +210,16 @@ mod tests {
 
     #[test]
     fn no_finding_when_logging_is_off_and_there_is_no_group() {
-        let f = eval(check(), cluster(logging(json!([])), json!({"known": null})));
+        let f = testing::run(
+            &super::META,
+            cluster(logging(json!([])), json!({"known": null})),
+        );
         assert!(f.is_empty(), "{f:#?}");
     }
 
     #[test]
     fn unknown_when_group_unreadable_or_logging_state_unknown() {
-        let denied = json!({"unknown": {"service": "logs", "region": "us-east-1",
-            "operation": "DescribeLogGroups", "reason": "access_denied", "message": "denied"}});
+        let denied = testing::denied("logs", "us-east-1", "DescribeLogGroups");
         let unread = json!({"unknown": {"service": "eks", "region": "us-east-1",
             "operation": "DescribeCluster", "reason": "throttled", "message": "slow down"}});
         for (config, lg) in [
@@ -228,7 +227,7 @@ mod tests {
             (unread, json!({"known": null})),
             (json!({"known": {}}), json!({"known": null})),
         ] {
-            let f = eval(check(), cluster(config.clone(), lg));
+            let f = testing::run(&super::META, cluster(config.clone(), lg));
             assert_eq!(statuses(&f), [Status::Unknown], "{config}");
         }
     }

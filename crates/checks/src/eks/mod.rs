@@ -19,7 +19,8 @@ pub mod secrets_encrypted;
 pub mod secrets_key_healthy;
 pub mod version_supported;
 
-// A leading `_` keeps the registry test from taking it for a check.
+// Helpers shared by the service's checks (the registry test knows a check
+// by its `declare_check!`); the leading `_` sets them apart in a listing.
 #[path = "_access.rs"]
 mod access;
 #[path = "_calendar.rs"]

@@ -69,6 +69,7 @@ declare_check! {
     id: "eks-network-policy-enforced",
     title: "EKS clusters should enforce Kubernetes network policies (VPC CNI network policy or a Calico/Cilium add-on)",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Enable network policy in the vpc-cni add-on (configuration value enableNetworkPolicy: \"true\") or install a Calico/Cilium add-on, then apply default-deny NetworkPolicies.",
     compliance: ["CIS-EKS-1.8:5.4.4", "NIST-800-190:4.3.3", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.1", "EKS-BPG:network"],
@@ -207,11 +208,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::network_policy_enabled;
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
+    use crate::testing::{self, statuses};
 
     fn cluster(addons: Value) -> Value {
         let mut c =
@@ -259,7 +256,7 @@ mod tests {
     #[test]
     fn fails_with_the_helm_caveat_when_vpc_cni_leaves_network_policy_off() {
         for values in [json!(null), json!("{\"enableNetworkPolicy\": \"false\"}")] {
-            let f = eval(check(), cluster(cni(values.clone())));
+            let f = testing::run(&super::META, cluster(cni(values.clone())));
             assert_eq!(statuses(&f), [Status::Fail], "{values}");
             assert!(
                 f[0].message.contains("invisible to AWS APIs"),
@@ -271,17 +268,20 @@ mod tests {
                 "arn:aws:eks:us-east-1:111122223333:cluster/prod/addon/vpc-cni"
             );
         }
-        let f = eval(check(), cluster(json!({"known": []})));
+        let f = testing::run(&super::META, cluster(json!({"known": []})));
         assert_eq!(statuses(&f), [Status::Fail]);
     }
 
     #[test]
     fn passes_with_vpc_cni_network_policy_or_a_policy_engine_addon() {
-        let f = eval(check(), cluster(cni(json!("enableNetworkPolicy: 'true'"))));
+        let f = testing::run(
+            &super::META,
+            cluster(cni(json!("enableNetworkPolicy: 'true'"))),
+        );
         assert_eq!(statuses(&f), [Status::Pass]);
         let unread_cni = json!({"known": [{"name": "tigera-operator"}, {"name": "vpc-cni"}]});
         assert_eq!(
-            statuses(&eval(check(), cluster(unread_cni))),
+            statuses(&testing::run(&super::META, cluster(unread_cni))),
             [Status::Pass]
         );
     }
@@ -295,7 +295,7 @@ mod tests {
             json!({"known": [{"name": "vpc-cni", "detail": {"unknown": gap}}]}),
             cni(json!("nodeAgent:\n  enableNetworkPolicy: true\n")),
         ] {
-            let f = eval(check(), cluster(addons.clone()));
+            let f = testing::run(&super::META, cluster(addons.clone()));
             assert_eq!(statuses(&f), [Status::Unknown], "{addons}");
         }
     }

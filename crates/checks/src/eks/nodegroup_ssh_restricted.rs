@@ -58,6 +58,7 @@ declare_check! {
     id: "eks-nodegroup-ssh-restricted",
     title: "Managed nodegroups should not allow SSH from anywhere",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsEksNodegroup",
     remediation: "Recreate the nodegroup without remoteAccess (use SSM Session Manager) or with sourceSecurityGroups limited to a bastion.",
     compliance: ["AWS-FSBP:EC2.13", "NIST-800-190:4.5.1", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "EKS-BPG:infrastructure"],
@@ -127,11 +128,11 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ec2::fixtures::{cluster, region};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(nodegroup: Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             region(json!({"clusters": cluster(nodegroup)})),
         )
     }
@@ -175,8 +176,8 @@ mod tests {
     fn unknown_when_the_nodegroups_could_not_be_listed() {
         let gap = json!({"service": "eks", "region": "us-east-1", "operation": "ListNodegroups",
             "reason": "throttled", "message": "slow down"});
-        let f = eval(
-            crate::find(super::META.id).unwrap(),
+        let f = testing::run(
+            &super::META,
             region(json!({"clusters": {"known": [{"name": "prod",
                 "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod", "nodegroups": {"unknown": gap}}]}})),
         );

@@ -84,6 +84,7 @@ declare_check! {
     id: "eks-pod-identity-trust-scoped",
     title: "Pod Identity role trust policies should be scoped to a cluster or service account",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Add aws:RequestTag/eks-cluster-arn, kubernetes-namespace and kubernetes-service-account conditions to the pods.eks.amazonaws.com trust statement; drop account-wide or * principals.",
     compliance: ["CIS-EKS-1.8:5.2.1", "NIST-800-190:4.3.2", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],
@@ -166,11 +167,11 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(trust: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             json!({"iam": {"roles": {"known": [{"role_name": "app", "arn": "arn:aws:iam::111122223333:role/app",
                 "trust_policy": trust}]}},
                 "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",

@@ -58,6 +58,7 @@ declare_check! {
     id: "eks-secrets-encrypted",
     title: "EKS clusters should envelope-encrypt Kubernetes secrets with a customer managed KMS key",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Associate an encryption config covering `secrets` with a customer managed KMS key (aws eks associate-encryption-config).",
     compliance: ["CIS-EKS-1.8:5.3.1", "AWS-FSBP:EKS.3", "PCI-DSS-4.0:3.6.1", "NIST-800-190:4.1.4", "EKS-BPG:data"],
@@ -130,18 +131,13 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/k1";
 
     /// Cluster `c` whose `DescribeCluster` answer is `config`.
     fn run(config: &Value) -> Vec<Finding> {
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": config}]}}}}),
-        )
+        testing::run(&super::META, testing::cluster(json!({"config": config})))
     }
 
     fn encryption(entries: &Value) -> Value {
@@ -197,10 +193,11 @@ mod tests {
 
     #[test]
     fn unknown_for_region_whose_clusters_could_not_be_listed() {
-        let check = crate::find(super::META.id).unwrap();
-        let gap = json!({"unknown": {"service": "eks", "region": "us-east-1",
-            "operation": "ListClusters", "reason": "access_denied", "message": "denied"}});
-        let f = eval(check, json!({"regions": {"us-east-1": {"clusters": gap}}}));
+        let gap = testing::denied("eks", "us-east-1", "ListClusters");
+        let f = testing::run(
+            &super::META,
+            json!({"regions": {"us-east-1": {"clusters": gap}}}),
+        );
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

@@ -65,6 +65,7 @@ declare_check! {
     id: "eks-secrets-key-healthy",
     title: "The KMS key that encrypts EKS secrets should be enabled and rotate automatically",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Cancel deletion of / re-enable the KMS key that encrypts the cluster's secrets, and enable its automatic rotation (aws kms enable-key-rotation).",
     compliance: ["CIS-EKS-1.8:5.3.1", "AWS-FSBP:KMS.3", "PCI-DSS-4.0:3.6.1", "PCI-DSS-4.0:3.7.4", "EKS-BPG:data"],
@@ -196,13 +197,7 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
-
-    fn check() -> &'static crate::Check {
-        crate::find(super::META.id).unwrap()
-    }
-
-    const DENIED: &str = r#"{"unknown": {"service": "kms", "region": "us-east-1", "operation": "GetKeyRotationStatus", "reason": "access_denied", "message": "denied"}}"#;
+    use crate::testing::{self, statuses};
 
     fn cluster(key: Value, config: Value) -> Value {
         let mut c =
@@ -222,13 +217,13 @@ mod tests {
     }
 
     fn run(key: Value) -> Vec<eksposture_model::Finding> {
-        eval(check(), cluster(key, json!({"known": {}})))
+        testing::run(&super::META, cluster(key, json!({"known": {}})))
     }
 
     #[test]
     fn fails_when_disabled_or_pending_deletion_even_if_rotation_unreadable() {
         for state in ["Disabled", "PendingDeletion"] {
-            let denied: Value = serde_json::from_str(DENIED).unwrap();
+            let denied = testing::denied("kms", "us-east-1", "GetKeyRotationStatus");
             let f = run(key(state, "CUSTOMER", denied));
             assert_eq!(statuses(&f), [Status::Fail], "{state}");
             assert!(
@@ -260,7 +255,7 @@ mod tests {
             statuses(&run(key("Enabled", "CUSTOMER", json!({"known": true})))),
             [Status::Pass]
         );
-        let denied: Value = serde_json::from_str(DENIED).unwrap();
+        let denied = testing::denied("kms", "us-east-1", "GetKeyRotationStatus");
         assert_eq!(
             statuses(&run(key("Enabled", "AWS", denied))),
             [Status::Pass]
@@ -269,7 +264,7 @@ mod tests {
 
     #[test]
     fn unknown_when_rotation_or_state_unreadable_or_key_not_collected() {
-        let denied: Value = serde_json::from_str(DENIED).unwrap();
+        let denied = testing::denied("kms", "us-east-1", "GetKeyRotationStatus");
         assert_eq!(
             statuses(&run(key("Enabled", "CUSTOMER", denied))),
             [Status::Unknown]
@@ -279,7 +274,7 @@ mod tests {
             [Status::Unknown]
         );
         let config = json!({"known": {"encryption_config": [{"resources": ["secrets"], "key_arn": "arn:aws:kms:us-east-1:111122223333:key/k1"}]}});
-        let f = eval(check(), cluster(Value::Null, config));
+        let f = testing::run(&super::META, cluster(Value::Null, config));
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(
             f[0].message.contains("was not collected"),
@@ -290,8 +285,8 @@ mod tests {
 
     #[test]
     fn no_finding_for_a_cluster_without_a_secrets_key() {
-        let f = eval(
-            check(),
+        let f = testing::run(
+            &super::META,
             cluster(Value::Null, json!({"known": {"encryption_config": []}})),
         );
         assert!(f.is_empty(), "{f:#?}");

@@ -66,6 +66,7 @@ declare_check! {
     id: "eks-version-supported",
     title: "EKS clusters should run a Kubernetes version in standard support",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEksCluster",
     remediation: "Upgrade the cluster (one minor version at a time) to a Kubernetes version in EKS standard support, then its nodes and add-ons.",
     compliance: ["AWS-FSBP:EKS.2", "PCI-DSS-4.0:6.3.3", "NIST-800-190:4.4.1", "EKS-BPG:infrastructure"],
@@ -96,22 +97,17 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     /// Cluster `c` on `version`, scanned at `started`, with `versions` as
     /// the region's DescribeClusterVersions answer (`null`: not collected).
     fn run(version: &str, started: &str, versions: &Value) -> Vec<Finding> {
-        let mut region = json!({"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c",
-            "config": {"known": {"version": version}}}]}});
+        let mut account = testing::cluster(json!({"config": {"known": {"version": version}}}));
         if !versions.is_null() {
-            region["cluster_versions"] = json!({"known": versions});
+            account["regions"]["us-east-1"]["cluster_versions"] = json!({"known": versions});
         }
-        let check = crate::find(super::META.id).unwrap();
-        eval(
-            check,
-            json!({"scan": {"started_at": started}, "regions": {"us-east-1": region}}),
-        )
+        account["scan"] = json!({"started_at": started});
+        testing::run(&super::META, account)
     }
 
     const NOV_2026: &str = "2026-11-01T00:00:00Z";
@@ -175,11 +171,9 @@ mod tests {
 
     #[test]
     fn unknown_when_version_not_returned() {
-        let check = crate::find(super::META.id).unwrap();
-        let f = eval(
-            check,
-            json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "c",
-            "arn": "arn:aws:eks:us-east-1:111122223333:cluster/c", "config": {"known": {}}}]}}}}),
+        let f = testing::run(
+            &super::META,
+            testing::cluster(json!({"config": {"known": {}}})),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);
     }

@@ -69,6 +69,7 @@ declare_check! {
     id: "iam-fargate-pod-role-least-privilege",
     title: "Fargate pod execution roles should grant no more than image pulls and log writes",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Keep only AmazonEKSFargatePodExecutionRolePolicy (and CloudWatch Logs writes) on the pod execution role; give workloads IRSA or Pod Identity roles.",
     compliance: ["AWS-FSBP:IAM.1", "NIST-800-190:4.3.5", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2", "EKS-BPG:iam"],
@@ -134,7 +135,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::{admin, allow, managed};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ROLE: &str = "arn:aws:iam::111122223333:role/fargate";
 
@@ -165,8 +166,8 @@ mod tests {
             json!({"name": name, "arn": format!("arn:aws:eks:us-east-1:111122223333:fargateprofile/prod/{name}/1"),
             "pod_execution_role_arn": ROLE})
         };
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             json!({"iam": {"roles": {"known": [{"role_name": "fargate", "arn": ROLE, "inline_policies": inline,
                 "attached_policy_arns": attached}]}, "managed_policies": managed},
                 "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
@@ -219,8 +220,8 @@ mod tests {
     fn unknown_when_a_policy_is_not_collected_or_profiles_unreadable() {
         let f = run(&["AmazonEKSFargatePodExecutionRolePolicy"], &[], &json!([]));
         assert_eq!(statuses(&f), [Status::Unknown]);
-        let f = eval(
-            crate::find(super::META.id).unwrap(),
+        let f = testing::run(
+            &super::META,
             json!({"regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
                 "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod", "fargate_profiles": {"known": [{"name": "fp"}]}}]}}}}),
         );

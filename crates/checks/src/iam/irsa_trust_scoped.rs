@@ -68,6 +68,7 @@ declare_check! {
     id: "iam-irsa-trust-scoped",
     title: "IRSA role trust policies should name the service accounts that may assume them",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Constrain <issuer>:sub with StringEquals to system:serviceaccount:<namespace>:<name> in every web-identity trust statement.",
     compliance: ["CIS-EKS-1.8:5.2.1", "NIST-800-190:4.3.2", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],
@@ -163,7 +164,7 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ISSUER: &str = "oidc.eks.us-east-1.amazonaws.com/id/A";
     const PROVIDER: &str =
@@ -188,7 +189,7 @@ mod tests {
     fn run(operator: &str, claim: &str, value: &str) -> Vec<Finding> {
         let trust = json!({"known": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
             "Principal": {"Federated": PROVIDER}, "Condition": {operator: {format!("{ISSUER}:{claim}"): value}}}]}});
-        eval(crate::find(super::META.id).unwrap(), account(&trust))
+        testing::run(&super::META, account(&trust))
     }
 
     #[test]
@@ -234,7 +235,7 @@ mod tests {
     #[test]
     fn unknown_when_a_trust_policy_is_unreadable() {
         let gap = json!({"unknown": {"service": "iam", "region": "global", "operation": "GetRole", "reason": "error", "message": "x"}});
-        let f = eval(crate::find(super::META.id).unwrap(), account(&gap));
+        let f = testing::run(&super::META, account(&gap));
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert_eq!(f[0].resource.id, "arn:aws:iam::111122223333:role/app");
     }
@@ -242,14 +243,12 @@ mod tests {
     #[test]
     fn unknown_on_each_cluster_when_roles_cannot_be_listed_and_silent_without_provider() {
         let mut inv = account(&json!({"known": {}}));
-        inv["iam"]["roles"] = json!({"unknown": {"service": "iam", "region": "global",
-            "operation": "GetAccountAuthorizationDetails", "reason": "access_denied", "message": "denied"}});
-        let check = crate::find(super::META.id).unwrap();
+        inv["iam"]["roles"] = testing::denied("iam", "global", "GetAccountAuthorizationDetails");
         assert_eq!(
-            statuses(&eval(check, inv.clone())),
+            statuses(&testing::run(&super::META, inv.clone())),
             [Status::Unknown, Status::Unknown]
         );
         inv["iam"]["oidc_providers"] = json!({"known": []});
-        assert!(eval(check, inv).is_empty());
+        assert!(testing::run(&super::META, inv).is_empty());
     }
 }

@@ -11,8 +11,8 @@ pub mod node_role_least_privilege;
 pub mod node_role_no_cni_policy;
 pub mod workload_role_least_privilege;
 
-// Helper modules carry a leading `_` so the registry test does not take
-// them for checks.
+// Helpers shared by the service's checks (the registry test knows a check
+// by its `declare_check!`); the leading `_` sets them apart in a listing.
 #[cfg(test)]
 #[path = "_fixtures.rs"]
 pub(crate) mod fixtures;

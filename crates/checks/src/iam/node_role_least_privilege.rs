@@ -83,6 +83,7 @@ declare_check! {
     id: "iam-node-role-least-privilege",
     title: "Node IAM roles should grant no more than the worker-node baseline",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Detach policies beyond AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy and ECR read-only from the node role; give workloads IRSA or Pod Identity roles.",
     compliance: ["AWS-FSBP:IAM.1", "NIST-800-190:4.3.5", "NIST-800-190:4.5.4", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2", "EKS-BPG:iam"],
@@ -123,10 +124,10 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::*;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run_account(account: Value) -> Vec<Finding> {
-        eval(crate::find(super::META.id).unwrap(), account)
+        testing::run(&super::META, account)
     }
 
     fn run(role: &Value, managed: &Value) -> Vec<Finding> {
@@ -226,8 +227,7 @@ mod tests {
     fn unknown_when_a_nodegroup_or_an_instance_profile_hides_the_node_role() {
         let mut inv = nodegroup_account(&json!({"known": []}), &json!([]));
         let cluster = &mut inv["regions"]["us-east-1"]["clusters"]["known"][0];
-        cluster["nodegroups"] = json!({"known": [{"name": "ng", "config": {"unknown": {"service": "eks",
-            "region": "us-east-1", "operation": "DescribeNodegroup", "reason": "access_denied", "message": "denied"}}}]});
+        cluster["nodegroups"] = json!({"known": [{"name": "ng", "config": testing::denied("eks", "us-east-1", "DescribeNodegroup")}]});
         inv["iam"]["instance_profiles"] = json!({"known": []});
         inv["regions"]["us-east-1"]["instances"] = json!({"known": [{"instance_id": "i-1",
             "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1", "tags": {"eks:cluster-name": "prod"},

@@ -71,6 +71,7 @@ declare_check! {
     id: "iam-node-role-no-cni-policy",
     title: "Node IAM roles should not carry the VPC CNI policy",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Give the aws-node service account (vpc-cni add-on) its own IRSA / Pod Identity role with AmazonEKS_CNI_Policy and detach the policy from the node role.",
     compliance: ["CIS-EKS-1.8:5.2.1", "PCI-DSS-4.0:7.2.2", "EKS-BPG:iam"],
@@ -123,13 +124,10 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::*;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(roles: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
-            nodegroup_account(roles, &baseline_managed()),
-        )
+        testing::run(&super::META, nodegroup_account(roles, &baseline_managed()))
     }
 
     #[test]
@@ -169,8 +167,7 @@ mod tests {
 
     #[test]
     fn unknown_when_roles_unreadable_or_the_role_is_not_listed() {
-        let gap = json!({"unknown": {"service": "iam", "region": "global",
-            "operation": "GetAccountAuthorizationDetails", "reason": "access_denied", "message": "denied"}});
+        let gap = testing::denied("iam", "global", "GetAccountAuthorizationDetails");
         assert_eq!(statuses(&run(&gap)), [Status::Unknown]);
         let f = run(&json!({"known": []}));
         assert_eq!(statuses(&f), [Status::Unknown]);

@@ -76,6 +76,7 @@ declare_check! {
     id: "iam-workload-role-least-privilege",
     title: "IRSA and Pod Identity roles should not grant admin, wildcard or privilege-escalation power",
     severity: High,
+    kind: Configuration,
     resource_type: "AwsIamRole",
     remediation: "Scope the workload role's policies to the actions and resources it uses; remove admin, service wildcards and iam:PassRole / sts:AssumeRole on *.",
     compliance: ["AWS-FSBP:IAM.1", "AWS-FSBP:IAM.21", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2", "EKS-BPG:iam"],
@@ -191,7 +192,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::allow;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ISSUER: &str = "oidc.eks.us-east-1.amazonaws.com/id/A";
     const PROVIDER: &str =
@@ -209,8 +210,8 @@ mod tests {
             "Principal": {"Federated": PROVIDER}}]});
         let pod_trust = json!({"Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"],
             "Principal": {"Service": "pods.eks.amazonaws.com"}}]});
-        eval(
-            crate::find(super::META.id).unwrap(),
+        testing::run(
+            &super::META,
             json!({"iam": {"oidc_providers": {"known": [{"arn": PROVIDER, "url": ISSUER}]},
                 "roles": {"known": [role("irsa", irsa_trust, irsa_doc), role("pod", pod_trust, pod_doc)]}},
                 "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",

@@ -50,6 +50,7 @@ declare_check! {
     id: "inspector-enabled",
     title: "Amazon Inspector EC2 and ECR scanning should be enabled in every region",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsAccount",
     remediation: "Enable Amazon Inspector EC2 and ECR scanning in every region (aws inspector2 enable --resource-types EC2 ECR).",
     compliance: ["CIS-EKS-1.8:5.1.1", "AWS-FSBP:Inspector.1", "AWS-FSBP:Inspector.2", "NIST-800-190:4.1.1", "NIST-800-190:4.5.3", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:11.3.1", "EKS-BPG:image", "EKS-BPG:infrastructure"],
@@ -113,12 +114,12 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::inspector::fixtures::{not_supported, status};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(account_status: Value) -> Vec<Finding> {
         let mut r = json!({"regions": {"us-east-1": {"inspector": {}}}});
         r["regions"]["us-east-1"]["inspector"]["account_status"] = account_status;
-        eval(crate::find(super::META.id).unwrap(), r)
+        testing::run(&super::META, r)
     }
 
     #[test]
@@ -170,7 +171,7 @@ mod tests {
             statuses(&run(not_supported("BatchGetAccountStatus"))),
             [Status::Unknown]
         );
-        let f = eval(crate::find(super::META.id).unwrap(), json!({}));
+        let f = testing::run(&super::META, json!({}));
         assert_eq!(statuses(&f), [Status::Unknown]);
     }
 }

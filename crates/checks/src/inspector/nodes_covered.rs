@@ -61,6 +61,7 @@ declare_check! {
     id: "inspector-nodes-covered",
     title: "Every EKS node should be actively scanned by Amazon Inspector",
     severity: Medium,
+    kind: Configuration,
     resource_type: "AwsEc2Instance",
     remediation: "Enable Inspector EC2 scanning and make sure every node is covered (SSM agent registered, or agentless hybrid scanning).",
     compliance: ["NIST-800-190:4.5.3", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:11.3.1", "EKS-BPG:infrastructure"],
@@ -125,14 +126,14 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::inspector::fixtures::{covered, inspector, node_region, not_supported, status};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(account_status: Value, coverage: Value) -> Vec<Finding> {
         let r = node_region(inspector([
             ("account_status", account_status),
             ("coverage", coverage),
         ]));
-        eval(crate::find(super::META.id).unwrap(), r)
+        testing::run(&super::META, r)
     }
 
     #[test]

@@ -64,6 +64,7 @@ declare_check! {
     id: "inspector-nodes-no-critical-findings",
     title: "EKS nodes should have no active critical Amazon Inspector findings",
     severity: High,
+    kind: Vulnerability,
     resource_type: "AwsEc2Instance",
     remediation: "Update the nodegroup to the latest AMI release (or patch and replace self-managed nodes) to fix the critical findings.",
     compliance: ["NIST-800-190:4.5.3", "PCI-DSS-4.0:6.3.3", "PCI-DSS-4.0:11.3.1", "EKS-BPG:infrastructure"],
@@ -125,7 +126,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::inspector::fixtures::{covered, inspector, node_region, not_supported, status};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     fn run(account_status: Value, coverage: Value, counts: Value) -> Vec<Finding> {
         let r = node_region(inspector([
@@ -133,7 +134,7 @@ mod tests {
             ("coverage", coverage),
             ("finding_counts", counts),
         ]));
-        eval(crate::find(super::META.id).unwrap(), r)
+        testing::run(&super::META, r)
     }
 
     fn counts(critical: u32, high: u32) -> Value {

@@ -83,6 +83,7 @@ declare_check! {
     id: "path-irsa-wildcard-to-broad-role",
     title: "IRSA roles with admin-like power should be assumable only by named service accounts",
     severity: Critical,
+    kind: AttackPath { tactic: PrivilegeEscalation, entry: Configuration },
     resource_type: "AwsIamRole",
     remediation: "Pin <issuer>:sub with StringEquals to system:serviceaccount:<namespace>:<name> and reduce the role to what that workload needs.",
     compliance: ["CIS-EKS-1.8:5.2.1", "NIST-800-190:4.3.2", "PCI-DSS-4.0:7.2.1", "PCI-DSS-4.0:7.2.2", "EKS-BPG:iam"],
@@ -201,7 +202,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::{admin, allow};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const ISSUER: &str = "oidc.eks.us-east-1.amazonaws.com/id/A";
     const PROVIDER: &str =
@@ -222,7 +223,7 @@ mod tests {
                 "inline_policies": [{"name": "p", "document": {"known": policy}}]}]}},
             "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
                 "config": {"known": {"oidc_issuer": format!("https://{ISSUER}")}}}]}}}});
-        eval(crate::find(super::META.id).unwrap(), inv)
+        testing::run(&super::META, inv)
     }
 
     fn wildcard() -> Value {

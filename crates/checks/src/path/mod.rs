@@ -6,7 +6,8 @@ pub mod pod_to_node_role;
 pub mod public_node_with_broad_role;
 pub mod vulnerable_image_in_use;
 
-// A leading `_` keeps the registry test from taking it for a check.
+// Helpers shared by the service's checks (the registry test knows a check
+// by its `declare_check!`); the leading `_` sets them apart in a listing.
 #[path = "_images.rs"]
 mod images;
 #[path = "_reach.rs"]

@@ -77,6 +77,7 @@ declare_check! {
     id: "path-pod-to-node-role",
     title: "Pods should not be able to obtain an over-broad node role from IMDS",
     severity: Critical,
+    kind: AttackPath { tactic: CredentialAccess, entry: Configuration },
     resource_type: "AwsEc2Instance",
     remediation: "Require IMDSv2 with hop limit 1 on nodes and reduce the node role to the worker-node baseline; use IRSA or Pod Identity for pods.",
     compliance: ["NIST-800-190:4.3.5", "NIST-800-190:4.4.3", "PCI-DSS-4.0:7.2.1", "EKS-BPG:iam"],
@@ -142,7 +143,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::*;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const PROFILE: &str = "arn:aws:iam::111122223333:instance-profile/node";
 
@@ -150,8 +151,7 @@ mod tests {
     /// profile -> node role (`None`: the roles could not be listed).
     fn account(imds: &Value, role: Option<&Value>, managed: &Value) -> Value {
         let roles = role.map_or_else(
-            || json!({"unknown": {"service": "iam", "region": "global", "operation": "GetAccountAuthorizationDetails",
-                "reason": "access_denied", "message": "denied"}}),
+            || testing::denied("iam", "global", "GetAccountAuthorizationDetails"),
             |r| json!({"known": [r]}),
         );
         json!({"iam": {"roles": roles, "managed_policies": managed,
@@ -162,10 +162,7 @@ mod tests {
     }
 
     fn run(imds: &Value, role: Option<&Value>, managed: &Value) -> Vec<Finding> {
-        eval(
-            crate::find(super::META.id).unwrap(),
-            account(imds, role, managed),
-        )
+        testing::run(&super::META, account(imds, role, managed))
     }
 
     fn open_imds() -> Value {
@@ -262,13 +259,12 @@ mod tests {
 
     #[test]
     fn unknown_per_cluster_when_instances_unlisted_and_terminated_nodes_skipped() {
-        let check = crate::find(super::META.id).unwrap();
         let mut a = account(&open_imds(), None, &json!([]));
         a["regions"]["us-east-1"]["instances"]["known"][0]["state"] = json!("terminated");
-        assert!(eval(check, a.clone()).is_empty());
-        a["regions"]["us-east-1"]["instances"] = json!({"unknown": {"service": "ec2",
-            "region": "us-east-1", "operation": "DescribeInstances", "reason": "access_denied", "message": "denied"}});
-        let f = eval(check, a);
+        assert!(testing::run(&super::META, a.clone()).is_empty());
+        a["regions"]["us-east-1"]["instances"] =
+            testing::denied("ec2", "us-east-1", "DescribeInstances");
+        let f = testing::run(&super::META, a);
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert_eq!(f[0].resource.id, format!("{CLUSTER_ARN}/nodes/*"));
     }

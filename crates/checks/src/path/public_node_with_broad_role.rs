@@ -97,6 +97,7 @@ declare_check! {
     id: "path-public-node-with-broad-role",
     title: "Internet-reachable nodes should not carry an over-broad node role",
     severity: Critical,
+    kind: AttackPath { tactic: InitialAccess, entry: Configuration },
     resource_type: "AwsEc2Instance",
     remediation: "Take the node off the internet (private subnet, no public IP, no 0.0.0.0/0 ingress) and reduce its role to the worker-node baseline.",
     compliance: ["NIST-800-190:4.3.5", "NIST-800-190:4.5.1", "PCI-DSS-4.0:1.4.2", "PCI-DSS-4.0:7.2.1", "EKS-BPG:infrastructure"],
@@ -146,7 +147,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::iam::fixtures::*;
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const PROFILE: &str = "arn:aws:iam::111122223333:instance-profile/node";
 
@@ -166,10 +167,7 @@ mod tests {
 
     fn run(public_ip: Option<&str>, rule: &Value, role: &Value) -> Vec<eksposture_model::Finding> {
         let igw = json!({"destination_cidr": "0.0.0.0/0", "destination_ipv6_cidr": null, "gateway_id": "igw-1", "state": "active"});
-        eval(
-            crate::find(super::META.id).unwrap(),
-            account(public_ip, &igw, rule, role),
-        )
+        testing::run(&super::META, account(public_ip, &igw, rule, role))
     }
 
     fn world(proto: &str, port: i32, cidr: &str) -> Value {

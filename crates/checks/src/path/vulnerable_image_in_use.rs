@@ -78,6 +78,7 @@ declare_check! {
     id: "path-vulnerable-image-in-use",
     title: "Images that ECS services run should have no critical vulnerabilities",
     severity: Critical,
+    kind: AttackPath { tactic: InitialAccess, entry: Vulnerability },
     resource_type: "AwsEcsTaskDefinition",
     remediation: "Rebuild the image on a patched base, push it, register a task definition revision naming it by digest, and update the service.",
     compliance: ["CIS-EKS-1.8:5.1.1", "NIST-800-190:4.1.1", "NIST-800-190:4.4.4", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:6.3.3", "EKS-BPG:image"],
@@ -155,7 +156,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use crate::ecs::fixtures::{container, region, task_definition};
-    use crate::testing::{eval, statuses};
+    use crate::testing::{self, statuses};
 
     const IMAGE_ARN: &str = "arn:aws:ecr:us-east-1:111122223333:repository/web/sha256:aa";
 
@@ -168,7 +169,7 @@ mod tests {
         inv["regions"]["us-east-1"]["repositories"] = json!({"known": [{"name": "web",
             "arn": "arn:aws:ecr:us-east-1:111122223333:repository/web",
             "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"], "scan": scan}]}}]});
-        eval(crate::find(super::META.id).unwrap(), inv)
+        testing::run(&super::META, inv)
     }
 
     const BY_TAG: &str = "111122223333.dkr.ecr.us-east-1.amazonaws.com/web:v1";

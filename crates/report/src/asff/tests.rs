@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::build;
+use crate::tests::kind_of;
 
 const ACCOUNT: &str = "111122223333";
 const NOW: &str = "2026-11-01T00:05:00Z";
@@ -61,6 +62,7 @@ fn finding(check: &str, status: Status, resource: ResourceRef, message: &str) ->
         check_id: check.into(),
         title: format!("{check} should hold"),
         severity: Severity::High,
+        kind: crate::tests::kind_of(check),
         status,
         message: message.into(),
         account_id: String::new(),
@@ -303,7 +305,7 @@ fn types_name_the_kind_of_check_and_the_standards() {
     let refs = |r: &[&str]| r.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
     assert_eq!(
         types(
-            "eks-endpoint-private",
+            kind_of("eks-endpoint-private"),
             &refs(&["CIS-EKS-1.8:5.4.2", "AWS-FSBP:EKS.1", "EKS-BPG:network", "PCI-DSS-4.0:1.3.1"])
         ),
         [
@@ -315,7 +317,7 @@ fn types_name_the_kind_of_check_and_the_standards() {
     );
     assert_eq!(
         types(
-            "ecr-images-no-critical-vulns",
+            kind_of("ecr-images-no-critical-vulns"),
             &refs(&["NIST-800-190:4.1.1"])
         ),
         [
@@ -324,19 +326,23 @@ fn types_name_the_kind_of_check_and_the_standards() {
         ]
     );
     assert_eq!(
-        types("path-pod-to-node-role", &[]),
+        types(kind_of("path-pod-to-node-role"), &[]),
         [
             "Software and Configuration Checks/AWS Security Best Practices/Attack Path",
             "TTPs/Credential Access",
         ]
     );
     assert_eq!(
-        types("path-vulnerable-image-in-use", &[])[0],
-        "Software and Configuration Checks/Vulnerabilities/CVE"
+        types(kind_of("path-vulnerable-image-in-use"), &[]),
+        [
+            "Software and Configuration Checks/Vulnerabilities/CVE",
+            "Software and Configuration Checks/AWS Security Best Practices/Attack Path",
+            "TTPs/Initial Access",
+        ]
     );
     // A reference to a standard not in the table still gets a type.
     assert_eq!(
-        types("eks-x", &refs(&["ISO-27001:A.1"]))[1],
+        types(kind_of("eks-x"), &refs(&["ISO-27001:A.1"]))[1],
         "Software and Configuration Checks/Industry and Regulatory Standards/ISO-27001"
     );
 }

@@ -63,6 +63,7 @@ fn f(check: &str, id: &str, status: Status) -> Finding {
         check_id: check.into(),
         title: format!("{check} should hold"),
         severity: severity_of(check),
+        kind: crate::tests::kind_of(check),
         status,
         message: format!("{status} on {}", id.rsplit(':').next().unwrap_or(id)),
         account_id: String::new(),

@@ -170,7 +170,7 @@ fn severity_rank(s: Severity) -> u8 {
 }
 
 fn is_path(f: &Finding) -> bool {
-    f.check_id.starts_with("path-")
+    f.kind.is_attack_path()
 }
 
 /// An attack path is drawn for every path check finding that is not a pass.

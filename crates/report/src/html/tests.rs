@@ -40,6 +40,7 @@ fn finding(
         check_id: check.into(),
         title: format!("{check} should hold"),
         severity,
+        kind: crate::tests::kind_of(check),
         status,
         message: format!("{check} message for {}", resource.id),
         account_id: String::new(),

@@ -350,6 +350,7 @@ fn finding(check: &str, severity: Severity, status: Status, kind: &str, id: &str
         check_id: check.into(),
         title: format!("{check} should hold"),
         severity,
+        kind: crate::tests::kind_of(check),
         status,
         message: format!("{check} is {status} for {id}"),
         account_id: String::new(),
