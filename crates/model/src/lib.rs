@@ -13,6 +13,7 @@ pub mod graph;
 pub mod inventory;
 pub mod observed;
 pub mod secrets;
+pub mod text;
 
 pub use finding::{
     ComplianceView, ControlResult, ControlStatus, Evidence, Finding, ResourceRef, Severity, Status,
