@@ -11,9 +11,10 @@ mod text;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use eksposture_model::text::{or_dash, plural};
 use eksposture_model::{arn, ComplianceView, ControlStatus, Finding, Severity, Status};
 
-use crate::Report;
+use crate::contract::{AccountStatus, Report};
 use svg::Segment;
 use text::{short_id, type_label, Esc};
 
@@ -299,8 +300,8 @@ impl Page<'_> {
                 r.accounts
                     .iter()
                     .map(|a| match a.status {
-                        crate::AccountStatus::Scanned => a.account_id.clone(),
-                        crate::AccountStatus::Failed => format!("{} (failed)", a.account_id),
+                        AccountStatus::Scanned => a.account_id.clone(),
+                        AccountStatus::Failed => format!("{} (failed)", a.account_id),
                     })
                     .collect::<Vec<_>>()
                     .join(", ")
@@ -334,7 +335,7 @@ impl Page<'_> {
                 "<p class=\"banner partial\" id=\"scan-state\" data-complete=\"false\"><strong>Incomplete scan: {n} {} failed.</strong> \
                  Results that depend on {} are unknown ({} {}), not passing. <a href=\"#gaps\">See the gaps</a> before drawing conclusions.</p>",
                 plural(n, "read", "reads"),
-                if n == 1 { "it" } else { "them" },
+                plural(n, "it", "them"),
                 s.unknown,
                 plural(s.unknown, "finding", "findings"),
             );
@@ -410,7 +411,7 @@ impl Page<'_> {
              a check that did not fail may still fail once the read succeeds. Grant the missing permissions or retry, then scan again.</p>\n\
              <table><thead><tr><th>Service</th><th>Region</th><th>Operation</th><th>Reason</th><th>Message</th></tr></thead><tbody>\n",
             gaps.len(),
-            plural(gaps.len() as u64, "read", "reads")
+            plural(gaps.len(), "read", "reads")
         );
         for g in gaps {
             let _ = writeln!(
@@ -543,7 +544,7 @@ impl Page<'_> {
                 if passed > 0 {
                     format!(
                         " ({passed} path {} passed)",
-                        plural(passed as u64, "check", "checks")
+                        plural(passed, "check", "checks")
                     )
                 } else {
                     String::new()
@@ -814,22 +815,6 @@ fn sev_badge(s: Severity) -> String {
 
 fn state_badge(s: State) -> String {
     format!("<span class=\"b t-{0}\">{0}</span>", s.as_str())
-}
-
-fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
-}
-
-fn or_dash(s: &str) -> &str {
-    if s.is_empty() {
-        "-"
-    } else {
-        s
-    }
 }
 
 #[cfg(test)]

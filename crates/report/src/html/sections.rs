@@ -3,11 +3,12 @@
 
 use std::fmt::Write as _;
 
-use crate::diff::{counts_line, BaselineDiff, Change};
-use crate::SuppressionSummary;
+use eksposture_model::text::{or_dash, plural};
 
+use crate::contract::{counts_line, BaselineDiff, Change, SuppressionSummary};
+
+use super::sev_badge;
 use super::text::{short_id, Esc};
-use super::{or_dash, plural, sev_badge};
 
 pub fn baseline(out: &mut String, b: &BaselineDiff) {
     let side = &b.baseline;

@@ -4,9 +4,10 @@
 
 use std::fmt::Write as _;
 
+use eksposture_model::text::truncate_chars;
 use eksposture_model::{Evidence, Severity};
 
-use super::text::{end_cut, short_id, type_label, wrap, Esc};
+use super::text::{short_id, type_label, wrap, Esc};
 
 /// Links per row of a path drawing; longer chains wrap onto further rows.
 const PATH_COLS: usize = 3;
@@ -90,7 +91,7 @@ pub fn path_drawing(out: &mut String, evidence: &[Evidence]) {
             r#"<text class="ty" x="{tx}" y="{}">{} · {}</text><text class="id" x="{tx}" y="{}">{}</text>"#,
             y + 20,
             i + 1,
-            Esc(&end_cut(&type_label(&e.kind), ID_CHARS + 4)),
+            Esc(&truncate_chars(&type_label(&e.kind), ID_CHARS + 4)),
             y + 40,
             Esc(&short_id(&e.id).chars().take(ID_CHARS).collect::<String>()),
         );

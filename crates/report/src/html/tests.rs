@@ -643,13 +643,13 @@ fn the_suppression_file_summary_and_its_warnings_are_shown() {
     r.suppressions = Some(crate::SuppressionSummary {
         file: "eksposture.toml".into(),
         entries: 2,
-        matched: vec![crate::suppress::EntryMatches {
+        matched: vec![crate::EntryMatches {
             entry: "eksposture.toml#2".into(),
             check: "ecr-tags-immutable".into(),
             findings: 1,
             failing: 1,
         }],
-        expired: vec![crate::suppress::EntryInfo {
+        expired: vec![crate::EntryInfo {
             entry: "eksposture.toml#1".into(),
             check: "eks-endpoint-private".into(),
             resource: None,

@@ -111,16 +111,6 @@ pub fn middle_cut(s: &str, max: usize) -> String {
     out
 }
 
-/// `s` cut at `max` characters with an ellipsis.
-pub fn end_cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 /// Greedy word wrap into at most `lines` lines of at most `width`
 /// characters; words longer than a line are broken, and what does not fit
 /// ends in an ellipsis.
@@ -222,7 +212,6 @@ mod tests {
         assert_eq!(wrap("abcdefghij", 4, 3), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap("one two three four", 7, 2), ["one two", "three…"]);
         assert_eq!(wrap("", 5, 2), Vec::<String>::new());
-        assert_eq!(end_cut("abcdef", 4), "abc…");
         assert_eq!(middle_cut("abcdefgh", 5), "ab…gh");
     }
 }
