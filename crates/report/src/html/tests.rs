@@ -3,7 +3,8 @@ use eksposture_model::{
     Inventory, ResourceRef, ScanInfo, Severity, Status, Suppression,
 };
 
-use super::{render_html, Scope, CONTENT_SECURITY_POLICY};
+use super::scope::{scopes_of, Scope};
+use super::{render_html, CONTENT_SECURITY_POLICY};
 use crate::{build, Report};
 
 const ACCOUNT: &str = "111122223333";
@@ -394,8 +395,10 @@ fn every_finding_shows_its_fields_and_evidence_chain_in_order() {
         assert!(el.contains(&format!("Fix {}.", f.check_id)), "{el}");
         let mut last = 0;
         for e in &f.evidence {
+            let mut code = super::markup::Html::default();
+            code.el("code", &[], &e.id);
             let at = el[last..]
-                .find(&format!("<code>{}</code>", super::Esc(&e.id)))
+                .find(&code.into_string())
                 .unwrap_or_else(|| panic!("{} out of order in {el}", e.id));
             last += at + 1;
         }
@@ -478,7 +481,7 @@ fn findings_belong_to_the_cluster_of_their_arn_or_evidence() {
         volume,
         vec![Evidence::new("AwsEc2Instance", &node.id, "node")],
     ));
-    let scopes = super::scopes_of(&all);
+    let scopes = scopes_of(&all);
     assert_eq!(scopes[scopes.len() - 2], cl("prod"));
     assert_eq!(scopes[scopes.len() - 1], cl("prod"));
     // A resource two clusters claim stays where it was.
@@ -490,7 +493,7 @@ fn findings_belong_to_the_cluster_of_their_arn_or_evidence() {
         node,
         vec![cluster_evidence("staging")],
     ));
-    let scopes = super::scopes_of(&twice);
+    let scopes = scopes_of(&twice);
     assert_eq!(scopes[all.len() - 1], Scope::Region("us-east-1".into()));
     // A placeholder for "every cluster of the region" is no cluster.
     let every = finding(

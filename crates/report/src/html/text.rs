@@ -1,32 +1,7 @@
-//! Text helpers of the HTML report: escaping, short resource ids, readable
-//! resource types, wrapping for the SVG drawings (which cannot wrap text).
-
-use std::fmt;
+//! Text helpers of the HTML report: short resource ids, readable resource
+//! types, wrapping for the SVG drawings (which cannot wrap text).
 
 use eksposture_model::arn;
-
-/// Displays its text HTML-escaped, for element content and double- or
-/// single-quoted attribute values alike. Every string that comes from the
-/// scanned account (names, tags, messages, AWS error texts) goes through it.
-pub struct Esc<'a>(pub &'a str);
-
-impl fmt::Display for Esc<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut rest = self.0;
-        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
-            f.write_str(&rest[..i])?;
-            f.write_str(match rest.as_bytes()[i] {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                _ => "&#39;",
-            })?;
-            rest = &rest[i + 1..];
-        }
-        f.write_str(rest)
-    }
-}
 
 /// `AwsIamRoleTrustPolicy` -> `IAM role trust policy`; types that are not
 /// ASFF names (`Gap`, `EksReleaseCalendar`) get the same treatment.
@@ -163,15 +138,6 @@ pub fn wrap(s: &str, width: usize, lines: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(
-            Esc(r#"<script>alert("x")</script> & 'y'"#).to_string(),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
-        );
-        assert_eq!(Esc("plain ✓").to_string(), "plain ✓");
-    }
 
     #[test]
     fn labels_types() {
