@@ -18,8 +18,7 @@ use crate::contract::{
     counts_line, Absence, BaselineDiff, Change, DiffCounts, Report, ScanSide, State, Tool,
     TOOL_NAME,
 };
-use crate::table::TableOptions;
-use crate::table::{new_table, resolve_width, short_resource, Paint};
+use crate::table::{new_table, resolve_width, short_resource, Paint, TableOptions};
 
 /// Two reports that cannot be compared.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

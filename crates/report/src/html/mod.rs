@@ -5,11 +5,11 @@
 //! the page); the script never builds markup from data. The output is a
 //! function of the report alone (no rendering time).
 
+mod labels;
 mod markup;
 mod scope;
 mod sections;
 mod svg;
-mod text;
 
 use std::collections::BTreeSet;
 
@@ -17,10 +17,10 @@ use eksposture_model::text::{count, or_dash, plural};
 use eksposture_model::{ComplianceView, ControlStatus, Finding, Severity, Status};
 
 use crate::contract::{AccountStatus, Report};
+use labels::{short_id, type_label};
 use markup::{Attr, Html};
 use scope::{scopes_of, Scope};
 use svg::Segment;
-use text::{short_id, type_label};
 
 /// Nothing may be fetched: styles and scripts are inline, images data: URIs.
 pub const CONTENT_SECURITY_POLICY: &str =

@@ -5,8 +5,8 @@ use eksposture_model::text::{count, or_dash};
 
 use crate::contract::{counts_line, BaselineDiff, Change, SuppressionSummary};
 
+use super::labels::short_id;
 use super::markup::Html;
-use super::text::short_id;
 
 pub fn baseline(h: &mut Html, b: &BaselineDiff) {
     let side = &b.baseline;

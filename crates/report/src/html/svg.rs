@@ -7,8 +7,8 @@ use std::fmt;
 use eksposture_model::text::truncate_chars;
 use eksposture_model::{Evidence, Severity};
 
+use super::labels::{short_id, type_label, wrap};
 use super::markup::Html;
-use super::text::{short_id, type_label, wrap};
 
 /// Links per row of a path drawing; longer chains wrap onto further rows.
 const PATH_COLS: usize = 3;

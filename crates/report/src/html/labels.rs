@@ -1,5 +1,5 @@
-//! Text helpers of the HTML report: short resource ids, readable resource
-//! types, wrapping for the SVG drawings (which cannot wrap text).
+//! What the HTML report calls things: short resource ids, readable resource
+//! types, and text wrapped to fit the SVG drawings (which cannot wrap text).
 
 use eksposture_model::arn;
 
