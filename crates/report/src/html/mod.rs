@@ -249,12 +249,7 @@ impl<'a> Page<'a> {
         } else {
             scan.regions.join(", ")
         };
-        let term = if scan.regions.len() == 1 {
-            "Region"
-        } else {
-            "Regions"
-        };
-        meta(h, term, &|h| {
+        meta(h, plural(scan.regions.len(), "Region", "Regions"), &|h| {
             h.text(&regions);
         });
         meta(h, "Scan started", &|h| {

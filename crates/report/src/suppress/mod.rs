@@ -32,6 +32,7 @@ mod glob;
 mod tests;
 
 use crate::contract::{EntryInfo, EntryMatches, Report, Summary, SuppressionSummary};
+use eksposture_model::text::{count, plural};
 use eksposture_model::{Status, Suppression, Tags, TAGGED_RESOURCE_TYPES};
 
 pub use date::Date;
@@ -195,18 +196,9 @@ fn unmatched_note(file: &Suppressions, entry: &Entry, t: &Tally) -> Option<Strin
     }
     if t.tags_unknown > 0 {
         return Some(format!(
-            "{} {} its check and resource, but tags are unknown for {} (tags are read for {} only)",
-            t.tags_unknown,
-            if t.tags_unknown == 1 {
-                "finding matches"
-            } else {
-                "findings match"
-            },
-            if t.tags_unknown == 1 {
-                "its resource"
-            } else {
-                "their resources"
-            },
+            "{} its check and resource, but tags are unknown for {} (tags are read for {} only)",
+            count(t.tags_unknown, "finding matches", "findings match"),
+            plural(t.tags_unknown, "its resource", "their resources"),
             TAGGED_RESOURCE_TYPES.join(", "),
         ));
     }
