@@ -366,7 +366,7 @@ pub fn collect(args: &CollectArgs) -> Result<Outcome, Failure> {
 }
 
 pub fn count(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    eksposture_model::text::count(n, one, many)
 }
 
 /// Runs the collectors on a runtime built only for this: the commands that

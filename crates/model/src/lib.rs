@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod kind;
 pub mod observed;
 pub mod secrets;
+pub mod text;
 pub mod wildcard;
 
 pub use finding::{

@@ -2,34 +2,9 @@
 //! `--organization`): one report over every account's findings, a summary
 //! per account, and each account's own slice for ASFF and Security Hub.
 
+use crate::build::assemble;
+use crate::contract::{AccountEntry, AccountStatus, Report, Summary};
 use eksposture_model::{Finding, Gap, Inventory, ScanInfo};
-use serde::{Deserialize, Serialize};
-
-use crate::{assemble, Report, Summary};
-
-/// One account of a multi-account report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountEntry {
-    pub account_id: String,
-    pub status: AccountStatus,
-    /// The regions scanned in the account (none when it failed).
-    pub regions: Vec<String>,
-    /// The account's findings alone, counted as the report's summary is.
-    pub summary: Summary,
-    /// Reads that failed in the account (for a failed account, the one that
-    /// kept it from being scanned).
-    pub gaps: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AccountStatus {
-    /// Read, possibly with gaps.
-    Scanned,
-    /// Could not be reached (the role could not be assumed) or identified:
-    /// nothing in it was evaluated.
-    Failed,
-}
 
 /// The report of a multi-account scan run by `caller`: `scanned` holds each
 /// account's inventory and findings, `failed` one gap per account that could
@@ -89,25 +64,6 @@ pub fn build_accounts(
 }
 
 impl Report {
-    /// Recounts each account's summary from the findings (after
-    /// suppressions changed them).
-    pub fn refresh_account_summaries(&mut self) {
-        for entry in &mut self.accounts {
-            let mine: Vec<Finding> = self
-                .findings
-                .iter()
-                .filter(|f| f.account_id == entry.account_id)
-                .cloned()
-                .collect();
-            entry.summary = Summary::of(&mine);
-        }
-    }
-
-    /// Whether the report covers several accounts.
-    pub fn is_multi_account(&self) -> bool {
-        !self.accounts.is_empty()
-    }
-
     /// The one-account report of `inventory`'s account inside a
     /// multi-account report: its findings and gaps, its scan. A one-account
     /// report is returned whole.

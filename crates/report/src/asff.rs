@@ -7,6 +7,7 @@
 //! passes is the same finding turned `PASSED`/`RESOLVED`.
 
 mod details;
+mod limits;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -16,30 +17,22 @@ use eksposture_model::asff::{
     product_arn, AsffCompliance, AsffFinding, AsffFindingProviderFields, AsffRecommendation,
     AsffRemediation, AsffSeverity, AsffWorkflow, RECORD_ACTIVE, SCHEMA_VERSION,
 };
+use eksposture_model::text::{byte_prefix, truncate_bytes};
 use eksposture_model::{CheckKind, Finding, Inventory, Severity, Status};
 
-use crate::Report;
+use crate::contract::Report;
 
-pub use validate::{validate, MAX_FINDING_BYTES};
+pub use limits::{
+    MAX_DESCRIPTION, MAX_FIELD_KEY, MAX_FIELD_VALUE, MAX_FINDING_BYTES, MAX_ID,
+    MAX_OWN_PRODUCT_FIELDS, MAX_RECOMMENDATION, MAX_RELATED_REQUIREMENTS, MAX_RESOURCES, MAX_TITLE,
+    MAX_TYPES,
+};
+pub use validate::validate;
 
 /// Prefix of every `GeneratorId` and `Id`.
 pub const ID_PREFIX: &str = "eksposture/";
 /// The name Security Hub shows for the findings' product and company.
 pub const PRODUCT_NAME: &str = "eksposture";
-
-/// AWS limits the text fields are cut to (in bytes, which bounds characters too).
-pub const MAX_ID: usize = 512;
-pub const MAX_TITLE: usize = 256;
-pub const MAX_DESCRIPTION: usize = 1024;
-pub const MAX_RECOMMENDATION: usize = 512;
-pub const MAX_RESOURCES: usize = 32;
-pub const MAX_RELATED_REQUIREMENTS: usize = 32;
-pub const MAX_TYPES: usize = 50;
-pub const MAX_FIELD_KEY: usize = 128;
-pub const MAX_FIELD_VALUE: usize = 2048;
-/// AWS allows 50 `ProductFields` pairs; Security Hub adds its own
-/// `aws/securityhub/*` keys to imported findings, so eksposture keeps to 40.
-pub const MAX_OWN_PRODUCT_FIELDS: usize = 40;
 
 /// Finding types (`namespace/category/classifier`).
 pub const TYPE_BEST_PRACTICES: &str =
@@ -90,7 +83,7 @@ pub fn finding_id(check_id: &str, resource_id: &str) -> String {
         return full;
     }
     let hash = format!("#{:016x}", fnv1a64(resource_id.as_bytes()));
-    let mut id = truncate_bytes(&full, MAX_ID - hash.len()).to_string();
+    let mut id = byte_prefix(&full, MAX_ID - hash.len()).to_string();
     id.push_str(&hash);
     id
 }
@@ -182,7 +175,7 @@ fn to_asff(
     };
     let remediation = (!lead.remediation.trim().is_empty()).then(|| AsffRemediation {
         recommendation: AsffRecommendation {
-            text: truncate(&lead.remediation, MAX_RECOMMENDATION),
+            text: truncate_bytes(&lead.remediation, MAX_RECOMMENDATION),
             url: options
                 .docs_url
                 .map(|base| format!("{base}#{}", lead.check_id)),
@@ -243,7 +236,7 @@ fn to_asff(
         product_arn: product_arn(&scan.partition, region, &scan.account_id),
         product_name: Some(PRODUCT_NAME.to_string()),
         company_name: Some(PRODUCT_NAME.to_string()),
-        generator_id: truncate_bytes(&generator_id(&lead.check_id), MAX_ID).to_string(),
+        generator_id: byte_prefix(&generator_id(&lead.check_id), MAX_ID).to_string(),
         aws_account_id: scan.account_id.clone(),
         types: types.clone(),
         first_observed_at: Some(scan.started_at.clone()),
@@ -251,8 +244,8 @@ fn to_asff(
         created_at: scan.started_at.clone(),
         updated_at: options.now.to_string(),
         severity: severity.clone(),
-        title: truncate(non_empty(&lead.title, &lead.check_id), MAX_TITLE),
-        description: truncate(&description(&members), MAX_DESCRIPTION),
+        title: truncate_bytes(non_empty(&lead.title, &lead.check_id), MAX_TITLE),
+        description: truncate_bytes(&description(&members), MAX_DESCRIPTION),
         remediation,
         product_fields: product_fields(report, &members),
         resources,
@@ -392,33 +385,10 @@ fn product_fields(report: &Report, members: &[&Finding]) -> BTreeMap<String, Str
 fn put_field(fields: &mut BTreeMap<String, String>, key: &str, value: &str) {
     if !value.trim().is_empty() {
         fields.insert(
-            truncate_bytes(&format!("{ID_PREFIX}{key}"), MAX_FIELD_KEY).to_string(),
-            truncate(value, MAX_FIELD_VALUE),
+            byte_prefix(&format!("{ID_PREFIX}{key}"), MAX_FIELD_KEY).to_string(),
+            truncate_bytes(value, MAX_FIELD_VALUE),
         );
     }
-}
-
-/// `s` cut to at most `max` bytes at a character boundary, with `…` marking
-/// the cut.
-pub fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut out = truncate_bytes(s, max.saturating_sub('…'.len_utf8())).to_string();
-    out.push('…');
-    out
-}
-
-/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
-pub fn truncate_bytes(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 #[cfg(test)]

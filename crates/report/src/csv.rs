@@ -6,7 +6,7 @@
 //! formula (`=`, `+`, `-`, `@`, tab, CR first) is prefixed with `'` (OWASP's
 //! CSV-injection advice); ARNs and ids never start with those characters.
 
-use crate::Report;
+use crate::contract::Report;
 
 /// The header row, in column order.
 pub const CSV_COLUMNS: [&str; 17] = [

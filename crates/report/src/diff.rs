@@ -10,11 +10,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use comfy_table::{Cell, Color, ColumnConstraint, Width};
-use eksposture_model::{Finding, ResourceRef, Severity, Status, Suppression, SCHEMA_VERSION};
+use eksposture_model::text::{or_dash, plural};
+use eksposture_model::{Finding, Severity, Status, SCHEMA_VERSION};
 use serde::{Deserialize, Serialize};
 
-use crate::table::{new_table, or_dash, resolve_width, short_resource, Paint};
-use crate::{Report, TableOptions, Tool, TOOL_NAME};
+use crate::contract::{
+    counts_line, Absence, BaselineDiff, Change, DiffCounts, Report, ScanSide, State, Tool,
+    TOOL_NAME,
+};
+use crate::table::{new_table, resolve_width, short_resource, Paint, TableOptions};
 
 /// Two reports that cannot be compared.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,145 +53,6 @@ pub struct Diff {
     pub unchanged: Vec<Change>,
 }
 
-/// One side of a comparison.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ScanSide {
-    /// The report file, when the caller names it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    pub tool_version: String,
-    pub started_at: String,
-    pub finished_at: String,
-    pub regions: Vec<String>,
-    /// Reads that failed in that scan.
-    pub gaps: u64,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DiffCounts {
-    pub new: u64,
-    pub resolved: u64,
-    pub gone: u64,
-    pub now_unknown: u64,
-    pub now_suppressed: u64,
-    pub unchanged: u64,
-}
-
-/// How a (check, resource) stood in one report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    /// Failing and not suppressed.
-    Fail,
-    /// Failing, but a suppression entry matched.
-    Suppressed,
-    Unknown,
-    Pass,
-    /// The report has no finding for it.
-    Absent,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Fail => "fail",
-            State::Suppressed => "suppressed",
-            State::Unknown => "unknown",
-            State::Pass => "pass",
-            State::Absent => "absent",
-        }
-    }
-
-    fn of(f: &Finding) -> State {
-        match f.status {
-            Status::Fail if f.suppressed.is_some() => State::Suppressed,
-            Status::Fail => State::Fail,
-            Status::Unknown => State::Unknown,
-            Status::Pass => State::Pass,
-        }
-    }
-
-    /// Which finding speaks for a key that has several: the most alarming.
-    fn rank(self) -> u8 {
-        match self {
-            State::Fail => 0,
-            State::Unknown => 1,
-            State::Suppressed => 2,
-            State::Pass => 3,
-            State::Absent => 4,
-        }
-    }
-}
-
-/// Why one report has no finding for a (check, resource).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Absence {
-    /// That scan did not cover the resource's region.
-    RegionNotScanned,
-    /// That report has no finding of the check at all: it was not run (or
-    /// did not exist), or had nothing to evaluate.
-    CheckNotReported,
-    /// The check ran but did not report the resource: it did not exist, or
-    /// was not in the check's scope.
-    ResourceNotReported,
-}
-
-impl Absence {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Absence::RegionNotScanned => "region_not_scanned",
-            Absence::CheckNotReported => "check_not_reported",
-            Absence::ResourceNotReported => "resource_not_reported",
-        }
-    }
-
-    fn describe(self, when: &str) -> String {
-        match self {
-            Absence::RegionNotScanned => format!("region not scanned {when}"),
-            Absence::CheckNotReported => {
-                format!("check not reported {when} (not run, or nothing to evaluate)")
-            }
-            Absence::ResourceNotReported => {
-                format!("resource not reported {when} (deleted, or out of the check's scope)")
-            }
-        }
-    }
-}
-
-/// One (check, resource) whose failing state changed, or did not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Change {
-    pub check_id: String,
-    pub severity: Severity,
-    pub resource: ResourceRef,
-    pub before: State,
-    pub after: State,
-    /// Why the side that is `absent` has no finding.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub absent_because: Option<Absence>,
-    /// The failure's message (the current one for new and unchanged
-    /// failures, the old one for resolved, gone and suppressed ones); for
-    /// `now_unknown`, why it could not be evaluated now.
-    pub message: String,
-    /// The suppression entry when one side is `suppressed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<Suppression>,
-}
-
-/// The `diff` section of a report audited with `--baseline`: this report
-/// against the baseline report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BaselineDiff {
-    pub baseline: ScanSide,
-    pub counts: DiffCounts,
-    pub new: Vec<Change>,
-    pub now_unknown: Vec<Change>,
-    pub gone: Vec<Change>,
-    pub now_suppressed: Vec<Change>,
-    pub resolved: Vec<Change>,
-}
-
 impl Diff {
     /// Whether a new failure is at `threshold` or a more severe level.
     pub fn new_at_or_above(&self, threshold: Severity) -> bool {
@@ -204,32 +69,6 @@ impl Diff {
             gone: self.gone,
             now_suppressed: self.now_suppressed,
             resolved: self.resolved,
-        }
-    }
-}
-
-impl BaselineDiff {
-    /// Whether a new failure is at `threshold` or a more severe level.
-    pub fn new_at_or_above(&self, threshold: Severity) -> bool {
-        self.new.iter().any(|c| c.severity >= threshold)
-    }
-
-    /// How `f`, a finding of the audited report, changed since the
-    /// baseline: `new`, `unchanged` (failing in both), `resolved`,
-    /// `now_unknown`, `now_suppressed`; `None` when it neither fails now nor
-    /// failed before.
-    pub fn change_of(&self, f: &Finding) -> Option<&'static str> {
-        let listed = |list: &[Change]| {
-            list.iter()
-                .any(|c| c.check_id == f.check_id && c.resource.id == f.resource.id)
-        };
-        match State::of(f) {
-            State::Fail if listed(&self.new) => Some("new"),
-            State::Fail => Some("unchanged"),
-            State::Pass if listed(&self.resolved) => Some("resolved"),
-            State::Unknown if listed(&self.now_unknown) => Some("now_unknown"),
-            State::Suppressed if listed(&self.now_suppressed) => Some("now_suppressed"),
-            _ => None,
         }
     }
 }
@@ -435,14 +274,6 @@ pub fn render_diff_json(diff: &Diff) -> String {
     out
 }
 
-/// `1 new, 2 resolved, ...`: the counts in one line.
-pub(crate) fn counts_line(c: &DiffCounts) -> String {
-    format!(
-        "{} new, {} resolved, {} gone, {} unknown now, {} suppressed now, {} unchanged",
-        c.new, c.resolved, c.gone, c.now_unknown, c.now_suppressed, c.unchanged
-    )
-}
-
 /// The diff for people: both scans, every change but the unchanged
 /// failures, and the counts.
 pub fn render_diff_table(diff: &Diff, opts: TableOptions) -> String {
@@ -472,7 +303,7 @@ pub fn render_diff_table(diff: &Diff, opts: TableOptions) -> String {
                 paint.yellow(&format!(
                     "incomplete ({} {} failed)",
                     s.gaps,
-                    if s.gaps == 1 { "read" } else { "reads" }
+                    plural(s.gaps, "read", "reads")
                 ))
             );
         }

@@ -6,7 +6,7 @@ use eksposture_model::SCHEMA_VERSION;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use crate::{Report, TOOL_NAME};
+use crate::contract::{Report, TOOL_NAME};
 
 /// Why a file is not a report this version can read. Each message is one
 /// line that names the file and says what to do.

@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 use comfy_table::{
     presets, Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width,
 };
+use eksposture_model::text::{count, or_dash, plural, truncate_chars};
 use eksposture_model::{arn, ComplianceView, ControlStatus, Finding, Severity, Status};
 
-use crate::diff::{counts_line, BaselineDiff};
-use crate::{AccountStatus, Report};
+use crate::contract::{counts_line, AccountStatus, BaselineDiff, Report};
 
 /// Width used when the caller gives none and stdout is not a terminal.
 const DEFAULT_WIDTH: u16 = 120;
@@ -73,11 +73,7 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
         "{} {} · {who} · {} {}",
         report.tool.name,
         report.tool.version,
-        if scan.regions.len() == 1 {
-            "region"
-        } else {
-            "regions"
-        },
+        plural(scan.regions.len(), "region", "regions"),
         if scan.regions.is_empty() {
             "-".to_string()
         } else {
@@ -164,7 +160,7 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
             out,
             "{} {} could not be evaluated because a value could not be read; run with --output json for details.",
             s.unknown,
-            if s.unknown == 1 { "finding" } else { "findings" },
+            plural(s.unknown, "finding", "findings"),
         );
     }
 
@@ -197,12 +193,8 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
             paint.yellow(&format!(
                 "Scan incomplete: {} {} failed; results that depend on {} are unknown.",
                 report.gaps.len(),
-                if report.gaps.len() == 1 {
-                    "read"
-                } else {
-                    "reads"
-                },
-                if report.gaps.len() == 1 { "it" } else { "them" },
+                plural(report.gaps.len(), "read", "reads"),
+                plural(report.gaps.len(), "it", "them"),
             ))
         );
         let _ = writeln!(out, "{}", gaps_table(report, width));
@@ -385,7 +377,7 @@ fn gaps_table(report: &Report, width: u16) -> Table {
             g.region.clone(),
             g.operation.clone(),
             g.reason.as_str().to_string(),
-            truncate(&one_line(&g.message), GAP_MESSAGE_CHARS),
+            truncate_chars(&one_line(&g.message), GAP_MESSAGE_CHARS),
         ]);
         table.add_row(row);
     }
@@ -419,28 +411,6 @@ pub(crate) fn short_resource(id: &str) -> &str {
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max - 1).collect();
-        t.push('…');
-        t
-    }
-}
-
-fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-pub(crate) fn or_dash(s: &str) -> &str {
-    if s.is_empty() {
-        "-"
-    } else {
-        s
-    }
 }
 
 fn severity_color(severity: Severity) -> Color {

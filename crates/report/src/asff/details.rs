@@ -17,12 +17,13 @@ use eksposture_model::asff::{
     AwsEksClusterResourcesVpcConfigDetails, AwsIamAttachedManagedPolicy, AwsIamInstanceProfile,
     AwsIamPermissionsBoundary, AwsIamRoleDetails, AwsIamRolePolicy,
 };
+use eksposture_model::text::truncate_bytes;
 use eksposture_model::{
     Cluster, Image, Instance, Inventory, LaunchTemplateData, MetadataOptions, Repository, Role,
     SecurityGroup, TaskDefinitionDetail, Volume,
 };
 
-use super::{truncate, validate::is_timestamp};
+use super::limits::{is_timestamp, MAX_OTHER_VALUE};
 
 /// ASFF resource types eksposture's resource kinds map to as they are;
 /// every other kind becomes `Other`.
@@ -38,10 +39,6 @@ pub const ASFF_TYPES: &[&str] = &[
     "AwsEksCluster",
     "AwsIamRole",
 ];
-
-/// `Details.Other` limits: keys under 128, values under 1024 characters.
-pub const MAX_OTHER_KEY: usize = 127;
-pub const MAX_OTHER_VALUE: usize = 1023;
 
 /// The inventory's resources by id (ARN), built once per rendering.
 pub struct Index<'a> {
@@ -152,7 +149,7 @@ pub fn resource(
         let mut other = BTreeMap::new();
         other.insert(
             "eksposture/ResourceType".to_string(),
-            truncate(kind, MAX_OTHER_VALUE),
+            truncate_bytes(kind, MAX_OTHER_VALUE),
         );
         Some(AsffResourceDetails {
             other: Some(other),

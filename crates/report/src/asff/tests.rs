@@ -463,8 +463,6 @@ fn over_long_text_is_cut_at_character_boundaries() {
     assert!(a.title.len() <= 256);
     assert!(a.remediation.as_ref().unwrap().recommendation.text.len() <= 512);
     validate(&a).unwrap();
-    assert_eq!(truncate("abc", 3), "abc");
-    assert_eq!(truncate_bytes("aé", 2), "a");
 }
 
 #[test]
@@ -944,7 +942,7 @@ fn timestamps_in_every_form_security_hub_documents_are_accepted() {
         "2024-01-04T15:25:10.123456789+17:59",
         "2024-01-04T15:25:10+05",
     ] {
-        assert!(validate::is_timestamp(ok), "{ok}");
+        assert!(limits::is_timestamp(ok), "{ok}");
     }
     for bad in [
         "2019-01-31 23:00:00Z",
@@ -956,6 +954,6 @@ fn timestamps_in_every_form_security_hub_documents_are_accepted() {
         "2019-01-31T23:00:00+1:00",
         "2019-1-31T23:00:00Z",
     ] {
-        assert!(!validate::is_timestamp(bad), "{bad}");
+        assert!(!limits::is_timestamp(bad), "{bad}");
     }
 }

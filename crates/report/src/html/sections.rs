@@ -1,27 +1,29 @@
 //! The sections a report has only when asked for: the comparison with a
 //! baseline (`audit --baseline`) and what the suppression file did.
 
-use std::fmt::Write as _;
+use eksposture_model::text::{count, or_dash};
 
-use crate::diff::{counts_line, BaselineDiff, Change};
-use crate::SuppressionSummary;
+use crate::contract::{counts_line, BaselineDiff, Change, SuppressionSummary};
 
-use super::text::{short_id, Esc};
-use super::{or_dash, plural, sev_badge};
+use super::labels::short_id;
+use super::markup::Html;
 
-pub fn baseline(out: &mut String, b: &BaselineDiff) {
+pub fn baseline(h: &mut Html, b: &BaselineDiff) {
     let side = &b.baseline;
-    let _ = write!(
-        out,
-        "<section id=\"baseline\">\n<h2>Changes since the baseline</h2>\n<p>Compared with {} (eksposture {}, scanned {} to {}, {} {}): <strong>{}</strong>.</p>\n",
-        Esc(side.file.as_deref().unwrap_or("the baseline report")),
-        Esc(or_dash(&side.tool_version)),
-        Esc(or_dash(&side.started_at)),
-        Esc(or_dash(&side.finished_at)),
-        side.gaps,
-        plural(side.gaps, "gap", "gaps"),
-        Esc(&counts_line(&b.counts)),
-    );
+    h.raw("<section id=\"baseline\">\n<h2>Changes since the baseline</h2>\n")
+        .wrap("p", &[], |h| {
+            h.text(format_args!(
+                "Compared with {} (eksposture {}, scanned {} to {}, {}): ",
+                side.file.as_deref().unwrap_or("the baseline report"),
+                or_dash(&side.tool_version),
+                or_dash(&side.started_at),
+                or_dash(&side.finished_at),
+                count(side.gaps, "gap", "gaps"),
+            ))
+            .el("strong", &[], counts_line(&b.counts))
+            .raw(".");
+        })
+        .nl();
     for (id, heading, changes) in [
         ("new", "New failures", &b.new),
         (
@@ -40,78 +42,105 @@ pub fn baseline(out: &mut String, b: &BaselineDiff) {
         if changes.is_empty() {
             continue;
         }
-        let _ = write!(
-            out,
-            "<h3>{heading} <span class=\"gc\">{}</span></h3>\n<table class=\"changes\" id=\"changes-{id}\"><thead><tr><th>Severity</th><th>Check</th><th>Resource</th><th>Before → now</th><th>Message</th></tr></thead><tbody>\n",
-            changes.len()
-        );
+        h.wrap("h3", &[], |h| {
+            h.text(heading)
+                .raw(" ")
+                .el("span", &[("class", &"gc")], changes.len());
+        })
+        .nl()
+        .open(
+            "table",
+            &[
+                ("class", &"changes"),
+                ("id", &format_args!("changes-{id}")),
+            ],
+        )
+        .raw("<thead><tr><th>Severity</th><th>Check</th><th>Resource</th><th>Before → now</th><th>Message</th></tr></thead><tbody>\n");
         for c in changes {
-            change_row(out, c);
+            change_row(h, c);
         }
-        out.push_str("</tbody></table>\n");
+        h.raw("</tbody></table>\n");
     }
-    out.push_str("</section>\n");
+    h.raw("</section>\n");
 }
 
-fn change_row(out: &mut String, c: &Change) {
-    let mut message = Esc(&c.message).to_string();
-    if let Some(a) = c.absent_because {
-        let _ = write!(message, " <span class=\"muted\">({})</span>", a.as_str());
-    }
-    if let Some(s) = &c.suppression {
-        let _ = write!(
-            message,
-            " <span class=\"sup\">suppressed: {} ({})</span>",
-            Esc(&s.reason),
-            Esc(&s.entry)
-        );
-    }
-    let _ = writeln!(
-        out,
-        "<tr><td>{}</td><td><code>{}</code></td><td><code title=\"{}\">{}</code></td><td>{} → {}</td><td>{message}</td></tr>",
-        sev_badge(c.severity),
-        Esc(&c.check_id),
-        Esc(&c.resource.id),
-        Esc(&short_id(&c.resource.id)),
-        c.before.as_str(),
-        c.after.as_str(),
-    );
+fn change_row(h: &mut Html, c: &Change) {
+    h.wrap("tr", &[], |h| {
+        h.wrap("td", &[], |h| {
+            h.severity(c.severity);
+        })
+        .wrap("td", &[], |h| {
+            h.el("code", &[], &c.check_id);
+        })
+        .wrap("td", &[], |h| {
+            h.el(
+                "code",
+                &[("title", &c.resource.id)],
+                short_id(&c.resource.id),
+            );
+        })
+        .el(
+            "td",
+            &[],
+            format_args!("{} → {}", c.before.as_str(), c.after.as_str()),
+        )
+        .wrap("td", &[], |h| {
+            h.text(&c.message);
+            if let Some(a) = c.absent_because {
+                h.raw(" ").el(
+                    "span",
+                    &[("class", &"muted")],
+                    format_args!("({})", a.as_str()),
+                );
+            }
+            if let Some(s) = &c.suppression {
+                h.raw(" ").el(
+                    "span",
+                    &[("class", &"sup")],
+                    format_args!("suppressed: {} ({})", s.reason, s.entry),
+                );
+            }
+        });
+    })
+    .nl();
 }
 
-pub fn suppressions(out: &mut String, s: &SuppressionSummary, suppressed: u64) {
-    let _ = write!(
-        out,
-        "<section id=\"suppressions\">\n<h2>Suppressions</h2>\n<p>From <code>{}</code>: {} {}, {} in use, {} failing {} suppressed.</p>\n",
-        Esc(&s.file),
-        s.entries,
-        plural(s.entries, "entry", "entries"),
-        s.matched.len(),
-        suppressed,
-        plural(suppressed, "finding", "findings"),
-    );
+pub fn suppressions(h: &mut Html, s: &SuppressionSummary, suppressed: u64) {
+    h.raw("<section id=\"suppressions\">\n<h2>Suppressions</h2>\n")
+        .wrap("p", &[], |h| {
+            h.raw("From ").el("code", &[], &s.file).text(format_args!(
+                ": {}, {} in use, {} suppressed.",
+                count(s.entries, "entry", "entries"),
+                s.matched.len(),
+                count(suppressed, "failing finding", "failing findings"),
+            ));
+        })
+        .nl();
     let warnings = s.warnings();
     if !warnings.is_empty() {
-        out.push_str("<ul class=\"warnings\">");
-        for w in &warnings {
-            let _ = write!(out, "<li>{}</li>", Esc(w));
-        }
-        out.push_str("</ul>\n");
+        h.wrap("ul", &[("class", &"warnings")], |h| {
+            for w in &warnings {
+                h.el("li", &[], w);
+            }
+        })
+        .nl();
     }
     if !s.matched.is_empty() {
-        out.push_str(
-            "<table><thead><tr><th>Entry</th><th>Check</th><th class=\"num\">findings</th><th class=\"num\">failing</th></tr></thead><tbody>\n",
-        );
+        h.raw("<table><thead><tr><th>Entry</th><th>Check</th><th class=\"num\">findings</th><th class=\"num\">failing</th></tr></thead><tbody>\n");
         for m in &s.matched {
-            let _ = writeln!(
-                out,
-                "<tr><td><code>{}</code></td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                Esc(&m.entry),
-                Esc(&m.check),
-                m.findings,
-                m.failing
-            );
+            h.wrap("tr", &[], |h| {
+                h.wrap("td", &[], |h| {
+                    h.el("code", &[], &m.entry);
+                })
+                .wrap("td", &[], |h| {
+                    h.el("code", &[], &m.check);
+                })
+                .el("td", &[("class", &"num")], m.findings)
+                .el("td", &[("class", &"num")], m.failing);
+            })
+            .nl();
         }
-        out.push_str("</tbody></table>\n");
+        h.raw("</tbody></table>\n");
     }
-    out.push_str("</section>\n");
+    h.raw("</section>\n");
 }

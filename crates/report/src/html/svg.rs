@@ -2,11 +2,13 @@
 //! drawing of an attack path's evidence chain. Coordinates are integers so
 //! the output is byte-for-byte stable.
 
-use std::fmt::Write as _;
+use std::fmt;
 
+use eksposture_model::text::truncate_chars;
 use eksposture_model::{Evidence, Severity};
 
-use super::text::{end_cut, short_id, type_label, wrap, Esc};
+use super::labels::{short_id, type_label, wrap};
+use super::markup::Html;
 
 /// Links per row of a path drawing; longer chains wrap onto further rows.
 const PATH_COLS: usize = 3;
@@ -26,7 +28,7 @@ const DETAIL_LINES: usize = 3;
 /// row after row. Each box shows the step number and resource type, the
 /// short id and the detail; the full text is in the box's tooltip and in the
 /// finding's evidence list.
-pub fn path_drawing(out: &mut String, evidence: &[Evidence]) {
+pub fn path_drawing(h: &mut Html, evidence: &[Evidence]) {
     let n = evidence.len();
     let cols = n.clamp(1, PATH_COLS);
     let rows = n.div_ceil(PATH_COLS).max(1);
@@ -36,10 +38,19 @@ pub fn path_drawing(out: &mut String, evidence: &[Evidence]) {
         .iter()
         .map(|e| format!("{} {}", type_label(&e.kind), short_id(&e.id)))
         .collect();
-    let _ = write!(
-        out,
-        r#"<svg class="pd" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="Attack path: {}">"#,
-        Esc(&label.join(" → "))
+    h.open(
+        "svg",
+        &[
+            ("class", &"pd"),
+            ("viewBox", &format_args!("0 0 {width} {height}")),
+            ("width", &width),
+            ("height", &height),
+            ("role", &"img"),
+            (
+                "aria-label",
+                &format_args!("Attack path: {}", label.join(" → ")),
+            ),
+        ],
     );
     let origin = |i: usize| {
         (
@@ -53,18 +64,18 @@ pub fn path_drawing(out: &mut String, evidence: &[Evidence]) {
         if y == py {
             let cy = y + BOX_H / 2;
             let (x1, x2) = (px + BOX_W, x - 2);
-            let _ = write!(
-                out,
-                r#"<path class="ar" d="M{x1} {cy}H{}"/><path class="ah" d="M{x2} {cy}l-9 -5v10z"/>"#,
-                x2 - 8
+            arrow(
+                h,
+                format_args!("M{x1} {cy}H{}", x2 - 8),
+                format_args!("M{x2} {cy}l-9 -5v10z"),
             );
         } else {
             let (sx, ex) = (px + BOX_W / 2, x + BOX_W / 2);
             let (sy, my, ey) = (py + BOX_H, py + BOX_H + GAP_Y / 2, y - 2);
-            let _ = write!(
-                out,
-                r#"<path class="ar" d="M{sx} {sy}V{my}H{ex}V{}"/><path class="ah" d="M{ex} {ey}l-5 -9h10z"/>"#,
-                ey - 8
+            arrow(
+                h,
+                format_args!("M{sx} {sy}V{my}H{ex}V{}", ey - 8),
+                format_args!("M{ex} {ey}l-5 -9h10z"),
             );
         }
     }
@@ -77,37 +88,59 @@ pub fn path_drawing(out: &mut String, evidence: &[Evidence]) {
         } else {
             "nd"
         };
-        let _ = write!(
-            out,
-            r#"<g class="{class}"><title>{}&#10;{}&#10;{}</title><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6"/>"#,
-            Esc(&e.kind),
-            Esc(&e.id),
-            Esc(&e.detail)
-        );
+        h.open("g", &[("class", &class)])
+            .wrap("title", &[], |h| {
+                // `&#10;`: a line break inside the tooltip.
+                h.text(&e.kind)
+                    .raw("&#10;")
+                    .text(&e.id)
+                    .raw("&#10;")
+                    .text(&e.detail);
+            })
+            .solo(
+                "rect",
+                &[
+                    ("x", &x),
+                    ("y", &y),
+                    ("width", &BOX_W),
+                    ("height", &BOX_H),
+                    ("rx", &6),
+                ],
+            );
         let tx = x + 12;
-        let _ = write!(
-            out,
-            r#"<text class="ty" x="{tx}" y="{}">{} · {}</text><text class="id" x="{tx}" y="{}">{}</text>"#,
-            y + 20,
-            i + 1,
-            Esc(&end_cut(&type_label(&e.kind), ID_CHARS + 4)),
-            y + 40,
-            Esc(&short_id(&e.id).chars().take(ID_CHARS).collect::<String>()),
+        h.el(
+            "text",
+            &[("class", &"ty"), ("x", &tx), ("y", &(y + 20))],
+            format_args!(
+                "{} · {}",
+                i + 1,
+                truncate_chars(&type_label(&e.kind), ID_CHARS + 4)
+            ),
+        )
+        .el(
+            "text",
+            &[("class", &"id"), ("x", &tx), ("y", &(y + 40))],
+            short_id(&e.id).chars().take(ID_CHARS).collect::<String>(),
         );
         for (l, line) in wrap(&e.detail, DETAIL_CHARS, DETAIL_LINES)
             .iter()
             .enumerate()
         {
-            let _ = write!(
-                out,
-                r#"<text class="dt" x="{tx}" y="{}">{}</text>"#,
-                y + 58 + l * 15,
-                Esc(line)
+            h.el(
+                "text",
+                &[("class", &"dt"), ("x", &tx), ("y", &(y + 58 + l * 15))],
+                line,
             );
         }
-        out.push_str("</g>");
+        h.close("g");
     }
-    out.push_str("</svg>");
+    h.close("svg");
+}
+
+/// A line and its arrowhead.
+fn arrow(h: &mut Html, line: fmt::Arguments<'_>, head: fmt::Arguments<'_>) {
+    h.solo("path", &[("class", &"ar"), ("d", &line)])
+        .solo("path", &[("class", &"ah"), ("d", &head)]);
 }
 
 /// One stacked segment of the chart: how many failing findings of one
@@ -127,7 +160,7 @@ const BAR_H: u64 = 20;
 
 /// Horizontal bars of failing findings per severity, each stacked by scope.
 /// `rows` holds every severity, most severe first.
-pub fn severity_chart(out: &mut String, rows: &[(Severity, Vec<Segment<'_>>)]) {
+pub fn severity_chart(h: &mut Html, rows: &[(Severity, Vec<Segment<'_>>)]) {
     let max = rows
         .iter()
         .map(|(_, segs)| segs.iter().map(|s| s.count).sum::<u64>())
@@ -139,45 +172,73 @@ pub fn severity_chart(out: &mut String, rows: &[(Severity, Vec<Segment<'_>>)]) {
         .iter()
         .flat_map(|(_, s)| s.iter().map(|s| s.count))
         .sum();
-    let _ = write!(
-        out,
-        r#"<svg class="chart" viewBox="0 0 {CHART_W} {height}" width="{CHART_W}" height="{height}" role="img" aria-label="{total} failing findings by severity">"#
+    h.open(
+        "svg",
+        &[
+            ("class", &"chart"),
+            ("viewBox", &format_args!("0 0 {CHART_W} {height}")),
+            ("width", &CHART_W),
+            ("height", &height),
+            ("role", &"img"),
+            (
+                "aria-label",
+                &format_args!("{total} failing findings by severity"),
+            ),
+        ],
     );
     for (r, (severity, segments)) in rows.iter().enumerate() {
         let y = 5 + r as u64 * ROW_H;
-        let _ = write!(
-            out,
-            r#"<text class="cl" x="{}" y="{}" text-anchor="end">{}</text>"#,
-            LABEL_W - 10,
-            y + BAR_H - 5,
-            severity.as_str()
+        h.el(
+            "text",
+            &[
+                ("class", &"cl"),
+                ("x", &(LABEL_W - 10)),
+                ("y", &(y + BAR_H - 5)),
+                ("text-anchor", &"end"),
+            ],
+            severity.as_str(),
         );
         let mut before = 0;
         for s in segments.iter().filter(|s| s.count > 0) {
             let x1 = LABEL_W + before * BAR_MAX / max;
             before += s.count;
             let x2 = LABEL_W + before * BAR_MAX / max;
-            let _ = write!(
-                out,
-                r#"<rect class="{}" x="{x1}" y="{y}" width="{}" height="{BAR_H}"><title>{}: {} {} failing</title></rect>"#,
-                s.class,
-                (x2 - x1).max(1),
-                Esc(s.label),
-                s.count,
-                severity.as_str()
+            h.wrap(
+                "rect",
+                &[
+                    ("class", &s.class),
+                    ("x", &x1),
+                    ("y", &y),
+                    ("width", &(x2 - x1).max(1)),
+                    ("height", &BAR_H),
+                ],
+                |h| {
+                    h.el(
+                        "title",
+                        &[],
+                        format_args!("{}: {} {} failing", s.label, s.count, severity.as_str()),
+                    );
+                },
             );
         }
-        let _ = write!(
-            out,
-            r#"<text class="cn" x="{}" y="{}">{before}</text>"#,
-            LABEL_W + before * BAR_MAX / max + 8,
-            y + BAR_H - 5
+        h.el(
+            "text",
+            &[
+                ("class", &"cn"),
+                ("x", &(LABEL_W + before * BAR_MAX / max + 8)),
+                ("y", &(y + BAR_H - 5)),
+            ],
+            before,
         );
     }
-    let _ = write!(
-        out,
-        r#"<path class="axis" d="M{LABEL_W} 0V{height}"/></svg>"#
-    );
+    h.solo(
+        "path",
+        &[
+            ("class", &"axis"),
+            ("d", &format_args!("M{LABEL_W} 0V{height}")),
+        ],
+    )
+    .close("svg");
 }
 
 #[cfg(test)]
@@ -199,8 +260,9 @@ mod tests {
     #[test]
     fn draws_one_box_per_link_and_one_arrow_between_links() {
         for n in 1..=9 {
-            let mut out = String::new();
-            path_drawing(&mut out, &chain(n));
+            let mut page = Html::default();
+            path_drawing(&mut page, &chain(n));
+            let out = page.into_string();
             assert_eq!(out.matches("<rect ").count(), n, "{out}");
             assert_eq!(out.matches(r#"class="ah""#).count(), n - 1, "{out}");
             for i in 0..n {
@@ -211,8 +273,9 @@ mod tests {
 
     #[test]
     fn long_chains_wrap_onto_rows() {
-        let mut out = String::new();
-        path_drawing(&mut out, &chain(8));
+        let mut page = Html::default();
+        path_drawing(&mut page, &chain(8));
+        let out = page.into_string();
         // 3 columns, 3 rows.
         let w = 2 * PAD + 3 * BOX_W + 2 * GAP_X;
         let h = 2 * PAD + 3 * BOX_H + 2 * GAP_Y;
@@ -223,29 +286,30 @@ mod tests {
 
     #[test]
     fn escapes_text_in_drawings() {
-        let mut out = String::new();
+        let mut page = Html::default();
         path_drawing(
-            &mut out,
+            &mut page,
             &[Evidence::new(
                 "AwsIamRole",
                 "<b>",
                 "</text><script>x</script>",
             )],
         );
+        let out = page.into_string();
         assert!(!out.contains("<script>") && !out.contains("<b>"), "{out}");
         assert!(out.contains("&lt;/text&gt;&lt;script&gt;"), "{out}");
     }
 
     #[test]
     fn stacks_segments_in_proportion() {
-        let mut out = String::new();
+        let mut page = Html::default();
         let seg = |label, class, count| Segment {
             label,
             class,
             count,
         };
         severity_chart(
-            &mut out,
+            &mut page,
             &[
                 (
                     Severity::Critical,
@@ -254,6 +318,7 @@ mod tests {
                 (Severity::High, vec![seg("a", "k0", 2), seg("b", "k1", 0)]),
             ],
         );
+        let out = page.into_string();
         // max 4: critical spans the whole bar, a quarter of it cluster a.
         assert!(
             out.contains(r#"class="k0" x="118" y="5" width="140""#),

@@ -3,7 +3,8 @@ use eksposture_model::{
     Inventory, ResourceRef, ScanInfo, Severity, Status, Suppression,
 };
 
-use super::{render_html, Scope, CONTENT_SECURITY_POLICY};
+use super::scope::{scopes_of, Scope};
+use super::{render_html, CONTENT_SECURITY_POLICY};
 use crate::{build, Report};
 
 const ACCOUNT: &str = "111122223333";
@@ -395,8 +396,10 @@ fn every_finding_shows_its_fields_and_evidence_chain_in_order() {
         assert!(el.contains(&format!("Fix {}.", f.check_id)), "{el}");
         let mut last = 0;
         for e in &f.evidence {
+            let mut code = super::markup::Html::default();
+            code.el("code", &[], &e.id);
             let at = el[last..]
-                .find(&format!("<code>{}</code>", super::Esc(&e.id)))
+                .find(&code.into_string())
                 .unwrap_or_else(|| panic!("{} out of order in {el}", e.id));
             last += at + 1;
         }
@@ -479,7 +482,7 @@ fn findings_belong_to_the_cluster_of_their_arn_or_evidence() {
         volume,
         vec![Evidence::new("AwsEc2Instance", &node.id, "node")],
     ));
-    let scopes = super::scopes_of(&all);
+    let scopes = scopes_of(&all);
     assert_eq!(scopes[scopes.len() - 2], cl("prod"));
     assert_eq!(scopes[scopes.len() - 1], cl("prod"));
     // A resource two clusters claim stays where it was.
@@ -491,7 +494,7 @@ fn findings_belong_to_the_cluster_of_their_arn_or_evidence() {
         node,
         vec![cluster_evidence("staging")],
     ));
-    let scopes = super::scopes_of(&twice);
+    let scopes = scopes_of(&twice);
     assert_eq!(scopes[all.len() - 1], Scope::Region("us-east-1".into()));
     // A placeholder for "every cluster of the region" is no cluster.
     let every = finding(
@@ -644,13 +647,13 @@ fn the_suppression_file_summary_and_its_warnings_are_shown() {
     r.suppressions = Some(crate::SuppressionSummary {
         file: "eksposture.toml".into(),
         entries: 2,
-        matched: vec![crate::suppress::EntryMatches {
+        matched: vec![crate::EntryMatches {
             entry: "eksposture.toml#2".into(),
             check: "ecr-tags-immutable".into(),
             findings: 1,
             failing: 1,
         }],
-        expired: vec![crate::suppress::EntryInfo {
+        expired: vec![crate::EntryInfo {
             entry: "eksposture.toml#1".into(),
             check: "eks-endpoint-private".into(),
             resource: None,

@@ -31,105 +31,12 @@ mod glob;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-
+use crate::contract::{EntryInfo, EntryMatches, Report, Summary, SuppressionSummary};
+use eksposture_model::text::{count, plural};
 use eksposture_model::{Status, Suppression, Tags, TAGGED_RESOURCE_TYPES};
-use serde::{Deserialize, Serialize};
-
-use crate::{Report, Summary};
 
 pub use date::Date;
 pub use file::{Entry, SuppressionError, Suppressions};
-
-/// The `suppressions` section of a report.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SuppressionSummary {
-    /// The suppression file as the user named it.
-    pub file: String,
-    /// Number of entries in the file.
-    pub entries: u64,
-    /// The entries that suppressed at least one finding, in file order.
-    #[serde(default)]
-    pub matched: Vec<EntryMatches>,
-    /// Entries past their expiry date: they suppressed nothing.
-    #[serde(default)]
-    pub expired: Vec<EntryInfo>,
-    /// Live entries that matched no finding.
-    #[serde(default)]
-    pub unmatched: Vec<EntryInfo>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EntryMatches {
-    /// `FILE#N`.
-    pub entry: String,
-    pub check: String,
-    /// Findings the entry marked, any status.
-    pub findings: u64,
-    /// Of those, the failing ones: removed from the failing counts.
-    pub failing: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EntryInfo {
-    /// `FILE#N`.
-    pub entry: String,
-    pub check: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub tags: BTreeMap<String, String>,
-    pub reason: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<String>,
-    /// Why an unmatched entry matched nothing, when that can be told.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-impl SuppressionSummary {
-    /// One line per expired or unmatched entry, for stderr and the table.
-    pub fn warnings(&self) -> Vec<String> {
-        let expired = self.expired.iter().map(|e| {
-            format!(
-                "suppression {} ({}) expired on {} and no longer applies: renew or remove it",
-                e.entry,
-                e.describe(),
-                e.expires.as_deref().unwrap_or("-"),
-            )
-        });
-        let unmatched = self.unmatched.iter().map(|e| {
-            let mut line = format!(
-                "suppression {} ({}) matched no finding",
-                e.entry,
-                e.describe()
-            );
-            if let Some(note) = &e.note {
-                line.push_str(": ");
-                line.push_str(note);
-            }
-            line
-        });
-        expired.chain(unmatched).collect()
-    }
-}
-
-impl EntryInfo {
-    /// `check X, resource Y, tags k=v`.
-    fn describe(&self) -> String {
-        let mut s = format!("check {}", self.check);
-        if let Some(r) = &self.resource {
-            s.push_str(", resource ");
-            s.push_str(r);
-        }
-        if !self.tags.is_empty() {
-            let tags: Vec<String> = self.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            s.push_str(", tags ");
-            s.push_str(&tags.join(" "));
-        }
-        s
-    }
-}
 
 /// Whether an entry's tags hold on a resource.
 enum TagMatch {
@@ -289,18 +196,9 @@ fn unmatched_note(file: &Suppressions, entry: &Entry, t: &Tally) -> Option<Strin
     }
     if t.tags_unknown > 0 {
         return Some(format!(
-            "{} {} its check and resource, but tags are unknown for {} (tags are read for {} only)",
-            t.tags_unknown,
-            if t.tags_unknown == 1 {
-                "finding matches"
-            } else {
-                "findings match"
-            },
-            if t.tags_unknown == 1 {
-                "its resource"
-            } else {
-                "their resources"
-            },
+            "{} its check and resource, but tags are unknown for {} (tags are read for {} only)",
+            count(t.tags_unknown, "finding matches", "findings match"),
+            plural(t.tags_unknown, "its resource", "their resources"),
             TAGGED_RESOURCE_TYPES.join(", "),
         ));
     }

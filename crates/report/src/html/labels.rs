@@ -1,32 +1,7 @@
-//! Text helpers of the HTML report: escaping, short resource ids, readable
-//! resource types, wrapping for the SVG drawings (which cannot wrap text).
-
-use std::fmt;
+//! What the HTML report calls things: short resource ids, readable resource
+//! types, and text wrapped to fit the SVG drawings (which cannot wrap text).
 
 use eksposture_model::arn;
-
-/// Displays its text HTML-escaped, for element content and double- or
-/// single-quoted attribute values alike. Every string that comes from the
-/// scanned account (names, tags, messages, AWS error texts) goes through it.
-pub struct Esc<'a>(pub &'a str);
-
-impl fmt::Display for Esc<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut rest = self.0;
-        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
-            f.write_str(&rest[..i])?;
-            f.write_str(match rest.as_bytes()[i] {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                _ => "&#39;",
-            })?;
-            rest = &rest[i + 1..];
-        }
-        f.write_str(rest)
-    }
-}
 
 /// `AwsIamRoleTrustPolicy` -> `IAM role trust policy`; types that are not
 /// ASFF names (`Gap`, `EksReleaseCalendar`) get the same treatment.
@@ -111,16 +86,6 @@ pub fn middle_cut(s: &str, max: usize) -> String {
     out
 }
 
-/// `s` cut at `max` characters with an ellipsis.
-pub fn end_cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 /// Greedy word wrap into at most `lines` lines of at most `width`
 /// characters; words longer than a line are broken, and what does not fit
 /// ends in an ellipsis.
@@ -175,15 +140,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(
-            Esc(r#"<script>alert("x")</script> & 'y'"#).to_string(),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
-        );
-        assert_eq!(Esc("plain ✓").to_string(), "plain ✓");
-    }
-
-    #[test]
     fn labels_types() {
         assert_eq!(type_label("AwsEksCluster"), "EKS cluster");
         assert_eq!(type_label("AwsIamRoleTrustPolicy"), "IAM role trust policy");
@@ -222,7 +178,6 @@ mod tests {
         assert_eq!(wrap("abcdefghij", 4, 3), ["abcd", "efgh", "ij"]);
         assert_eq!(wrap("one two three four", 7, 2), ["one two", "three…"]);
         assert_eq!(wrap("", 5, 2), Vec::<String>::new());
-        assert_eq!(end_cut("abcdef", 4), "abc…");
         assert_eq!(middle_cut("abcdefgh", 5), "ab…gh");
     }
 }
