@@ -561,23 +561,23 @@ fn strip_ansi(s: &str) -> String {
     out
 }
 
-/// The REST service a path belongs to (EKS or Inspector2, the REST APIs the
-/// scanner reads), for requests known only from the access log.
+/// The REST service a path belongs to, for requests known only from the
+/// access log: the collectors' service whose REST table has an operation
+/// under the path's first segment.
 fn rest_service(path: &str) -> &'static str {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    match first {
-        "clusters" | "addons" | "cluster-versions" | "tags" | "access-policies" => "eks",
-        "status"
-        | "coverage"
-        | "findings"
-        | "configuration"
-        | "delegatedadministrator"
-        | "members"
-        | "ec2deepinspectionstatus"
-        | "organizationconfiguration"
-        | "filters" => "inspector2",
-        _ => "unknown",
-    }
+    let first = path
+        .trim_start_matches('/')
+        .split(['/', '?'])
+        .next()
+        .unwrap_or("");
+    eksposture_collect::SERVICES
+        .iter()
+        .find(|s| {
+            s.rest
+                .iter()
+                .any(|r| r.uri.trim_start_matches('/').split('/').next() == Some(first))
+        })
+        .map_or("unknown", |s| s.name)
 }
 
 /// `AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, ...`
@@ -600,54 +600,13 @@ fn rpc_v2_operation(path: &str) -> Option<String> {
     Some(op.to_string())
 }
 
-/// REST-JSON services (EKS, Inspector2): the operation from method and path,
-/// for the operations a read-only scan uses. Anything else is named
-/// `<METHOD> <path>` so that it fails [`Call::is_read`] and is shown.
+/// REST-JSON services (EKS, Inspector2): the operation from method and
+/// path, by the collectors' own REST table (`eksposture_collect::SERVICES`).
+/// Anything else is named `<METHOD> <path>` so that it fails
+/// [`Call::is_read`] and is shown.
 fn rest_operation(service: &str, method: &str, path: &str) -> String {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let known = match (service, method, segments.as_slice()) {
-        ("eks", "GET", ["clusters"]) => Some("ListClusters"),
-        ("eks", "GET", ["cluster-versions"]) => Some("DescribeClusterVersions"),
-        ("eks", "GET", ["clusters", _]) => Some("DescribeCluster"),
-        ("eks", "GET", ["clusters", _, "node-groups"]) => Some("ListNodegroups"),
-        ("eks", "GET", ["clusters", _, "node-groups", _]) => Some("DescribeNodegroup"),
-        ("eks", "GET", ["clusters", _, "fargate-profiles"]) => Some("ListFargateProfiles"),
-        ("eks", "GET", ["clusters", _, "fargate-profiles", _]) => Some("DescribeFargateProfile"),
-        ("eks", "GET", ["clusters", _, "access-entries"]) => Some("ListAccessEntries"),
-        ("eks", "GET", ["clusters", _, "access-entries", _]) => Some("DescribeAccessEntry"),
-        ("eks", "GET", ["clusters", _, "access-entries", _, "access-policies"]) => {
-            Some("ListAssociatedAccessPolicies")
-        }
-        ("eks", "GET", ["clusters", _, "addons"]) => Some("ListAddons"),
-        ("eks", "GET", ["clusters", _, "addons", _]) => Some("DescribeAddon"),
-        ("eks", "GET", ["clusters", _, "pod-identity-associations"]) => {
-            Some("ListPodIdentityAssociations")
-        }
-        ("eks", "GET", ["clusters", _, "pod-identity-associations", _]) => {
-            Some("DescribePodIdentityAssociation")
-        }
-        ("eks", "GET", ["clusters", _, "identity-provider-configs"]) => {
-            Some("ListIdentityProviderConfigs")
-        }
-        ("eks", "POST", ["clusters", _, "identity-provider-configs", "describe"]) => {
-            Some("DescribeIdentityProviderConfig")
-        }
-        ("eks", "GET", ["clusters", _, "updates"]) => Some("ListUpdates"),
-        ("eks", "POST", ["clusters", _, "insights"]) => Some("ListInsights"),
-        ("eks", "GET", ["tags", ..]) => Some("ListTagsForResource"),
-        ("inspector2", "POST", ["status", "batch", "get"]) => Some("BatchGetAccountStatus"),
-        ("inspector2", "POST", ["coverage", "list"]) => Some("ListCoverage"),
-        ("inspector2", "POST", ["coverage", "statistics", "list"]) => {
-            Some("ListCoverageStatistics")
-        }
-        ("inspector2", "POST", ["findings", "list"]) => Some("ListFindings"),
-        ("inspector2", "POST", ["findings", "aggregation", "list"]) => {
-            Some("ListFindingAggregations")
-        }
-        ("inspector2", "POST", ["configuration", "get"]) => Some("GetConfiguration"),
-        _ => None,
-    };
-    known.map_or_else(|| format!("{method} {path}"), str::to_string)
+    eksposture_collect::rest_operation(service, method, path)
+        .map_or_else(|| format!("{method} {path}"), str::to_string)
 }
 
 /// A seeded moto server shared by the tests of one test binary, with the

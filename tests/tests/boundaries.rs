@@ -1,6 +1,8 @@
-//! The AWS SDK stays in the collector: model, policy, checks and report must
-//! compile without it (fast tests, offline evaluation), and only the
-//! collector names `aws-*` crates directly.
+//! The AWS SDK stays in the AWS crates: model, policy, checks and report must
+//! compile without it (fast tests, offline evaluation), and only the AWS
+//! plumbing, the collectors and the sinks name `aws-*` crates directly. The
+//! collectors are read-only by construction: nothing they link can send
+//! the scanner's writes (Security Hub, S3), which only the sinks hold.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -26,8 +28,14 @@ fn is_sdk(name: &str) -> bool {
     name.starts_with("aws-sdk-") || name.starts_with("aws-config") || name.starts_with("aws-smithy")
 }
 
+/// The crates that may name the AWS SDK.
+const SDK_CRATES: [&str; 3] = ["eksposture-aws", "eksposture-collect", "eksposture-sinks"];
+
+/// The SDK crates holding the scanner's only writes.
+const WRITERS: [&str; 2] = ["aws-sdk-securityhub", "aws-sdk-s3"];
+
 #[test]
-fn only_the_collector_depends_on_the_aws_sdk() {
+fn only_the_aws_crates_depend_on_the_aws_sdk() {
     let meta = metadata();
     let members: BTreeSet<&str> = meta["workspace_members"]
         .as_array()
@@ -44,53 +52,96 @@ fn only_the_collector_depends_on_the_aws_sdk() {
         for dep in pkg["dependencies"].as_array().unwrap() {
             let dep_name = dep["name"].as_str().unwrap();
             if is_sdk(dep_name) {
-                assert_eq!(
-                    name, "eksposture-collect",
-                    "{name} depends on {dep_name}: only the collector may name the AWS SDK"
+                assert!(
+                    SDK_CRATES.contains(&name),
+                    "{name} depends on {dep_name}: only {SDK_CRATES:?} may name the AWS SDK"
                 );
             }
         }
     }
-    // Transitive closure of the SDK-free crates, over the resolved graph.
-    let nodes: BTreeMap<&str, Vec<&str>> = meta["resolve"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| {
-            let deps = n["deps"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|d| {
-                    d["dep_kinds"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .any(|k| k["kind"].is_null())
-                })
-                .map(|d| d["pkg"].as_str().unwrap())
-                .collect();
-            (n["id"].as_str().unwrap(), deps)
-        })
-        .collect();
-    let name_of = |id: &str| -> String {
-        meta["packages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["id"] == id)
-            .map(|p| p["name"].as_str().unwrap().to_string())
-            .unwrap()
-    };
+    let graph = Graph::new(&meta);
     for krate in [
         "eksposture-model",
         "eksposture-policy",
         "eksposture-checks",
         "eksposture-report",
     ] {
-        let root = members
+        if let Some(n) = graph.reaches(krate, is_sdk) {
+            panic!("{krate} pulls in {n}: keep the AWS SDK in {SDK_CRATES:?}");
+        }
+    }
+}
+
+#[test]
+fn the_collectors_cannot_send_the_writes() {
+    let meta = metadata();
+    let graph = Graph::new(&meta);
+    for krate in ["eksposture-aws", "eksposture-collect"] {
+        if let Some(n) = graph.reaches(krate, |n| WRITERS.contains(&n)) {
+            panic!("{krate} pulls in {n}: the writes belong to eksposture-sinks");
+        }
+    }
+}
+
+/// The resolved dependency graph of normal (non-dev, non-build) edges.
+struct Graph<'a> {
+    meta: &'a Value,
+    members: BTreeSet<&'a str>,
+    nodes: BTreeMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(meta: &'a Value) -> Self {
+        let members = meta["workspace_members"]
+            .as_array()
+            .unwrap()
             .iter()
-            .find(|id| name_of(id) == krate)
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let nodes = meta["resolve"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                let deps = n["deps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|d| {
+                        d["dep_kinds"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|k| k["kind"].is_null())
+                    })
+                    .map(|d| d["pkg"].as_str().unwrap())
+                    .collect();
+                (n["id"].as_str().unwrap(), deps)
+            })
+            .collect();
+        Graph {
+            meta,
+            members,
+            nodes,
+        }
+    }
+
+    fn name_of(&self, id: &str) -> String {
+        self.meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .unwrap()
+    }
+
+    /// The first package matching `bad` that `krate` links, if any.
+    fn reaches(&self, krate: &str, bad: impl Fn(&str) -> bool) -> Option<String> {
+        let root = self
+            .members
+            .iter()
+            .find(|id| self.name_of(id) == krate)
             .unwrap_or_else(|| panic!("{krate} is a member"));
         let mut stack = vec![*root];
         let mut seen = BTreeSet::new();
@@ -98,12 +149,12 @@ fn only_the_collector_depends_on_the_aws_sdk() {
             if !seen.insert(id) {
                 continue;
             }
-            let n = name_of(id);
-            assert!(
-                !is_sdk(&n),
-                "{krate} pulls in {n}: keep the AWS SDK in eksposture-collect"
-            );
-            stack.extend(nodes.get(id).into_iter().flatten().copied());
+            let n = self.name_of(id);
+            if bad(&n) {
+                return Some(n);
+            }
+            stack.extend(self.nodes.get(id).into_iter().flatten().copied());
         }
+        None
     }
 }

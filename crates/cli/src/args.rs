@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use eksposture_model::Severity;
 
 /// Read-only security posture scanner for AWS accounts that run Amazon EKS.
 #[derive(Debug, Parser)]
@@ -288,20 +287,6 @@ pub enum FailOn {
     Low,
     Informational,
     Never,
-}
-
-impl FailOn {
-    /// The lowest severity whose failures fail the run.
-    pub fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Critical => Some(Severity::Critical),
-            FailOn::High => Some(Severity::High),
-            FailOn::Medium => Some(Severity::Medium),
-            FailOn::Low => Some(Severity::Low),
-            FailOn::Informational => Some(Severity::Informational),
-            FailOn::Never => None,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use eksposture_checks::{UnknownCheck, CHECKS};
 use serde_json::json;
 
 use crate::args::{ChecksArgs, ListFormat};
-use crate::exit::{usage, Failure, Outcome};
-use crate::output;
+use eksposture_audit::exit::{usage, Failure, Outcome};
+use eksposture_audit::output;
 
 pub fn list(args: &ChecksArgs) -> Result<Outcome, Failure> {
     let text = match args.output {

@@ -3,8 +3,8 @@
 use eksposture_report::{load_report, render_diff_json, render_diff_table, TableOptions};
 
 use crate::args::{DiffArgs, DiffFormat};
-use crate::exit::{usage, Failure, Outcome};
-use crate::output;
+use eksposture_audit::exit::{usage, Failure, Outcome};
+use eksposture_audit::output;
 
 pub fn diff(args: &DiffArgs) -> Result<Outcome, Failure> {
     let old = load_report(&args.old).map_err(usage)?;

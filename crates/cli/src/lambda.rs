@@ -1,8 +1,10 @@
 //! The same binary as an AWS Lambda function (`provided.al2023`, the
 //! `bootstrap` of the deployment package). The function is configured by
 //! `EKSPOSTURE_*` environment variables; an invocation's event may override
-//! each of them. An audit runs the `audit` command's own pipeline, writes the
-//! JSON report to S3 when a bucket is configured, and answers with a summary.
+//! each of them. An audit is an [`eksposture_audit::Plan`] built from the
+//! request, run in-process like the CLI's; the plan's report bucket sink
+//! writes the JSON report to S3 when a bucket is configured, and the
+//! function answers with a summary.
 //!
 //! Events:
 //! - `{"action": "list-accounts"}`: the accounts to scan (the configured ones,
@@ -10,18 +12,15 @@
 //! - `{"accounts": ["111122223333"], "regions": [...], ...}` or an EventBridge
 //!   scheduled event (`"detail-type": "Scheduled Event"`): an audit.
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Context, Result};
-use clap::Parser;
-use eksposture_collect::Options;
+use anyhow::{anyhow, bail, Result};
+use eksposture_audit::{Accounts, Failure, Plan, ReportBucket, Source};
+use eksposture_aws::Options;
+use eksposture_model::Severity;
 use eksposture_report::{AccountStatus, Report};
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-use crate::args::{Cli, Command};
-use crate::exit::Failure;
 
 /// The overrides an event may carry; every field is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -173,76 +172,79 @@ impl Request {
         })
     }
 
-    /// The `eksposture audit` command line this request stands for, writing
-    /// the JSON report to `report`.
-    pub fn audit_argv(&self, report: &Path) -> Vec<String> {
-        let mut argv: Vec<String> = [
-            "eksposture",
-            "audit",
-            "--output",
-            "json",
-            "--no-suppressions",
-        ]
-        .map(str::to_string)
-        .to_vec();
-        argv.push("--output-file".into());
-        argv.push(report.display().to_string());
-        let mut opt = |name: &str, value: String| {
-            argv.push(name.to_string());
-            argv.push(value);
+    /// The AWS options of this request (regions, retries).
+    fn aws(&self) -> Result<Options> {
+        let mut aws = Options {
+            regions: self.regions.clone(),
+            all_regions: self.all_regions,
+            ..Options::default()
         };
-        if !self.regions.is_empty() {
-            opt("--region", self.regions.join(","));
-        }
-        // Without a role, `--organization` / `--accounts` fail the command
-        // line's own check (they need --role-name) and the error says so.
-        if self.organization {
-            argv.push("--organization".into());
-        } else if !self.accounts.is_empty() {
-            opt("--accounts", self.accounts.join(","));
-        }
-        if let Some(role) = &self.role_name {
-            if self.organization || !self.accounts.is_empty() {
-                argv.push("--role-name".into());
-                argv.push(role.clone());
-                if let Some(id) = &self.external_id {
-                    argv.push("--external-id".into());
-                    argv.push(id.clone());
-                }
-                if let Some(n) = self.max_parallel_accounts {
-                    argv.push("--max-parallel-accounts".into());
-                    argv.push(n.to_string());
-                }
-            }
-        }
-        if self.all_regions {
-            argv.push("--all-regions".into());
-        }
         if let Some(n) = &self.max_attempts {
-            argv.push("--max-attempts".into());
-            argv.push(n.clone());
+            aws.max_attempts =
+                n.parse()
+                    .ok()
+                    .filter(|n| (1..=20).contains(n))
+                    .ok_or_else(|| {
+                        anyhow!("EKSPOSTURE_MAX_ATTEMPTS={n:?}: use a number from 1 to 20")
+                    })?;
         }
-        if let Some(checks) = &self.checks {
-            argv.push("--checks".into());
-            argv.push(checks.join(","));
-        }
-        if let Some(f) = &self.fail_on {
-            argv.push("--fail-on".into());
-            argv.push(f.clone());
-        }
-        if self.security_hub {
-            argv.push("--security-hub".into());
-        }
-        argv
+        Ok(aws)
+    }
+
+    /// The audit this request stands for: the same options and checks as
+    /// `eksposture audit` would take, no suppression file, the report for
+    /// the bucket only.
+    pub fn plan(&self) -> Result<Plan> {
+        let aws = self.aws()?;
+        let failure = |f: Failure| anyhow!("{:#}", f.error);
+        let source = if self.organization || !self.accounts.is_empty() {
+            let parallel = match self.max_parallel_accounts {
+                None => 4,
+                Some(n @ 1..=64) => usize::from(n),
+                Some(n) => bail!("max_parallel_accounts {n}: use a number from 1 to 64"),
+            };
+            Source::Accounts(
+                Accounts::new(
+                    aws.clone(),
+                    self.organization,
+                    &self.accounts,
+                    self.role_name.as_deref(),
+                    self.external_id.clone(),
+                    parallel,
+                )
+                .map_err(failure)?,
+            )
+        } else {
+            Source::Account(aws.clone())
+        };
+        let checks = eksposture_checks::select(self.checks.as_deref())?;
+        let fail_on = match self.fail_on.as_deref().map(str::trim) {
+            None => Some(Severity::Low),
+            Some(f) if f.eq_ignore_ascii_case("never") => None,
+            Some(f) => Some(Severity::parse(f).ok_or_else(|| {
+                anyhow!("fail_on {f:?}: use critical, high, medium, low, informational or never")
+            })?),
+        };
+        Ok(Plan {
+            checks,
+            security_hub: self.security_hub,
+            report_bucket: self.s3_bucket.as_ref().map(|bucket| ReportBucket {
+                bucket: bucket.clone(),
+                prefix: self.s3_prefix.clone(),
+                aws: Options {
+                    regions: self.regions.clone(),
+                    ..Options::default()
+                },
+            }),
+            fail_on,
+            ..Plan::new(source)
+        })
     }
 }
 
 /// Runs the Lambda runtime loop until the runtime API goes away.
 pub fn main() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match eksposture_audit::runtime() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -251,17 +253,12 @@ pub fn main() -> ExitCode {
     };
     let result = runtime.block_on(lambda_runtime::run(lambda_runtime::service_fn(
         |event: lambda_runtime::LambdaEvent<Value>| async move {
-            let (payload, context) = event.into_parts();
-            // The audit pipeline builds runtimes of its own: it runs on a
-            // plain thread, never inside this one.
-            let request_id = context.request_id.clone();
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            std::thread::spawn(move || {
-                let _ = tx.send(handle(&payload, &request_id, &|name| {
-                    std::env::var(name).ok()
-                }));
+            // A task, so that the audit runs on a worker thread with the
+            // stack it needs (`eksposture_audit::WORKER_STACK_BYTES`).
+            let work = tokio::spawn(async move {
+                Box::pin(handle(&event.payload, &|name| std::env::var(name).ok())).await
             });
-            match rx.await {
+            match work.await {
                 Ok(Ok(v)) => Ok(v),
                 Ok(Err(e)) => Err(lambda_runtime::Error::from(format!("{e:#}"))),
                 Err(_) => Err(lambda_runtime::Error::from(
@@ -280,33 +277,22 @@ pub fn main() -> ExitCode {
 }
 
 /// One invocation.
-pub fn handle(
+pub async fn handle(
     payload: &Value,
-    request_id: &str,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<Value> {
     let request = Request::new(payload, env)?;
     match request.action {
-        Action::ListAccounts => list_accounts(&request),
-        Action::Audit => audit(&request, request_id, env),
+        Action::ListAccounts => list_accounts(&request).await,
+        Action::Audit => Box::pin(audit(&request)).await,
     }
 }
 
-fn list_accounts(request: &Request) -> Result<Value> {
+async fn list_accounts(request: &Request) -> Result<Value> {
     if !request.accounts.is_empty() {
         return Ok(json!({"accounts": request.accounts}));
     }
-    let opts = Options {
-        regions: request.regions.clone(),
-        all_regions: request.all_regions,
-        ..Options::default()
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let listed = runtime.block_on(eksposture_collect::organization_accounts(&opts));
-    runtime.shutdown_background();
+    let listed = eksposture_collect::organization_accounts(&request.aws()?).await;
     let accounts: Vec<String> = listed
         .map_err(|e| anyhow!("{e}"))?
         .into_iter()
@@ -316,98 +302,26 @@ fn list_accounts(request: &Request) -> Result<Value> {
     Ok(json!({"accounts": accounts}))
 }
 
-fn audit(
-    request: &Request,
-    request_id: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Value> {
-    let dir = env("TMPDIR").map_or_else(std::env::temp_dir, PathBuf::from);
-    let path = dir.join(format!("eksposture-{}.json", sanitize(request_id)));
-    let argv = request.audit_argv(&path);
-    let args = match Cli::try_parse_from(&argv) {
-        Ok(Cli {
-            command: Command::Audit(a),
-        }) => a,
-        Ok(_) => bail!("internal error: not an audit command line"),
-        Err(e) => bail!(
-            "invalid request: {}",
-            e.to_string().lines().next().unwrap_or_default()
-        ),
-    };
-    let outcome = crate::audit::audit(&args);
-    let text = std::fs::read_to_string(&path).ok();
-    let _ = std::fs::remove_file(&path);
-    let (exit_code, error) = match outcome {
+async fn audit(request: &Request) -> Result<Value> {
+    let plan = request
+        .plan()
+        .map_err(|e| anyhow!("invalid request: {e:#}"))?;
+    let audit = Box::pin(plan.run())
+        .await
+        .map_err(|Failure { code, error }| {
+            error.context(format!("audit failed (exit code {})", code as u8))
+        })?;
+    let (exit_code, error) = match audit.outcome {
         Ok(o) => (o as u8, None),
-        Err(Failure { code, error }) => {
-            if text.is_none() {
-                return Err(error.context(format!("audit failed (exit code {})", code as u8)));
-            }
-            (code as u8, Some(format!("{error:#}")))
-        }
+        Err(Failure { code, error }) => (code as u8, Some(format!("{error:#}"))),
     };
-    let Some(text) = text else {
-        bail!("the audit wrote no report");
-    };
-    let report = eksposture_report::parse_report("report", &text).map_err(|e| anyhow!("{e}"))?;
-    let location = match &request.s3_bucket {
-        Some(bucket) => {
-            let key = format!("{}{}", request.s3_prefix, report_key(&report));
-            let opts = Options {
-                regions: request.regions.clone(),
-                ..Options::default()
-            };
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
-            let put = runtime.block_on(eksposture_collect::s3::put_report(
-                &opts,
-                bucket,
-                &key,
-                text.into_bytes(),
-            ));
-            runtime.shutdown_background();
-            put.map_err(|e| anyhow!("{e}"))?;
-            Some(format!("s3://{bucket}/{key}"))
-        }
-        None => None,
-    };
+    let location = audit.stored.transpose().map_err(|e| anyhow!("{e}"))?;
     Ok(summary(
-        &report,
+        &audit.report,
         exit_code,
         error.as_deref(),
         location.as_deref(),
     ))
-}
-
-/// `<account>/<started_at>.json`, or `accounts-<caller>/...` for a report
-/// of several accounts: one object per run, never overwritten.
-fn report_key(report: &Report) -> String {
-    let who = match report.accounts.as_slice() {
-        [] => report.scan.account_id.clone(),
-        [one] => one.account_id.clone(),
-        _ => format!("accounts-{}", report.scan.account_id),
-    };
-    let when: String = report
-        .scan
-        .started_at
-        .chars()
-        .map(|c| if c == ':' { '-' } else { c })
-        .collect();
-    format!("{}/{}.json", sanitize(&who), sanitize(&when))
-}
-
-fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// What the invocation answers: counts per account and in total, the gaps,
@@ -488,13 +402,15 @@ mod tests {
         assert_eq!(r.action, Action::Audit);
         assert!(r.organization && r.security_hub);
         assert_eq!(r.regions, ["us-east-1", "eu-west-1"]);
-        let argv = r.audit_argv(Path::new("/tmp/r.json"));
-        assert!(argv
-            .windows(2)
-            .any(|w| w == ["--role-name", "EksPostureAudit"]));
-        assert!(argv.contains(&"--organization".to_string()));
-        assert!(argv.contains(&"--security-hub".to_string()));
-        assert!(Cli::try_parse_from(&argv).is_ok(), "{argv:?}");
+        let plan = r.plan().unwrap();
+        let Source::Accounts(accounts) = &plan.source else {
+            panic!("not a multi-account audit")
+        };
+        assert_eq!(accounts.role_name, "EksPostureAudit");
+        assert!(accounts.organization);
+        assert_eq!(accounts.aws.regions, ["us-east-1", "eu-west-1"]);
+        assert!(plan.security_hub);
+        assert!(plan.suppressions.is_none() && plan.targets.is_empty());
     }
 
     #[test]
@@ -507,9 +423,11 @@ mod tests {
         .unwrap();
         assert!(!r.organization && !r.all_regions);
         assert_eq!(r.accounts, ["111111111111"]);
-        let argv = r.audit_argv(Path::new("/tmp/r.json"));
-        assert!(argv.windows(2).any(|w| w == ["--accounts", "111111111111"]));
-        assert!(argv.windows(2).any(|w| w == ["--region", "ap-south-1"]));
+        let Source::Accounts(accounts) = r.plan().unwrap().source else {
+            panic!("not a multi-account audit")
+        };
+        assert_eq!(accounts.ids, ["111111111111"]);
+        assert_eq!(accounts.aws.regions, ["ap-south-1"]);
         let all = Request::new(&json!({}), &e).unwrap();
         assert!(all.all_regions && all.organization);
     }
@@ -518,17 +436,13 @@ mod tests {
     fn without_a_role_the_function_scans_its_own_account() {
         let r = Request::new(&json!({}), &env(&[])).unwrap();
         assert!(!r.organization && r.accounts.is_empty());
-        let argv = r.audit_argv(Path::new("/tmp/r.json"));
-        assert!(!argv
-            .iter()
-            .any(|a| a == "--role-name" || a == "--organization"));
+        assert!(matches!(r.plan().unwrap().source, Source::Account(_)));
     }
 
     #[test]
     fn an_organization_without_a_role_is_refused() {
         let r = Request::new(&json!({"organization": true}), &env(&[])).unwrap();
-        let argv = r.audit_argv(Path::new("/tmp/r.json"));
-        let e = Cli::try_parse_from(&argv).unwrap_err().to_string();
+        let e = r.plan().err().unwrap().to_string();
         assert!(e.contains("--role-name"), "{e}");
     }
 
@@ -550,17 +464,21 @@ mod tests {
     }
 
     #[test]
-    fn report_keys_name_the_account_and_the_time() {
-        let text = r#"{"schema_version": "1", "tool": {"name": "eksposture", "version": "0"},
-            "scan": {"account_id": "123456789012", "partition": "aws", "regions": ["us-east-1"],
-                     "started_at": "2026-12-03T06:00:00Z", "finished_at": "2026-12-03T06:00:09Z"},
-            "summary": {"fail": 0, "pass": 0, "unknown": 0,
-                        "by_severity": {"critical": 0, "high": 0, "medium": 0, "low": 0, "informational": 0}},
-            "gaps": [], "findings": []}"#;
-        let report = eksposture_report::parse_report("r", text).unwrap();
-        assert_eq!(
-            report_key(&report),
-            "123456789012/2026-12-03T06-00-00Z.json"
-        );
+    fn bad_settings_are_named_before_the_audit() {
+        let e = env(&[("EKSPOSTURE_MAX_ATTEMPTS", "0")]);
+        let err = Request::new(&json!({}), &e).unwrap().plan().err().unwrap();
+        assert!(err.to_string().contains("EKSPOSTURE_MAX_ATTEMPTS"), "{err}");
+        let err = Request::new(&json!({"fail_on": "severe"}), &env(&[]))
+            .unwrap()
+            .plan()
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("fail_on"), "{err}");
+        let err = Request::new(&json!({"checks": ["no-such-check"]}), &env(&[]))
+            .unwrap()
+            .plan()
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("no-such-check"), "{err}");
     }
 }

@@ -1,19 +1,14 @@
 //! `eksposture`: collect an AWS account running EKS, evaluate the checks,
-//! report. Exit codes are part of the interface (DESIGN.md): see [`exit`].
+//! report. Exit codes are part of the interface (DESIGN.md): see
+//! [`eksposture_audit::exit`].
 
 mod args;
 mod audit;
 mod catalog;
 mod diff;
-mod exit;
 mod lambda;
-mod output;
 mod permissions;
 mod progress;
-mod render;
-mod securityhub;
-mod stats;
-mod suppressions;
 
 use std::process::ExitCode;
 

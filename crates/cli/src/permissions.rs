@@ -1,17 +1,16 @@
 //! `eksposture permissions`: the least-privilege IAM policy, derived from
-//! the operation lists the collectors declare
-//! (`eksposture_collect::operations`), never kept by hand.
+//! the operations the services, the session and the sinks declare
+//! (`eksposture_collect::SERVICES`, `eksposture_aws`, `eksposture_sinks`),
+//! never kept by hand.
 
 use anyhow::anyhow;
-use eksposture_collect::operations::{
-    ASSUME_ROLE_OPERATIONS, OPERATIONS, ORGANIZATION_OPERATIONS, REPORT_SINK_OPERATIONS,
-    SECURITY_HUB_OPERATIONS,
-};
+use eksposture_aws::ASSUME_ROLE_OPERATIONS;
+use eksposture_collect::ORGANIZATION_OPERATIONS;
 use serde_json::{json, Value};
 
 use crate::args::PermissionsArgs;
-use crate::exit::{usage, Failure, Outcome};
-use crate::output;
+use eksposture_audit::exit::{usage, Failure, Outcome};
+use eksposture_audit::output;
 
 pub fn print(args: &PermissionsArgs) -> Result<Outcome, Failure> {
     let policy = policy(args).map_err(usage)?;
@@ -70,7 +69,7 @@ pub fn policy(args: &PermissionsArgs) -> anyhow::Result<Value> {
             }
             statements.push(statement(
                 "EksPostureWriteReports",
-                REPORT_SINK_OPERATIONS,
+                eksposture_sinks::s3::OPERATIONS,
                 &format!("arn:{partition}:s3:::{bucket}/*"),
             ));
         }
@@ -80,11 +79,13 @@ pub fn policy(args: &PermissionsArgs) -> anyhow::Result<Value> {
             ));
         }
     } else {
-        statements.push(statement("EksPostureRead", OPERATIONS, "*"));
+        let reads = eksposture_collect::operations();
+        let reads: Vec<&str> = reads.iter().map(String::as_str).collect();
+        statements.push(statement("EksPostureRead", &reads, "*"));
         if args.security_hub {
             statements.push(statement(
                 "EksPostureSecurityHub",
-                SECURITY_HUB_OPERATIONS,
+                eksposture_sinks::securityhub::OPERATIONS,
                 "*",
             ));
         }

@@ -13,7 +13,7 @@ impl Bar {
     /// A spinner on stderr until the collector knows how many steps there
     /// are, or `None` when stderr is not a terminal.
     pub fn on_terminal() -> Option<Arc<Bar>> {
-        if !crate::output::stderr_is_terminal() {
+        if !eksposture_audit::output::stderr_is_terminal() {
             return None;
         }
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());

@@ -2,7 +2,8 @@ use std::sync::{Arc, Mutex};
 
 use aws_config::{Region, SdkConfig};
 use eksposture_model::{Gap, GapReason};
-use tokio::sync::Semaphore;
+
+use crate::service::Limits;
 
 /// Receives collection progress (the CLI draws a progress bar with it).
 pub trait Progress: Send + Sync {
@@ -26,34 +27,6 @@ impl GapSink {
             .lock()
             .map(|mut v| std::mem::take(&mut *v))
             .unwrap_or_default()
-    }
-}
-
-/// Concurrency bounds per service, shared by every region of the scan so a
-/// many-region scan does not throttle itself.
-pub struct Limits {
-    pub eks: Semaphore,
-    pub ec2: Semaphore,
-    pub iam: Semaphore,
-    pub ecr: Semaphore,
-    pub ecs: Semaphore,
-    pub inspector: Semaphore,
-    pub kms: Semaphore,
-    pub logs: Semaphore,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            eks: Semaphore::new(8),
-            ec2: Semaphore::new(8),
-            iam: Semaphore::new(4),
-            ecr: Semaphore::new(8),
-            ecs: Semaphore::new(8),
-            inspector: Semaphore::new(4),
-            kms: Semaphore::new(4),
-            logs: Semaphore::new(4),
-        }
     }
 }
 
@@ -100,9 +73,9 @@ impl Ctx {
             + Send
             + Sync
             + 'static,
-        R: crate::error::RawStatus + std::fmt::Debug + 'static,
+        R: eksposture_aws::RawStatus + std::fmt::Debug + 'static,
     {
-        let (reason, message) = crate::error::classify(err);
+        let (reason, message) = eksposture_aws::classify(err);
         self.gap(service, operation, reason, message)
     }
 

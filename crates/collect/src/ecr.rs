@@ -1,7 +1,7 @@
 //! ECR: repositories, their policies, lifecycle policies and images, and the
 //! registry scanning configuration.
 //!
-//! Concurrency: every call takes one permit of `ctx.limits.ecr` for its own
+//! Concurrency: every call takes one permit of the ECR bound for its own
 //! duration only (never across another call), so per-repository and
 //! per-image work can fan out without deadlocking on the shared bound.
 //!
@@ -24,9 +24,23 @@ use aws_sdk_ecr::Client;
 use eksposture_model::{GapReason, Image, Observed, RegistryScanning, Repository};
 use serde_json::Value;
 
+use crate::service::Service;
 use crate::Ctx;
 
-const SERVICE: &str = "ecr";
+pub const SERVICE: Service = Service {
+    name: "ecr",
+    concurrency: 8,
+    operations: &[
+        "DescribeImageScanFindings",
+        "DescribeImages",
+        "DescribeRepositories",
+        "GetLifecyclePolicy",
+        "GetRegistryScanningConfiguration",
+        "GetRepositoryPolicy",
+    ],
+    rest: &[],
+};
+
 /// `DescribeImageScanFindings` calls per repository at most.
 pub(crate) const MAX_SCAN_LOOKUPS: usize = 100;
 
@@ -36,12 +50,7 @@ pub struct EcrData {
 }
 
 pub async fn collect(ctx: &Ctx) -> EcrData {
-    let client = Client::from_conf(
-        aws_sdk_ecr::config::Builder::from(&ctx.sdk)
-            .interceptor(crate::stats::Recorder)
-            .region(ctx.region())
-            .build(),
-    );
+    let client = eksposture_aws::client!(aws_sdk_ecr, &ctx.sdk, ctx.region());
     collect_with(ctx, &client).await
 }
 
@@ -59,7 +68,7 @@ async fn repositories(ctx: &Ctx, client: &Client) -> Observed<Vec<Repository>> {
     let mut token: Option<String> = None;
     loop {
         let page = {
-            let _permit = ctx.limits.ecr.acquire().await;
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .describe_repositories()
                 .set_next_token(token.clone())
@@ -68,15 +77,17 @@ async fn repositories(ctx: &Ctx, client: &Client) -> Observed<Vec<Repository>> {
         };
         let page = match page {
             Ok(p) => p,
-            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeRepositories", &e)),
+            Err(e) => {
+                return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeRepositories", &e))
+            }
         };
         found.extend(page.repositories().iter().map(map::repository));
-        match crate::paging::next_token(token.as_deref(), page.next_token) {
+        match eksposture_aws::paging::next_token(token.as_deref(), page.next_token) {
             Ok(Some(next)) => token = Some(next),
             Ok(None) => break,
             Err(m) => {
                 return Observed::Unknown(ctx.gap(
-                    SERVICE,
+                    SERVICE.name,
                     "DescribeRepositories",
                     GapReason::Error,
                     m,
@@ -113,7 +124,7 @@ async fn repository_policy(
     repo: &Repository,
 ) -> Observed<Option<Value>> {
     let out = {
-        let _permit = ctx.limits.ecr.acquire().await;
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .get_repository_policy()
             .repository_name(&repo.name)
@@ -127,7 +138,7 @@ async fn repository_policy(
             Some(text) => match map::repository_policy(text) {
                 Ok(v) => Observed::Known(Some(v)),
                 Err(e) => Observed::Unknown(ctx.gap(
-                    SERVICE,
+                    SERVICE.name,
                     "GetRepositoryPolicy",
                     GapReason::Error,
                     format!(
@@ -144,7 +155,7 @@ async fn repository_policy(
         {
             Observed::Known(None)
         }
-        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "GetRepositoryPolicy", &e)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "GetRepositoryPolicy", &e)),
     }
 }
 
@@ -154,7 +165,7 @@ async fn lifecycle_policy(
     repo: &Repository,
 ) -> Observed<Option<String>> {
     let out = {
-        let _permit = ctx.limits.ecr.acquire().await;
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .get_lifecycle_policy()
             .repository_name(&repo.name)
@@ -170,7 +181,7 @@ async fn lifecycle_policy(
         {
             Observed::Known(None)
         }
-        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "GetLifecyclePolicy", &e)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "GetLifecyclePolicy", &e)),
     }
 }
 
@@ -179,7 +190,7 @@ async fn images(ctx: &Ctx, client: &Client, repo: &Repository) -> Observed<Vec<I
     let mut token: Option<String> = None;
     loop {
         let page = {
-            let _permit = ctx.limits.ecr.acquire().await;
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .describe_images()
                 .repository_name(&repo.name)
@@ -190,14 +201,19 @@ async fn images(ctx: &Ctx, client: &Client, repo: &Repository) -> Observed<Vec<I
         };
         let page = match page {
             Ok(p) => p,
-            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeImages", &e)),
+            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeImages", &e)),
         };
         details.extend(page.image_details().iter().map(map::image));
-        match crate::paging::next_token(token.as_deref(), page.next_token) {
+        match eksposture_aws::paging::next_token(token.as_deref(), page.next_token) {
             Ok(Some(next)) => token = Some(next),
             Ok(None) => break,
             Err(m) => {
-                return Observed::Unknown(ctx.gap(SERVICE, "DescribeImages", GapReason::Error, m))
+                return Observed::Unknown(ctx.gap(
+                    SERVICE.name,
+                    "DescribeImages",
+                    GapReason::Error,
+                    m,
+                ))
             }
         }
     }
@@ -209,7 +225,7 @@ async fn images(ctx: &Ctx, client: &Client, repo: &Repository) -> Observed<Vec<I
         .saturating_sub(to_look_up.len());
     let skipped = (unlooked > 0).then(|| {
         ctx.gap(
-            SERVICE,
+            SERVICE.name,
             "DescribeImageScanFindings",
             GapReason::Error,
             format!(
@@ -249,14 +265,14 @@ async fn image_scan(
 ) -> Observed<Option<eksposture_model::ImageScan>> {
     if digest.is_empty() {
         return Observed::Unknown(ctx.gap(
-            SERVICE,
+            SERVICE.name,
             "DescribeImages",
             GapReason::Error,
             format!("an image in repository {} has no digest", repo.arn),
         ));
     }
     let out = {
-        let _permit = ctx.limits.ecr.acquire().await;
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .describe_image_scan_findings()
             .repository_name(&repo.name)
@@ -274,25 +290,27 @@ async fn image_scan(
         {
             Observed::Known(None)
         }
-        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeImageScanFindings", &e)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeImageScanFindings", &e)),
     }
 }
 
 async fn registry_scanning(ctx: &Ctx, client: &Client) -> Observed<RegistryScanning> {
     let out = {
-        let _permit = ctx.limits.ecr.acquire().await;
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client.get_registry_scanning_configuration().send().await
     };
     match out {
         Ok(o) => match map::registry_scanning(o.scanning_configuration()) {
             Some(r) => Observed::Known(r),
             None => Observed::Unknown(ctx.gap(
-                SERVICE,
+                SERVICE.name,
                 "GetRegistryScanningConfiguration",
                 GapReason::Error,
                 "the response carried no scanning configuration scan type",
             )),
         },
-        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "GetRegistryScanningConfiguration", &e)),
+        Err(e) => {
+            Observed::Unknown(ctx.sdk_gap(SERVICE.name, "GetRegistryScanningConfiguration", &e))
+        }
     }
 }

@@ -7,7 +7,6 @@
 //! ~1,500 of them, ~6 MB), so the ones a collected role actually uses are read
 //! one by one with `GetPolicy` + `GetPolicyVersion`.
 
-mod decode;
 mod map;
 #[cfg(test)]
 mod tests;
@@ -21,20 +20,27 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use eksposture_model::{Gap, GapReason, Iam, ManagedPolicy, Observed, OidcProvider};
 
+use crate::service::Service;
 use crate::Ctx;
 
-const SERVICE: &str = "iam";
+pub const SERVICE: Service = Service {
+    name: "iam",
+    concurrency: 4,
+    operations: &[
+        "GetAccountAuthorizationDetails",
+        "GetPolicy",
+        "GetPolicyVersion",
+        "ListOpenIDConnectProviders",
+    ],
+    rest: &[],
+};
+
 /// IAM is global: its gaps carry this instead of a region.
 const GLOBAL: &str = "global";
 const GAAD: &str = "GetAccountAuthorizationDetails";
 
 pub async fn collect(ctx: &Ctx) -> Iam {
-    let client = Client::from_conf(
-        aws_sdk_iam::config::Builder::from(&ctx.sdk)
-            .interceptor(crate::stats::Recorder)
-            .region(ctx.region())
-            .build(),
-    );
+    let client = eksposture_aws::client!(aws_sdk_iam, &ctx.sdk, ctx.region());
     collect_with(ctx, &client).await
 }
 
@@ -103,7 +109,7 @@ pub(crate) async fn collect_with(ctx: &Ctx, client: &Client) -> Iam {
 
 /// Records a gap for IAM, which is global whatever region the scan runs in.
 fn gap(ctx: &Ctx, operation: &str, reason: GapReason, message: impl Into<String>) -> Gap {
-    let g = Gap::new(SERVICE, GLOBAL, operation, reason, message);
+    let g = Gap::new(SERVICE.name, GLOBAL, operation, reason, message);
     ctx.gaps.push(g.clone());
     g
 }
@@ -112,7 +118,7 @@ fn sdk_gap<E>(ctx: &Ctx, operation: &str, err: &SdkError<E, HttpResponse>) -> Ga
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    let (reason, message) = crate::classify(err);
+    let (reason, message) = eksposture_aws::classify(err);
     gap(ctx, operation, reason, message)
 }
 
@@ -131,7 +137,7 @@ async fn read_gaad(ctx: &Ctx, client: &Client) -> Result<Gaad, Gap> {
     let mut marker: Option<String> = None;
     loop {
         let page = {
-            let _permit = ctx.limits.iam.acquire().await;
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .get_account_authorization_details()
                 .filter(EntityType::Role)
@@ -167,7 +173,7 @@ async fn read_gaad(ctx: &Ctx, client: &Client) -> Result<Gaad, Gap> {
 /// then `GetPolicyVersion` for its document. Any failure leaves the document
 /// unknown; the policy itself is still listed.
 async fn fetch_policy(ctx: &Ctx, client: &Client, arn: &str) -> ManagedPolicy {
-    let _permit = ctx.limits.iam.acquire().await;
+    let _permit = ctx.limits.permit(&SERVICE).await;
     let mut policy = ManagedPolicy {
         arn: arn.to_string(),
         name: map::name_from_arn(arn),
@@ -219,7 +225,7 @@ async fn fetch_policy(ctx: &Ctx, client: &Client, arn: &str) -> ManagedPolicy {
 
 async fn oidc_providers(ctx: &Ctx, client: &Client) -> Observed<Vec<OidcProvider>> {
     let out = {
-        let _permit = ctx.limits.iam.acquire().await;
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client.list_open_id_connect_providers().send().await
     };
     match out {

@@ -24,18 +24,36 @@ use eksposture_model::{
     CoveredResource, GapReason, Inspector, InspectorFindingCount, InspectorStatus, Observed,
 };
 
+use crate::service::{Rest, Service};
 use crate::Ctx;
 
-const SERVICE: &str = "inspector2";
+pub const SERVICE: Service = Service {
+    name: "inspector2",
+    concurrency: 4,
+    operations: &["BatchGetAccountStatus", "ListCoverage", "ListFindings"],
+    rest: &[
+        Rest {
+            operation: "BatchGetAccountStatus",
+            method: "POST",
+            uri: "/status/batch/get",
+        },
+        Rest {
+            operation: "ListCoverage",
+            method: "POST",
+            uri: "/coverage/list",
+        },
+        Rest {
+            operation: "ListFindings",
+            method: "POST",
+            uri: "/findings/list",
+        },
+    ],
+};
+
 const RESOURCE_TYPES: [&str; 2] = ["AWS_EC2_INSTANCE", "AWS_ECR_CONTAINER_IMAGE"];
 
 pub async fn collect(ctx: &Ctx) -> Inspector {
-    let client = Client::from_conf(
-        aws_sdk_inspector2::config::Builder::from(&ctx.sdk)
-            .interceptor(crate::stats::Recorder)
-            .region(ctx.region())
-            .build(),
-    );
+    let client = eksposture_aws::client!(aws_sdk_inspector2, &ctx.sdk, ctx.region());
     collect_with(ctx, &client).await
 }
 
@@ -68,7 +86,7 @@ pub(crate) async fn collect_with(ctx: &Ctx, client: &Client) -> Inspector {
 /// passed explicitly: moto answers 500 without it.
 async fn account_status(ctx: &Ctx, client: &Client) -> Observed<InspectorStatus> {
     let out = {
-        let _permit = ctx.limits.inspector.acquire().await;
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .batch_get_account_status()
             .account_ids(&ctx.account_id)
@@ -79,10 +97,10 @@ async fn account_status(ctx: &Ctx, client: &Client) -> Observed<InspectorStatus>
         Ok(o) => match status_of(&o, &ctx.account_id) {
             Ok(s) => Observed::Known(s),
             Err((reason, message)) => {
-                Observed::Unknown(ctx.gap(SERVICE, "BatchGetAccountStatus", reason, message))
+                Observed::Unknown(ctx.gap(SERVICE.name, "BatchGetAccountStatus", reason, message))
             }
         },
-        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "BatchGetAccountStatus", &e)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "BatchGetAccountStatus", &e)),
     }
 }
 
@@ -157,7 +175,7 @@ async fn coverage(ctx: &Ctx, client: &Client) -> Observed<Vec<CoveredResource>> 
         Ok(f) => f,
         Err(e) => {
             return Observed::Unknown(ctx.gap(
-                SERVICE,
+                SERVICE.name,
                 "ListCoverage",
                 GapReason::Error,
                 e.to_string(),
@@ -168,7 +186,7 @@ async fn coverage(ctx: &Ctx, client: &Client) -> Observed<Vec<CoveredResource>> 
     let mut token: Option<String> = None;
     loop {
         let page = {
-            let _permit = ctx.limits.inspector.acquire().await;
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .list_coverage()
                 .filter_criteria(filter.clone())
@@ -179,7 +197,7 @@ async fn coverage(ctx: &Ctx, client: &Client) -> Observed<Vec<CoveredResource>> 
         };
         let page = match page {
             Ok(p) => p,
-            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListCoverage", &e)),
+            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "ListCoverage", &e)),
         };
         covered.extend(page.covered_resources().iter().map(|r| {
             CoveredResource {
@@ -190,11 +208,16 @@ async fn coverage(ctx: &Ctx, client: &Client) -> Observed<Vec<CoveredResource>> 
                     .map(|s| s.status_code().as_str().to_string()),
             }
         }));
-        match crate::paging::next_token(token.as_deref(), page.next_token) {
+        match eksposture_aws::paging::next_token(token.as_deref(), page.next_token) {
             Ok(Some(next)) => token = Some(next),
             Ok(None) => break,
             Err(m) => {
-                return Observed::Unknown(ctx.gap(SERVICE, "ListCoverage", GapReason::Error, m))
+                return Observed::Unknown(ctx.gap(
+                    SERVICE.name,
+                    "ListCoverage",
+                    GapReason::Error,
+                    m,
+                ))
             }
         }
     }
@@ -281,7 +304,7 @@ async fn finding_counts(ctx: &Ctx, client: &Client) -> Observed<Vec<InspectorFin
         Ok(f) => f,
         Err(e) => {
             return Observed::Unknown(ctx.gap(
-                SERVICE,
+                SERVICE.name,
                 "ListFindings",
                 GapReason::Error,
                 e.to_string(),
@@ -292,7 +315,7 @@ async fn finding_counts(ctx: &Ctx, client: &Client) -> Observed<Vec<InspectorFin
     let mut token: Option<String> = None;
     loop {
         let page = {
-            let _permit = ctx.limits.inspector.acquire().await;
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .list_findings()
                 .filter_criteria(filter.clone())
@@ -303,14 +326,19 @@ async fn finding_counts(ctx: &Ctx, client: &Client) -> Observed<Vec<InspectorFin
         };
         let page = match page {
             Ok(p) => p,
-            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListFindings", &e)),
+            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "ListFindings", &e)),
         };
         counts.add(page.findings());
-        match crate::paging::next_token(token.as_deref(), page.next_token) {
+        match eksposture_aws::paging::next_token(token.as_deref(), page.next_token) {
             Ok(Some(next)) => token = Some(next),
             Ok(None) => break,
             Err(m) => {
-                return Observed::Unknown(ctx.gap(SERVICE, "ListFindings", GapReason::Error, m))
+                return Observed::Unknown(ctx.gap(
+                    SERVICE.name,
+                    "ListFindings",
+                    GapReason::Error,
+                    m,
+                ))
             }
         }
     }

@@ -9,18 +9,19 @@ use aws_sdk_kms::types::{KeyManagerType, KeyMetadata};
 use aws_sdk_kms::Client;
 use eksposture_model::{arn, GapReason, KmsKey, Observed};
 
-use crate::error::service_code;
+use crate::service::Service;
 use crate::Ctx;
+use eksposture_aws::error::service_code;
 
-const SERVICE: &str = "kms";
+pub const SERVICE: Service = Service {
+    name: "kms",
+    concurrency: 4,
+    operations: &["DescribeKey", "GetKeyRotationStatus"],
+    rest: &[],
+};
 
 pub fn client(ctx: &Ctx) -> Client {
-    Client::from_conf(
-        aws_sdk_kms::config::Builder::from(&ctx.sdk)
-            .interceptor(crate::stats::Recorder)
-            .region(ctx.region())
-            .build(),
-    )
+    eksposture_aws::client!(aws_sdk_kms, &ctx.sdk, ctx.region())
 }
 
 /// `client`, or a copy of it (same credentials, endpoint and interceptors)
@@ -30,13 +31,15 @@ fn client_for(client: &Client, key_arn: &str) -> Client {
         .map(|a| a.region)
         .filter(|r| !r.is_empty());
     match region {
-        Some(r) if client.config().region().map(AsRef::as_ref) != Some(r) => Client::from_conf(
-            client
-                .config()
-                .to_builder()
-                .region(aws_sdk_kms::config::Region::new(r.to_string()))
-                .build(),
-        ),
+        Some(r) if client.config().region().map(AsRef::as_ref) != Some(r) => {
+            eksposture_aws::client!(
+                aws_sdk_kms,
+                from_builder client
+                    .config()
+                    .to_builder()
+                    .region(aws_sdk_kms::config::Region::new(r.to_string()))
+            )
+        }
         _ => client.clone(),
     }
 }
@@ -67,7 +70,7 @@ pub fn map_key(meta: &KeyMetadata, configured_arn: &str, rotation: Observed<bool
 pub async fn secrets_key(ctx: &Ctx, client: &Client, key_arn: &str) -> Observed<KmsKey> {
     let client = client_for(client, key_arn);
     let described = {
-        let _permit = ctx.limits.kms.acquire().await.ok();
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client.describe_key().key_id(key_arn).send().await
     };
     let meta = match described {
@@ -75,14 +78,14 @@ pub async fn secrets_key(ctx: &Ctx, client: &Client, key_arn: &str) -> Observed<
             Some(m) => m,
             None => {
                 return Observed::Unknown(ctx.gap(
-                    SERVICE,
+                    SERVICE.name,
                     "DescribeKey",
                     GapReason::Error,
                     "the response carried no key metadata",
                 ))
             }
         },
-        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeKey", &e)),
+        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeKey", &e)),
     };
     // The configured ARN may be an alias; `GetKeyRotationStatus` takes key
     // ids and key ARNs only, so it is asked about the key DescribeKey found.
@@ -98,7 +101,7 @@ async fn rotation(ctx: &Ctx, client: &Client, meta: &KeyMetadata, key_id: &str) 
         return Observed::Known(true);
     }
     let out = {
-        let _permit = ctx.limits.kms.acquire().await.ok();
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client.get_key_rotation_status().key_id(key_id).send().await
     };
     match out {
@@ -109,7 +112,7 @@ async fn rotation(ctx: &Ctx, client: &Client, meta: &KeyMetadata, key_id: &str) 
         Err(e) if service_code(&e) == Some("UnsupportedOperationException") => {
             Observed::Known(false)
         }
-        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "GetKeyRotationStatus", &e)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "GetKeyRotationStatus", &e)),
     }
 }
 
@@ -128,7 +131,7 @@ mod tests {
     const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd";
 
     fn client(rules: &[Rule]) -> Client {
-        crate::testutil::mock_client!(aws_sdk_kms, "us-east-1", rules)
+        eksposture_aws::mock_client!(aws_sdk_kms, "us-east-1", rules)
     }
 
     fn meta(arn: &str, manager: KeyManagerType, state: KeyState) -> KeyMetadata {

@@ -1,8 +1,13 @@
-//! Live collectors: the only crate that talks to AWS. Each service module
-//! reads one service for one region (IAM: once, globally) into the plain
+//! Live collectors, read-only: each service module reads one service for
+//! one region (IAM: once, globally) into the plain
 //! [`eksposture_model::Inventory`] types. A failed call never aborts the scan
 //! and never reads as "not configured": it becomes an [`Observed::Unknown`]
 //! carrying a [`Gap`], and the gap is also listed in the inventory.
+//!
+//! The services read are the table in [`service`]; how AWS is reached
+//! (session, assumed roles, retries, statistics) is `eksposture-aws`. This
+//! crate holds no SDK crate with a write operation the scanner uses: the
+//! writers (Security Hub import, S3 report) are `eksposture-sinks`.
 
 pub mod accounts;
 mod context;
@@ -10,227 +15,30 @@ pub mod ec2;
 pub mod ecr;
 pub mod ecs;
 pub mod eks;
-mod error;
 pub mod iam;
 pub mod inspector;
 pub mod kms;
 pub mod logs;
-pub mod operations;
-mod paging;
-pub mod s3;
-pub mod securityhub;
-pub mod stats;
+pub mod service;
 #[cfg(test)]
 mod testutil;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use eksposture_model::{arn, Gap, GapReason, Inventory, RegionInventory, ScanInfo, SCHEMA_VERSION};
+use eksposture_aws::{now_rfc3339, resolve_regions, session, Options, Session, SessionError};
+use eksposture_model::{Gap, GapReason, Inventory, RegionInventory, ScanInfo, SCHEMA_VERSION};
 
-pub use accounts::{AssumeRole, OrgAccount};
-pub use context::{Ctx, GapSink, Limits, Progress};
-pub use error::classify;
-
-/// What to collect and how to reach AWS.
-#[derive(Clone)]
-pub struct Options {
-    pub profile: Option<String>,
-    /// Regions to scan; empty means the profile's or the environment's region.
-    pub regions: Vec<String>,
-    /// Scan every region enabled for the account (EC2 `DescribeRegions`,
-    /// asked in the first of `regions` or the configured region).
-    pub all_regions: bool,
-    /// Scan the account of this role, assumed with the credentials above.
-    pub assume: Option<AssumeRole>,
-    /// Overrides every service endpoint (moto, LocalStack, VPC endpoints).
-    /// `AWS_ENDPOINT_URL` is honoured by the SDK without this.
-    pub endpoint_url: Option<String>,
-    pub max_attempts: u32,
-    /// Limit on one attempt of one call.
-    pub attempt_timeout: Duration,
-    pub progress: Option<Arc<dyn Progress>>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            profile: None,
-            regions: Vec::new(),
-            all_regions: false,
-            assume: None,
-            endpoint_url: None,
-            max_attempts: 5,
-            attempt_timeout: Duration::from_secs(20),
-            progress: None,
-        }
-    }
-}
+pub use accounts::{OrgAccount, ORGANIZATION_OPERATIONS};
+pub use context::{Ctx, GapSink, Progress};
+pub use service::{operations, rest_operation, Limits, Rest, Service, SERVICES};
 
 /// Nothing could be scanned.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
-    #[error("no AWS region: pass --region, set AWS_REGION, or set a region in the profile")]
-    NoRegion,
-    #[error("invalid region name {0:?}: expected a name like us-east-1")]
-    BadRegion(String),
-    #[error("profile {0:?} is not defined in {1}: check the name (aws configure list-profiles)")]
-    UnknownProfile(String, String),
-    #[error("cannot identify the account (STS GetCallerIdentity failed): {0}")]
-    Identity(String),
-    #[error("{}", .0.message)]
-    Assume(accounts::AssumeFailure),
+    #[error(transparent)]
+    Session(#[from] SessionError),
     #[error("cannot list the organization's accounts: {0}")]
     Organization(String),
-}
-
-/// Loads the shared SDK configuration (credential chain, profile, endpoint,
-/// adaptive retry, timeouts).
-pub async fn load_config(opts: &Options) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(opts.max_attempts.max(1)))
-        .timeout_config(timeouts(opts));
-    if let Some(p) = &opts.profile {
-        loader = loader.profile_name(p);
-    }
-    if let Some(url) = &opts.endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    loader.load().await
-}
-
-/// Every call is bounded: a hung connection or a response that never ends
-/// times out per attempt, is retried, and at the end becomes a gap.
-fn timeouts(opts: &Options) -> TimeoutConfig {
-    TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .operation_attempt_timeout(opts.attempt_timeout)
-        .operation_timeout(opts.attempt_timeout * opts.max_attempts.max(1) * 2)
-        .build()
-}
-
-/// The partition of the caller's ARN (`arn:aws-us-gov:sts::...`), which is
-/// where the credentials work; the region's partition when the ARN is absent.
-fn partition_of(caller_arn: Option<&str>, region: &str) -> String {
-    caller_arn
-        .and_then(arn::parse)
-        .map(|a| a.partition)
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| arn::partition_for_region(region))
-        .to_string()
-}
-
-fn valid_region(r: &str) -> bool {
-    let parts: Vec<&str> = r.split('-').collect();
-    parts.len() >= 3
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty()
-}
-
-/// The regions to scan: the ones asked for, else the configured one.
-pub fn resolve_regions(opts: &Options, sdk: &SdkConfig) -> Result<Vec<String>, CollectError> {
-    let mut regions: Vec<String> = if opts.regions.is_empty() {
-        sdk.region()
-            .map(|r| vec![r.to_string()])
-            .ok_or(CollectError::NoRegion)?
-    } else {
-        opts.regions.clone()
-    };
-    regions.sort();
-    regions.dedup();
-    if let Some(bad) = regions.iter().find(|r| !valid_region(r)) {
-        return Err(CollectError::BadRegion(bad.clone()));
-    }
-    Ok(regions)
-}
-
-/// Where region-less calls (STS, Organizations, `DescribeRegions`) go: the
-/// first region asked for, else the configured one; with `all_regions` and
-/// neither, the partition's usual first region.
-fn home_region(opts: &Options, sdk: &SdkConfig) -> Result<Region, CollectError> {
-    if let Some(first) = opts.regions.first() {
-        if !valid_region(first) {
-            return Err(CollectError::BadRegion(first.clone()));
-        }
-        return Ok(Region::new(first.clone()));
-    }
-    match sdk.region() {
-        Some(r) => Ok(r.clone()),
-        None if opts.all_regions => Ok(Region::new("us-east-1")),
-        None => Err(CollectError::NoRegion),
-    }
-}
-
-/// The credentials the scan runs with and whom they belong to.
-pub struct Session {
-    pub sdk: SdkConfig,
-    pub home: Region,
-    pub account_id: String,
-    pub partition: String,
-}
-
-/// Loads the configuration, assumes `opts.assume` when set, and asks STS
-/// whose credentials these are. Anything wrong here means nothing can be
-/// scanned.
-pub async fn session(opts: &Options) -> Result<Session, CollectError> {
-    if let Some(p) = named_profile(opts) {
-        check_profile(&p)?;
-    }
-    // Every region is checked before the first call, so a typo is named
-    // instead of whatever the first call happens to fail with.
-    if let Some(bad) = opts.regions.iter().find(|r| !valid_region(r)) {
-        return Err(CollectError::BadRegion(bad.clone()));
-    }
-    let mut sdk = load_config(opts).await;
-    let home = home_region(opts, &sdk)?;
-    if let Some(role) = &opts.assume {
-        sdk = accounts::assume(&sdk, &home, role)
-            .await
-            .map_err(CollectError::Assume)?;
-    }
-    let sts = aws_sdk_sts::Client::from_conf(
-        aws_sdk_sts::config::Builder::from(&sdk)
-            .interceptor(crate::stats::Recorder)
-            .region(home.clone())
-            .build(),
-    );
-    let identity = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| CollectError::Identity(error::describe(&e)))?;
-    let account_id = identity
-        .account()
-        .map(str::to_string)
-        .ok_or_else(|| CollectError::Identity("the response carried no account id".into()))?;
-    let partition = partition_of(identity.arn(), home.as_ref());
-    Ok(Session {
-        sdk,
-        home,
-        account_id,
-        partition,
-    })
-}
-
-/// The configuration for calls in the scanned account after the scan
-/// (Security Hub import): the assumed role's credentials when one is set.
-pub async fn account_config(opts: &Options) -> Result<SdkConfig, CollectError> {
-    let sdk = load_config(opts).await;
-    match &opts.assume {
-        None => Ok(sdk),
-        Some(role) => {
-            let home = home_region(opts, &sdk)?;
-            accounts::assume(&sdk, &home, role)
-                .await
-                .map_err(CollectError::Assume)
-        }
-    }
 }
 
 /// The accounts of the organization the credentials can list (management
@@ -244,7 +52,10 @@ pub async fn organization_accounts(opts: &Options) -> Result<Vec<OrgAccount>, Co
 
 /// Collects the whole inventory of the account the credentials belong to
 /// (or, with `opts.assume`, of the assumed role's account).
-pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
+pub async fn collect(
+    opts: &Options,
+    progress: Option<Arc<dyn Progress>>,
+) -> Result<Inventory, CollectError> {
     let started_at = now_rfc3339();
     let Session {
         sdk,
@@ -283,9 +94,9 @@ pub async fn collect(opts: &Options) -> Result<Inventory, CollectError> {
         sdk: sdk.clone(),
         gaps: gaps.clone(),
         limits: limits.clone(),
-        progress: opts.progress.clone(),
+        progress: progress.clone(),
     };
-    if let Some(p) = &opts.progress {
+    if let Some(p) = &progress {
         // IAM plus, per region: EKS, EC2, ECR, ECS, Inspector.
         p.set_total(1 + 5 * regions.len() as u64);
     }
@@ -372,34 +183,37 @@ pub async fn collect_accounts(
         partition: base.partition.clone(),
         home_region: base.home.to_string(),
     };
-    let mut ids: Vec<&String> = account_ids.iter().collect();
+    let mut ids: Vec<String> = account_ids.to_vec();
     ids.sort();
     ids.dedup();
+    // Owned ids and options: the futures must not borrow the closure's
+    // argument, so that the whole scan can run as a spawned task.
     let scans = futures::stream::iter(ids.into_iter().map(|id| {
         let account_opts = Options {
-            assume: Some(AssumeRole::new(
+            assume: Some(eksposture_aws::AssumeRole::new(
                 &caller.partition,
-                id,
+                &id,
                 role_name,
                 external_id,
             )),
-            progress: None,
             ..opts.clone()
         };
         let home = caller.home_region.clone();
         async move {
-            match Box::pin(collect(&account_opts)).await {
+            match Box::pin(collect(&account_opts, None)).await {
                 Ok(inv) => AccountScan::Scanned(Box::new(inv)),
                 Err(e) => {
                     let (operation, reason) = match &e {
-                        CollectError::Assume(f) => ("AssumeRole", f.reason),
-                        CollectError::Identity(_) => ("GetCallerIdentity", GapReason::Error),
+                        CollectError::Session(SessionError::Assume(f)) => ("AssumeRole", f.reason),
+                        CollectError::Session(SessionError::Identity(_)) => {
+                            ("GetCallerIdentity", GapReason::Error)
+                        }
                         _ => ("-", GapReason::Error),
                     };
                     let mut gap = Gap::new("sts", home, operation, reason, e.to_string());
                     gap.account_id = Some(id.clone());
                     AccountScan::Failed {
-                        account_id: id.clone(),
+                        account_id: id,
                         gap,
                     }
                 }
@@ -459,100 +273,15 @@ async fn collect_region(ctx: &Ctx) -> RegionInventory {
     }
 }
 
-/// The shared config and credentials files, as the AWS CLI finds them.
-fn profile_files() -> Vec<std::path::PathBuf> {
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
-    let file = |var: &str, default: &str| {
-        std::env::var_os(var)
-            .map(std::path::PathBuf::from)
-            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(default)))
-    };
-    [
-        file("AWS_CONFIG_FILE", "config"),
-        file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
-}
-
-/// The profile the credentials come from when one is named: `--profile`,
-/// else `AWS_PROFILE` — unless access keys in the environment come first in
-/// the credential chain, which then never reads the profile.
-fn named_profile(opts: &Options) -> Option<String> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    opts.profile
-        .clone()
-        .or_else(|| env("AWS_PROFILE").filter(|_| env("AWS_ACCESS_KEY_ID").is_none()))
-}
-
-/// An unknown `--profile` would otherwise fall through the credential chain
-/// to instance metadata and fail with an unrelated message.
-fn check_profile(name: &str) -> Result<(), CollectError> {
-    let files = profile_files();
-    let defined = files.iter().any(|path| {
-        std::fs::read_to_string(path).is_ok_and(|text| {
-            text.lines().any(|line| {
-                let line = line.trim();
-                line.strip_prefix('[')
-                    .and_then(|l| l.strip_suffix(']'))
-                    .map(str::trim)
-                    .is_some_and(|section| {
-                        section == name
-                            || section
-                                .strip_prefix("profile")
-                                .is_some_and(|rest| rest.trim() == name)
-                    })
-            })
-        })
-    });
-    if defined {
-        Ok(())
-    } else {
-        let shown: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-        Err(CollectError::UnknownProfile(
-            name.to_string(),
-            shown.join(" or "),
-        ))
-    }
-}
-
-/// RFC 3339 UTC timestamp of the wall clock (collection metadata only).
-pub fn now_rfc3339() -> String {
-    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use aws_config::retry::RetryConfig;
+    use aws_config::{BehaviorVersion, Region, SdkConfig};
+    use eksposture_aws::session::timeouts;
+
     use super::*;
-
-    #[test]
-    fn partition_comes_from_the_caller_arn() {
-        assert_eq!(
-            partition_of(
-                Some("arn:aws-us-gov:sts::123456789012:assumed-role/audit/s"),
-                "us-gov-west-1"
-            ),
-            "aws-us-gov"
-        );
-        assert_eq!(
-            partition_of(Some("arn:aws-cn:iam::123456789012:user/u"), "cn-north-1"),
-            "aws-cn"
-        );
-        assert_eq!(partition_of(None, "cn-northwest-1"), "aws-cn");
-        assert_eq!(partition_of(Some("garbage"), "eu-west-1"), "aws");
-    }
-
-    #[test]
-    fn every_attempt_and_operation_has_a_timeout() {
-        let opts = Options::default();
-        let t = timeouts(&opts);
-        assert_eq!(t.operation_attempt_timeout(), Some(opts.attempt_timeout));
-        assert!(t.operation_timeout().is_some());
-        assert!(t.connect_timeout().is_some());
-    }
 
     /// A server that accepts connections and never answers: the call must
     /// end, within the attempt timeout, as a gap.

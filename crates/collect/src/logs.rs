@@ -9,17 +9,18 @@ use aws_sdk_cloudwatchlogs::types;
 use aws_sdk_cloudwatchlogs::Client;
 use eksposture_model::{LogGroup, Observed};
 
+use crate::service::Service;
 use crate::Ctx;
 
-const SERVICE: &str = "logs";
+pub const SERVICE: Service = Service {
+    name: "logs",
+    concurrency: 4,
+    operations: &["DescribeLogGroups"],
+    rest: &[],
+};
 
 pub fn client(ctx: &Ctx) -> Client {
-    Client::from_conf(
-        aws_sdk_cloudwatchlogs::config::Builder::from(&ctx.sdk)
-            .interceptor(crate::stats::Recorder)
-            .region(ctx.region())
-            .build(),
-    )
+    eksposture_aws::client!(aws_sdk_cloudwatchlogs, &ctx.sdk, ctx.region())
 }
 
 /// The group EKS sends a cluster's control-plane logs to.
@@ -53,7 +54,7 @@ pub async fn cluster_log_group(
     cluster: &str,
 ) -> Observed<Option<LogGroup>> {
     let name = control_plane_log_group(cluster);
-    let _permit = ctx.limits.logs.acquire().await.ok();
+    let _permit = ctx.limits.permit(&SERVICE).await;
     let mut groups = client
         .describe_log_groups()
         .log_group_name_prefix(&name)
@@ -66,7 +67,7 @@ pub async fn cluster_log_group(
                 return Observed::Known(Some(map_log_group(&g)));
             }
             Ok(_) => {}
-            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeLogGroups", &e)),
+            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeLogGroups", &e)),
         }
     }
     Observed::Known(None)
@@ -84,7 +85,7 @@ mod tests {
     use eksposture_model::GapReason;
 
     fn client(rules: &[Rule]) -> Client {
-        crate::testutil::mock_client!(aws_sdk_cloudwatchlogs, "us-east-1", rules)
+        eksposture_aws::mock_client!(aws_sdk_cloudwatchlogs, "us-east-1", rules)
     }
 
     fn group(name: &str) -> types::LogGroup {

@@ -23,9 +23,26 @@ pub use map::{
     map_security_group, map_subnet, map_volume, map_vpc,
 };
 
+use crate::service::Service;
 use crate::Ctx;
 
-const SERVICE: &str = "ec2";
+pub const SERVICE: Service = Service {
+    name: "ec2",
+    concurrency: 8,
+    operations: &[
+        "DescribeIamInstanceProfileAssociations",
+        "DescribeInstances",
+        "DescribeLaunchTemplateVersions",
+        "DescribeRegions",
+        "DescribeRouteTables",
+        "DescribeSecurityGroups",
+        "DescribeSubnets",
+        "DescribeVolumes",
+        "DescribeVpcs",
+    ],
+    rest: &[],
+};
+
 /// EC2 accepts at most 200 values in one filter.
 const MAX_FILTER_VALUES: usize = 200;
 /// Terminated and shutting-down instances are no longer nodes.
@@ -43,12 +60,7 @@ pub struct Ec2Data {
 }
 
 pub async fn collect(ctx: &Ctx, clusters: &Observed<Vec<Cluster>>) -> Ec2Data {
-    let client = Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(&ctx.sdk)
-            .interceptor(crate::stats::Recorder)
-            .region(ctx.region())
-            .build(),
-    );
+    let client = eksposture_aws::client!(aws_sdk_ec2, &ctx.sdk, ctx.region());
     collect_with(ctx, &client, clusters).await
 }
 
@@ -160,7 +172,7 @@ async fn instances(ctx: &Ctx, client: &Client, t: &NodeTargets) -> Observed<Vec<
     let query = |f: Filter| {
         let states = filter("instance-state-name", &states);
         async move {
-            let _permit = ctx.limits.ec2.acquire().await.ok();
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .describe_instances()
                 .filters(states)
@@ -185,7 +197,7 @@ async fn instances(ctx: &Ctx, client: &Client, t: &NodeTargets) -> Observed<Vec<
                     }
                 }
             }
-            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeInstances", &e)),
+            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeInstances", &e)),
         }
     }
     Observed::Known(by_id.into_values().collect())
@@ -196,7 +208,7 @@ async fn volumes(ctx: &Ctx, client: &Client, nodes: &[Instance]) -> Observed<Vec
     let query = |chunk: &[String]| {
         let f = filter("attachment.instance-id", chunk);
         async move {
-            let _permit = ctx.limits.ec2.acquire().await.ok();
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .describe_volumes()
                 .filters(f)
@@ -215,14 +227,14 @@ async fn volumes(ctx: &Ctx, client: &Client, nodes: &[Instance]) -> Observed<Vec
                     by_id.insert(v.volume_id.clone(), v);
                 }
             }
-            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeVolumes", &e)),
+            Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeVolumes", &e)),
         }
     }
     Observed::Known(by_id.into_values().collect())
 }
 
 async fn security_groups(ctx: &Ctx, client: &Client) -> Observed<Vec<SecurityGroup>> {
-    let _permit = ctx.limits.ec2.acquire().await.ok();
+    let _permit = ctx.limits.permit(&SERVICE).await;
     match client
         .describe_security_groups()
         .into_paginator()
@@ -240,12 +252,12 @@ async fn security_groups(ctx: &Ctx, client: &Client) -> Observed<Vec<SecurityGro
             v.dedup_by(|a, b| a.group_id == b.group_id);
             Observed::Known(v)
         }
-        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeSecurityGroups", &e)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeSecurityGroups", &e)),
     }
 }
 
 async fn subnets(ctx: &Ctx, client: &Client) -> Observed<Vec<Subnet>> {
-    let _permit = ctx.limits.ec2.acquire().await.ok();
+    let _permit = ctx.limits.permit(&SERVICE).await;
     match client
         .describe_subnets()
         .into_paginator()
@@ -260,12 +272,12 @@ async fn subnets(ctx: &Ctx, client: &Client) -> Observed<Vec<Subnet>> {
             v.dedup_by(|a, b| a.subnet_id == b.subnet_id);
             Observed::Known(v)
         }
-        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeSubnets", &e)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeSubnets", &e)),
     }
 }
 
 async fn route_tables(ctx: &Ctx, client: &Client) -> Observed<Vec<RouteTable>> {
-    let _permit = ctx.limits.ec2.acquire().await.ok();
+    let _permit = ctx.limits.permit(&SERVICE).await;
     match client
         .describe_route_tables()
         .into_paginator()
@@ -280,12 +292,12 @@ async fn route_tables(ctx: &Ctx, client: &Client) -> Observed<Vec<RouteTable>> {
             v.dedup_by(|a, b| a.route_table_id == b.route_table_id);
             Observed::Known(v)
         }
-        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeRouteTables", &e)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeRouteTables", &e)),
     }
 }
 
 async fn vpcs(ctx: &Ctx, client: &Client) -> Observed<Vec<Vpc>> {
-    let _permit = ctx.limits.ec2.acquire().await.ok();
+    let _permit = ctx.limits.permit(&SERVICE).await;
     match client
         .describe_vpcs()
         .into_paginator()
@@ -300,7 +312,7 @@ async fn vpcs(ctx: &Ctx, client: &Client) -> Observed<Vec<Vpc>> {
             v.dedup_by(|a, b| a.vpc_id == b.vpc_id);
             Observed::Known(v)
         }
-        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeVpcs", &e)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeVpcs", &e)),
     }
 }
 
@@ -311,7 +323,7 @@ async fn vpcs(ctx: &Ctx, client: &Client) -> Observed<Vec<Vpc>> {
 /// transitional `associating` and `disassociating` entries, whose instances
 /// hold or are about to hold the role, are kept.
 async fn profile_associations(ctx: &Ctx, client: &Client) -> Observed<Vec<ProfileAssociation>> {
-    let _permit = ctx.limits.ec2.acquire().await.ok();
+    let _permit = ctx.limits.permit(&SERVICE).await;
     match client
         .describe_iam_instance_profile_associations()
         .into_paginator()
@@ -335,9 +347,11 @@ async fn profile_associations(ctx: &Ctx, client: &Client) -> Observed<Vec<Profil
             });
             Observed::Known(v)
         }
-        Err(e) => {
-            Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeIamInstanceProfileAssociations", &e))
-        }
+        Err(e) => Observed::Unknown(ctx.sdk_gap(
+            SERVICE.name,
+            "DescribeIamInstanceProfileAssociations",
+            &e,
+        )),
     }
 }
 
@@ -370,7 +384,7 @@ async fn launch_template_versions(
                     template_name: None,
                     requested_version: r.version.clone(),
                     data: Observed::Unknown(ctx.gap(
-                        SERVICE,
+                        SERVICE.name,
                         "DescribeLaunchTemplateVersions",
                         GapReason::Error,
                         "a nodegroup names a launch template without id or name",
@@ -402,11 +416,11 @@ async fn launch_template_versions(
             req = req.versions(v);
         }
         let result = {
-            let _permit = ctx.limits.ec2.acquire().await.ok();
+            let _permit = ctx.limits.permit(&SERVICE).await;
             req.into_paginator().items().send().try_collect().await
         };
         let found: Result<Vec<_>, Gap> =
-            result.map_err(|e| ctx.sdk_gap(SERVICE, "DescribeLaunchTemplateVersions", &e));
+            result.map_err(|e| ctx.sdk_gap(SERVICE.name, "DescribeLaunchTemplateVersions", &e));
         let fallback_id = r.id.clone().unwrap_or_default();
         versions
             .into_iter()
@@ -418,7 +432,7 @@ async fn launch_template_versions(
                             Observed::Known(map_launch_template_version(ctx, &fallback_id, v))
                         }
                         None => Observed::Unknown(ctx.gap(
-                            SERVICE,
+                            SERVICE.name,
                             "DescribeLaunchTemplateVersions",
                             GapReason::Error,
                             format!(

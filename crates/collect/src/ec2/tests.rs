@@ -30,7 +30,7 @@ pub(super) fn test_ctx() -> Ctx {
 }
 
 fn client(rules: &[Rule]) -> Client {
-    crate::testutil::mock_client!(aws_sdk_ec2, "us-east-1", rules)
+    eksposture_aws::mock_client!(aws_sdk_ec2, "us-east-1", rules)
 }
 
 /// Empty answers for every region-wide call; tests put their rules first.

@@ -34,7 +34,7 @@ fn ctx() -> Ctx {
 }
 
 fn client(rules: &[&Rule]) -> Client {
-    crate::testutil::mock_client!(aws_sdk_ecr, "eu-west-1", rules)
+    eksposture_aws::mock_client!(aws_sdk_ecr, "eu-west-1", rules)
 }
 
 fn one_repository(name: &'static str) -> Rule {

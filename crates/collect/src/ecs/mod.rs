@@ -24,7 +24,7 @@
 //! (`ClusterNotFoundException`, a `MISSING` failure, an `INACTIVE` service)
 //! runs nothing any more: it is left out rather than reported as a gap.
 //!
-//! Concurrency: every call takes one permit of `ctx.limits.ecs` for its own
+//! Concurrency: every call takes one permit of the ECS bound for its own
 //! duration only, so the fan-out over clusters, batches and task definitions
 //! cannot deadlock on the shared bound.
 
@@ -40,21 +40,28 @@ use aws_sdk_ecs::Client;
 use eksposture_model::{Gap, GapReason, Observed, TaskDefinition, TaskDefinitionDetail};
 use futures::future::join_all;
 
+use crate::service::Service;
 use crate::Ctx;
 
-const SERVICE: &str = "ecs";
+pub const SERVICE: Service = Service {
+    name: "ecs",
+    concurrency: 8,
+    operations: &[
+        "DescribeServices",
+        "DescribeTaskDefinition",
+        "ListClusters",
+        "ListServices",
+    ],
+    rest: &[],
+};
+
 /// `DescribeServices` accepts at most 10 services per call.
 pub(crate) const DESCRIBE_SERVICES_BATCH: usize = 10;
 /// The largest page `ListClusters` and `ListServices` return.
 const PAGE_SIZE: i32 = 100;
 
 pub async fn collect(ctx: &Ctx) -> Observed<Vec<TaskDefinition>> {
-    let client = Client::from_conf(
-        aws_sdk_ecs::config::Builder::from(&ctx.sdk)
-            .interceptor(crate::stats::Recorder)
-            .region(ctx.region())
-            .build(),
-    );
+    let client = eksposture_aws::client!(aws_sdk_ecs, &ctx.sdk, ctx.region());
     collect_with(ctx, &client).await
 }
 
@@ -96,7 +103,7 @@ async fn list_clusters(ctx: &Ctx, client: &Client) -> Result<Vec<String>, Gap> {
     let mut token: Option<String> = None;
     loop {
         let page = {
-            let _permit = ctx.limits.ecs.acquire().await;
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .list_clusters()
                 .max_results(PAGE_SIZE)
@@ -104,12 +111,12 @@ async fn list_clusters(ctx: &Ctx, client: &Client) -> Result<Vec<String>, Gap> {
                 .send()
                 .await
         };
-        let page = page.map_err(|e| ctx.sdk_gap(SERVICE, "ListClusters", &e))?;
+        let page = page.map_err(|e| ctx.sdk_gap(SERVICE.name, "ListClusters", &e))?;
         arns.extend(page.cluster_arns().iter().cloned());
-        match crate::paging::next_token(token.as_deref(), page.next_token) {
+        match eksposture_aws::paging::next_token(token.as_deref(), page.next_token) {
             Ok(Some(next)) => token = Some(next),
             Ok(None) => break,
-            Err(m) => return Err(ctx.gap(SERVICE, "ListClusters", GapReason::Error, m)),
+            Err(m) => return Err(ctx.gap(SERVICE.name, "ListClusters", GapReason::Error, m)),
         }
     }
     arns.sort();
@@ -151,7 +158,7 @@ async fn list_services(
     loop {
         // No launchType filter: EC2, Fargate and external services alike.
         let page = {
-            let _permit = ctx.limits.ecs.acquire().await;
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .list_services()
                 .cluster(cluster)
@@ -168,13 +175,13 @@ async fn list_services(
             {
                 return Ok(None)
             }
-            Err(e) => return Err(ctx.sdk_gap(SERVICE, "ListServices", &e)),
+            Err(e) => return Err(ctx.sdk_gap(SERVICE.name, "ListServices", &e)),
         };
         arns.extend(page.service_arns().iter().cloned());
-        match crate::paging::next_token(token.as_deref(), page.next_token) {
+        match eksposture_aws::paging::next_token(token.as_deref(), page.next_token) {
             Ok(Some(next)) => token = Some(next),
             Ok(None) => break,
-            Err(m) => return Err(ctx.gap(SERVICE, "ListServices", GapReason::Error, m)),
+            Err(m) => return Err(ctx.gap(SERVICE.name, "ListServices", GapReason::Error, m)),
         }
     }
     arns.sort();
@@ -191,7 +198,7 @@ async fn describe_services(
     batch: &[String],
 ) -> Result<Vec<(String, Vec<String>)>, Gap> {
     let out = {
-        let _permit = ctx.limits.ecs.acquire().await;
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .describe_services()
             .cluster(cluster)
@@ -207,7 +214,7 @@ async fn describe_services(
         {
             return Ok(Vec::new())
         }
-        Err(e) => return Err(ctx.sdk_gap(SERVICE, "DescribeServices", &e)),
+        Err(e) => return Err(ctx.sdk_gap(SERVICE.name, "DescribeServices", &e)),
     };
     // Per-service failures come in the body of a successful response.
     // `MISSING` is a service deleted since it was listed; anything else
@@ -227,7 +234,7 @@ async fn describe_services(
         .collect();
     if !failed.is_empty() {
         return Err(ctx.gap(
-            SERVICE,
+            SERVICE.name,
             "DescribeServices",
             GapReason::Error,
             format!(
@@ -251,7 +258,7 @@ async fn describe_services(
 
 async fn task_definition(ctx: &Ctx, client: &Client, arn: &str) -> Observed<TaskDefinitionDetail> {
     let out = {
-        let _permit = ctx.limits.ecs.acquire().await;
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .describe_task_definition()
             .task_definition(arn)
@@ -262,16 +269,16 @@ async fn task_definition(ctx: &Ctx, client: &Client, arn: &str) -> Observed<Task
         Ok(o) => match o.task_definition() {
             Some(td) => Observed::Known(map::task_definition(td)),
             None => Observed::Unknown(ctx.gap(
-                SERVICE,
+                SERVICE.name,
                 "DescribeTaskDefinition",
                 GapReason::Error,
                 format!("task definition {arn}: the response carried no task definition"),
             )),
         },
         Err(e) => {
-            let (reason, message) = crate::error::classify(&e);
+            let (reason, message) = eksposture_aws::classify(&e);
             Observed::Unknown(ctx.gap(
-                SERVICE,
+                SERVICE.name,
                 "DescribeTaskDefinition",
                 reason,
                 format!("task definition {arn}: {message}"),

@@ -26,7 +26,7 @@ fn ctx() -> Ctx {
 }
 
 fn client(rules: &[&Rule]) -> Client {
-    crate::testutil::mock_client!(aws_sdk_ecs, "eu-west-1", rules)
+    eksposture_aws::mock_client!(aws_sdk_ecs, "eu-west-1", rules)
 }
 
 fn service_arn(name: &str) -> String {

@@ -32,10 +32,103 @@ pub use map::{
     map_fargate_profile, map_nodegroup,
 };
 
-use crate::error::service_code;
+use crate::service::{Rest, Service};
 use crate::Ctx;
+use eksposture_aws::error::service_code;
 
-const SERVICE: &str = "eks";
+pub const SERVICE: Service = Service {
+    name: "eks",
+    concurrency: 8,
+    operations: &[
+        "DescribeAccessEntry",
+        "DescribeAddon",
+        "DescribeCluster",
+        "DescribeClusterVersions",
+        "DescribeFargateProfile",
+        "DescribeNodegroup",
+        "DescribePodIdentityAssociation",
+        "ListAccessEntries",
+        "ListAddons",
+        "ListAssociatedAccessPolicies",
+        "ListClusters",
+        "ListFargateProfiles",
+        "ListNodegroups",
+        "ListPodIdentityAssociations",
+    ],
+    rest: &[
+        Rest {
+            operation: "DescribeAccessEntry",
+            method: "GET",
+            uri: "/clusters/{name}/access-entries/{principalArn}",
+        },
+        Rest {
+            operation: "DescribeAddon",
+            method: "GET",
+            uri: "/clusters/{name}/addons/{addonName}",
+        },
+        Rest {
+            operation: "DescribeCluster",
+            method: "GET",
+            uri: "/clusters/{name}",
+        },
+        Rest {
+            operation: "DescribeClusterVersions",
+            method: "GET",
+            uri: "/cluster-versions",
+        },
+        Rest {
+            operation: "DescribeFargateProfile",
+            method: "GET",
+            uri: "/clusters/{name}/fargate-profiles/{fargateProfileName}",
+        },
+        Rest {
+            operation: "DescribeNodegroup",
+            method: "GET",
+            uri: "/clusters/{name}/node-groups/{nodegroupName}",
+        },
+        Rest {
+            operation: "DescribePodIdentityAssociation",
+            method: "GET",
+            uri: "/clusters/{clusterName}/pod-identity-associations/{associationId}",
+        },
+        Rest {
+            operation: "ListAccessEntries",
+            method: "GET",
+            uri: "/clusters/{name}/access-entries",
+        },
+        Rest {
+            operation: "ListAddons",
+            method: "GET",
+            uri: "/clusters/{name}/addons",
+        },
+        Rest {
+            operation: "ListAssociatedAccessPolicies",
+            method: "GET",
+            uri: "/clusters/{name}/access-entries/{principalArn}/access-policies",
+        },
+        Rest {
+            operation: "ListClusters",
+            method: "GET",
+            uri: "/clusters",
+        },
+        Rest {
+            operation: "ListFargateProfiles",
+            method: "GET",
+            uri: "/clusters/{name}/fargate-profiles",
+        },
+        Rest {
+            operation: "ListNodegroups",
+            method: "GET",
+            uri: "/clusters/{name}/node-groups",
+        },
+        Rest {
+            operation: "ListPodIdentityAssociations",
+            method: "GET",
+            uri: "/clusters/{clusterName}/pod-identity-associations",
+        },
+    ],
+};
+
 /// The answer of a describe call for a resource deleted since it was listed.
 const NOT_FOUND: &str = "ResourceNotFoundException";
 
@@ -58,12 +151,7 @@ pub struct Clients {
 impl Clients {
     pub fn new(ctx: &Ctx) -> Self {
         Clients {
-            eks: Client::from_conf(
-                aws_sdk_eks::config::Builder::from(&ctx.sdk)
-                    .interceptor(crate::stats::Recorder)
-                    .region(ctx.region())
-                    .build(),
-            ),
+            eks: eksposture_aws::client!(aws_sdk_eks, &ctx.sdk, ctx.region()),
             logs: crate::logs::client(ctx),
             kms: crate::kms::client(ctx),
         }
@@ -101,7 +189,7 @@ pub async fn collect_with(ctx: &Ctx, clients: &Clients) -> EksData {
 async fn clusters(ctx: &Ctx, clients: &Clients) -> Observed<Vec<Cluster>> {
     let client = &clients.eks;
     let listed = {
-        let _permit = ctx.limits.eks.acquire().await.ok();
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .list_clusters()
             .into_paginator()
@@ -112,7 +200,7 @@ async fn clusters(ctx: &Ctx, clients: &Clients) -> Observed<Vec<Cluster>> {
     };
     let mut names = match listed {
         Ok(n) => n,
-        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListClusters", &e)),
+        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "ListClusters", &e)),
     };
     names.sort();
     names.dedup();
@@ -124,7 +212,7 @@ async fn clusters(ctx: &Ctx, clients: &Clients) -> Observed<Vec<Cluster>> {
 /// the versions past extended support, the very ones a check must flag.
 async fn cluster_versions(ctx: &Ctx, client: &Client) -> Observed<Vec<ClusterVersionInfo>> {
     let listed = {
-        let _permit = ctx.limits.eks.acquire().await.ok();
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .describe_cluster_versions()
             .include_all(true)
@@ -136,13 +224,13 @@ async fn cluster_versions(ctx: &Ctx, client: &Client) -> Observed<Vec<ClusterVer
     };
     match listed {
         Ok(list) => Observed::Known(map_cluster_versions(&list)),
-        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeClusterVersions", &e)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeClusterVersions", &e)),
     }
 }
 
 fn missing(ctx: &Ctx, operation: &str, what: &str) -> eksposture_model::Gap {
     ctx.gap(
-        SERVICE,
+        SERVICE.name,
         operation,
         GapReason::Error,
         format!("the response carried no {what}"),
@@ -223,7 +311,7 @@ async fn describe_cluster(
         ctx.partition, ctx.region, ctx.account_id
     );
     let out = {
-        let _permit = ctx.limits.eks.acquire().await.ok();
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client.describe_cluster().name(name).send().await
     };
     Some(match out {
@@ -240,14 +328,14 @@ async fn describe_cluster(
         Err(e) if gone(&e) => return None,
         Err(e) => (
             fallback,
-            Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeCluster", &e)),
+            Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeCluster", &e)),
         ),
     })
 }
 
 async fn nodegroups(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<Nodegroup>> {
     let listed = {
-        let _permit = ctx.limits.eks.acquire().await.ok();
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .list_nodegroups()
             .cluster_name(cluster)
@@ -259,13 +347,13 @@ async fn nodegroups(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<N
     };
     let mut names = match listed {
         Ok(n) => n,
-        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListNodegroups", &e)),
+        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "ListNodegroups", &e)),
     };
     names.sort();
     names.dedup();
     let describe = |name: String| async move {
         let out = {
-            let _permit = ctx.limits.eks.acquire().await.ok();
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .describe_nodegroup()
                 .cluster_name(cluster)
@@ -283,7 +371,7 @@ async fn nodegroups(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<N
                 None => Observed::Unknown(missing(ctx, "DescribeNodegroup", "nodegroup")),
             },
             Err(e) if gone(&e) => return None,
-            Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeNodegroup", &e)),
+            Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeNodegroup", &e)),
         };
         Some(Nodegroup { name, config })
     };
@@ -299,7 +387,7 @@ async fn fargate_profiles(
     cluster: &str,
 ) -> Observed<Vec<FargateProfile>> {
     let listed = {
-        let _permit = ctx.limits.eks.acquire().await.ok();
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .list_fargate_profiles()
             .cluster_name(cluster)
@@ -311,13 +399,13 @@ async fn fargate_profiles(
     };
     let mut names = match listed {
         Ok(n) => n,
-        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListFargateProfiles", &e)),
+        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "ListFargateProfiles", &e)),
     };
     names.sort();
     names.dedup();
     let describe = |name: String| async move {
         let out = {
-            let _permit = ctx.limits.eks.acquire().await.ok();
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .describe_fargate_profile()
                 .cluster_name(cluster)
@@ -331,7 +419,7 @@ async fn fargate_profiles(
                 None => Err(missing(ctx, "DescribeFargateProfile", "Fargate profile")),
             },
             Err(e) if gone(&e) => Ok(None),
-            Err(e) => Err(ctx.sdk_gap(SERVICE, "DescribeFargateProfile", &e)),
+            Err(e) => Err(ctx.sdk_gap(SERVICE.name, "DescribeFargateProfile", &e)),
         }
     };
     join_all(names.into_iter().map(describe))
@@ -352,7 +440,7 @@ async fn access_entries(
         return Observed::Known(Vec::new());
     }
     let listed = {
-        let _permit = ctx.limits.eks.acquire().await.ok();
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .list_access_entries()
             .cluster_name(cluster)
@@ -367,14 +455,14 @@ async fn access_entries(
         // The authentication mode was not known (DescribeCluster failed):
         // EKS's own answer says the cluster has no access entries.
         Err(e) if config_map_refusal(&e) => return Observed::Known(Vec::new()),
-        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListAccessEntries", &e)),
+        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "ListAccessEntries", &e)),
     };
     principals.sort();
     principals.dedup();
     let entry = |principal_arn: String| async move {
         let detail = {
             let out = {
-                let _permit = ctx.limits.eks.acquire().await.ok();
+                let _permit = ctx.limits.permit(&SERVICE).await;
                 client
                     .describe_access_entry()
                     .cluster_name(cluster)
@@ -388,12 +476,12 @@ async fn access_entries(
                     None => Observed::Unknown(missing(ctx, "DescribeAccessEntry", "access entry")),
                 },
                 Err(e) if gone(&e) => return None,
-                Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeAccessEntry", &e)),
+                Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeAccessEntry", &e)),
             }
         };
         let access_policies = {
             let out = {
-                let _permit = ctx.limits.eks.acquire().await.ok();
+                let _permit = ctx.limits.permit(&SERVICE).await;
                 client
                     .list_associated_access_policies()
                     .cluster_name(cluster)
@@ -412,7 +500,7 @@ async fn access_entries(
                 }
                 Err(e) if gone(&e) => return None,
                 Err(e) => {
-                    Observed::Unknown(ctx.sdk_gap(SERVICE, "ListAssociatedAccessPolicies", &e))
+                    Observed::Unknown(ctx.sdk_gap(SERVICE.name, "ListAssociatedAccessPolicies", &e))
                 }
             }
         };
@@ -442,7 +530,7 @@ where
 
 async fn addons(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<Addon>> {
     let listed = {
-        let _permit = ctx.limits.eks.acquire().await.ok();
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .list_addons()
             .cluster_name(cluster)
@@ -454,13 +542,13 @@ async fn addons(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<Addon
     };
     let mut names = match listed {
         Ok(n) => n,
-        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListAddons", &e)),
+        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "ListAddons", &e)),
     };
     names.sort();
     names.dedup();
     let describe = |name: String| async move {
         let out = {
-            let _permit = ctx.limits.eks.acquire().await.ok();
+            let _permit = ctx.limits.permit(&SERVICE).await;
             client
                 .describe_addon()
                 .cluster_name(cluster)
@@ -474,7 +562,7 @@ async fn addons(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<Addon
                 None => Observed::Unknown(missing(ctx, "DescribeAddon", "add-on")),
             },
             Err(e) if gone(&e) => return None,
-            Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribeAddon", &e)),
+            Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeAddon", &e)),
         };
         Some(Addon { name, detail })
     };
@@ -488,7 +576,7 @@ async fn pod_identities(
     cluster: &str,
 ) -> Observed<Vec<PodIdentityAssociation>> {
     let listed = {
-        let _permit = ctx.limits.eks.acquire().await.ok();
+        let _permit = ctx.limits.permit(&SERVICE).await;
         client
             .list_pod_identity_associations()
             .cluster_name(cluster)
@@ -501,7 +589,7 @@ async fn pod_identities(
     let summaries = match listed {
         Ok(n) => n,
         Err(e) => {
-            return Observed::Unknown(ctx.sdk_gap(SERVICE, "ListPodIdentityAssociations", &e))
+            return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "ListPodIdentityAssociations", &e))
         }
     };
     let describe = |s: aws_sdk_eks::types::PodIdentityAssociationSummary| async move {
@@ -515,7 +603,7 @@ async fn pod_identities(
             ))
         } else {
             let out = {
-                let _permit = ctx.limits.eks.acquire().await.ok();
+                let _permit = ctx.limits.permit(&SERVICE).await;
                 client
                     .describe_pod_identity_association()
                     .cluster_name(cluster)
@@ -531,9 +619,11 @@ async fn pod_identities(
                     }
                 },
                 Err(e) if gone(&e) => return None,
-                Err(e) => {
-                    Observed::Unknown(ctx.sdk_gap(SERVICE, "DescribePodIdentityAssociation", &e))
-                }
+                Err(e) => Observed::Unknown(ctx.sdk_gap(
+                    SERVICE.name,
+                    "DescribePodIdentityAssociation",
+                    &e,
+                )),
             }
         };
         Some(PodIdentityAssociation {

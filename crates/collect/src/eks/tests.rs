@@ -40,9 +40,9 @@ pub(crate) fn test_ctx() -> Ctx {
 /// matching rule (a rule only matches its own operation).
 fn client(rules: &[Rule]) -> Clients {
     Clients {
-        eks: crate::testutil::mock_client!(aws_sdk_eks, "us-east-1", rules),
-        logs: crate::testutil::mock_client!(aws_sdk_cloudwatchlogs, "us-east-1", rules),
-        kms: crate::testutil::mock_client!(aws_sdk_kms, "us-east-1", rules),
+        eks: eksposture_aws::mock_client!(aws_sdk_eks, "us-east-1", rules),
+        logs: eksposture_aws::mock_client!(aws_sdk_cloudwatchlogs, "us-east-1", rules),
+        kms: eksposture_aws::mock_client!(aws_sdk_kms, "us-east-1", rules),
     }
 }
 

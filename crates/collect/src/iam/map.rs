@@ -8,19 +8,24 @@ use eksposture_model::{
 };
 use serde_json::Value;
 
-use super::decode::decode_document;
 use super::{GAAD, GLOBAL, SERVICE};
 
 /// A decoded document, or a gap (not yet recorded) naming what failed.
+/// IAM sends documents URL-encoded (and emulators sometimes plain): the
+/// policy crate's decoder is the one rule for both.
 pub(crate) fn document(raw: Option<&str>, operation: &str, what: &str) -> Observed<Value> {
     let result = match raw {
         None => Err(format!("{what}: the response carried no document")),
-        Some(raw) => decode_document(raw).map_err(|e| format!("{what}: {e}")),
+        Some(raw) => match eksposture_policy::decode_document(raw) {
+            Ok(v) if v.is_object() => Ok(v),
+            Ok(_) => Err(format!("{what}: the document is not a JSON object")),
+            Err(e) => Err(format!("{what}: {e}")),
+        },
     };
     match result {
         Ok(v) => Observed::Known(v),
         Err(message) => Observed::Unknown(Gap::new(
-            SERVICE,
+            SERVICE.name,
             GLOBAL,
             operation,
             GapReason::Error,
@@ -147,7 +152,7 @@ pub(crate) fn managed_policy(detail: &ManagedPolicyDetail) -> Option<ManagedPoli
     let document = match default {
         Some(v) => document(v.document(), GAAD, &what),
         None => Observed::Unknown(Gap::new(
-            SERVICE,
+            SERVICE.name,
             GLOBAL,
             GAAD,
             GapReason::Error,

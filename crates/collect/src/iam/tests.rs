@@ -21,7 +21,7 @@ fn ctx() -> Ctx {
 }
 
 fn client(rules: &[&Rule]) -> Client {
-    crate::testutil::mock_client!(aws_sdk_iam, "us-east-1", rules)
+    eksposture_aws::mock_client!(aws_sdk_iam, "us-east-1", rules)
 }
 
 fn no_oidc_providers() -> Rule {
@@ -296,4 +296,22 @@ async fn china_partition_role_with_paths_and_encoded_trust_is_read_verbatim() {
     assert_eq!(iam.managed_policies[0].name, "AmazonEKSWorkerNodePolicy");
     assert!(iam.managed_policies[0].document.is_known());
     assert!(ctx.gaps.take().is_empty());
+}
+
+#[test]
+fn documents_are_decoded_by_the_policy_rule_and_must_be_objects() {
+    use super::map::document;
+    use eksposture_model::Observed;
+    let plain = document(Some(r#"{"Version":"2012-10-17"}"#), "GetRole", "trust");
+    assert!(matches!(plain, Observed::Known(ref v) if v["Version"] == "2012-10-17"));
+    let encoded = document(Some("%7B%22Sid%22%3A%22a+b%22%7D"), "GetRole", "trust");
+    assert!(matches!(encoded, Observed::Known(ref v) if v["Sid"] == "a+b"));
+    for bad in ["[1,2]", "%22text%22", "not json", ""] {
+        let Observed::Unknown(gap) = document(Some(bad), "GetRole", "trust") else {
+            panic!("{bad:?} must not decode");
+        };
+        assert_eq!(gap.operation, "GetRole");
+        assert!(gap.message.starts_with("trust: "), "{}", gap.message);
+    }
+    assert!(document(None, "GetRole", "trust").gap().is_some());
 }

@@ -23,7 +23,7 @@ fn ctx() -> Ctx {
 }
 
 fn client(rules: &[&Rule]) -> Client {
-    crate::testutil::mock_client!(aws_sdk_inspector2, "us-east-1", rules)
+    eksposture_aws::mock_client!(aws_sdk_inspector2, "us-east-1", rules)
 }
 
 fn state(status: Status) -> State {

@@ -29,7 +29,7 @@ const ACCESS_DENIED: &[&str] = &[
     "NotAuthorized",
 ];
 
-pub(crate) const THROTTLED: &[&str] = &[
+pub const THROTTLED: &[&str] = &[
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
@@ -114,7 +114,7 @@ fn reason_for(code: Option<&str>, status: Option<u16>) -> GapReason {
 }
 
 /// The AWS error code of a service error (`ResourceNotFoundException`, ...).
-pub(crate) fn service_code<E, R>(err: &SdkError<E, R>) -> Option<&str>
+pub fn service_code<E, R>(err: &SdkError<E, R>) -> Option<&str>
 where
     E: ProvideErrorMetadata,
 {
@@ -210,8 +210,8 @@ mod tests {
 
     #[test]
     fn a_timed_out_call_is_an_error_gap() {
-        use aws_sdk_eks::operation::list_clusters::ListClustersError;
-        let err: SdkError<ListClustersError, HttpResponse> =
+        use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
+        let err: SdkError<GetCallerIdentityError, HttpResponse> =
             SdkError::timeout_error("operation attempt timeout");
         let (reason, message) = classify(&err);
         assert_eq!(reason, GapReason::Error);

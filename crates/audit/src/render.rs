@@ -10,9 +10,8 @@ use eksposture_report::{
     render_csv, render_html, render_json, render_table, render_table_with, Report, TableOptions,
 };
 
-use crate::args::Format;
-use crate::audit::count;
 use crate::output;
+use eksposture_model::text::count;
 
 /// Table width when the report goes to a file.
 const FILE_TABLE_WIDTH: u16 = 120;
@@ -25,6 +24,17 @@ pub struct RenderContext<'a> {
     /// For `--output asff`; `None` when the scan names no region to put
     /// global findings in.
     pub asff: Option<AsffOptions<'a>>,
+}
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    Table,
+    Json,
+    Asff,
+    Csv,
+    /// One self-contained HTML page (no network fetches).
+    Html,
 }
 
 impl Format {

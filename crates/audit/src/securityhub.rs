@@ -1,25 +1,24 @@
 //! `audit --security-hub`: the report's findings, as ASFF, into AWS
 //! Security Hub. The import itself (batches, retries, the archive rule) is
-//! `eksposture_collect::securityhub`; this decides which checks ran
+//! `eksposture_sinks::securityhub`; this decides which checks ran
 //! completely and tells the user what happened.
 
 use std::collections::BTreeSet;
 
+use eksposture_aws::Options;
 use eksposture_checks::Check;
-use eksposture_collect::securityhub::{self, Delivery, DeliveryReport, Failed};
-use eksposture_collect::Options;
-use eksposture_model::asff::AsffFinding;
 use eksposture_model::{Inventory, Status};
 use eksposture_report::asff::{self, AsffOptions};
 use eksposture_report::Report;
+use eksposture_sinks::securityhub::{self, Delivery, DeliveryReport, Failed};
 
 /// Failed findings listed one by one on stderr before the rest is counted.
 const SHOWN_FAILURES: usize = 20;
 
 /// Imports the findings and prints a summary on stderr; `false` when any
 /// finding could not be delivered.
-pub fn deliver(
-    opts: &Options,
+pub async fn deliver(
+    opts: Options,
     report: &Report,
     inventory: &Inventory,
     options: &AsffOptions<'_>,
@@ -47,38 +46,16 @@ pub fn deliver(
         complete_checks: complete_checks(report, checks),
         now: options.now.to_string(),
     };
-    let mut result = run(opts.clone(), findings, delivery);
+    // A task, so that it runs on a worker thread with the stack it needs
+    // (`crate::WORKER_STACK_BYTES`), whatever thread drives the audit.
+    let task = tokio::spawn(async move { securityhub::deliver(&opts, findings, &delivery).await });
+    let mut result = task.await.unwrap_or_else(|e| DeliveryReport {
+        errors: vec![format!("the import stopped: {e}")],
+        ..DeliveryReport::default()
+    });
     result.failed.splice(0..0, invalid);
     print_summary(&result);
     result.is_complete()
-}
-
-/// Security Hub's generated deserialiser for `GetFindings` (a finding holds
-/// a `ResourceDetails` of ~100 optional nested structs) needs far more stack
-/// than a thread's default in unoptimised builds: the import runs as a task
-/// on worker threads with room to spare.
-const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
-
-fn run(opts: Options, findings: Vec<AsffFinding>, delivery: Delivery) -> DeliveryReport {
-    let failed = |e: String| DeliveryReport {
-        errors: vec![e],
-        ..DeliveryReport::default()
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(WORKER_STACK_BYTES)
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => return failed(format!("cannot start the async runtime: {e}")),
-    };
-    let task = runtime.spawn(async move { securityhub::deliver(&opts, findings, &delivery).await });
-    let result = runtime
-        .block_on(task)
-        .unwrap_or_else(|e| failed(format!("the import stopped: {e}")));
-    // Blocking tasks the SDK may leave behind must not hold the process open.
-    runtime.shutdown_background();
-    result
 }
 
 /// The checks whose earlier findings may be archived: selected, and with no

@@ -29,7 +29,7 @@ use eksposture_model::asff::{
 };
 use tokio::time::Instant;
 
-use crate::{account_config, error, Options};
+use eksposture_aws::{account_config, error, paging, Options};
 
 /// `BatchImportFindings` accepts at most 100 findings and 6 MB per request.
 pub const MAX_BATCH_FINDINGS: usize = 100;
@@ -42,6 +42,9 @@ pub const BURST: f64 = 30.0;
 /// Rounds of resending findings that failed for a passing reason.
 const RETRY_ROUNDS: u32 = 4;
 const GENERATOR_PREFIX: &str = "eksposture/";
+
+/// What `audit --security-hub` sends, apart from the scan: its only writes.
+pub const OPERATIONS: &[&str] = &["securityhub:BatchImportFindings", "securityhub:GetFindings"];
 
 /// What the import needs to know about the scan.
 #[derive(Debug, Clone)]
@@ -102,11 +105,10 @@ pub async fn deliver(
         }
     };
     let client_for = |region: &str| {
-        Client::from_conf(
-            aws_sdk_securityhub::config::Builder::from(&sdk)
-                .interceptor(crate::stats::Recorder)
-                .region(aws_config::Region::new(region.to_string()))
-                .build(),
+        eksposture_aws::client!(
+            aws_sdk_securityhub,
+            &sdk,
+            eksposture_aws::Region::new(region.to_string())
         )
     };
     Box::pin(deliver_with(
@@ -246,7 +248,7 @@ async fn existing_findings(
                 out.insert(f.id.clone(), f);
             }
         }
-        match crate::paging::next_token(token.as_deref(), page.next_token().map(str::to_string))? {
+        match paging::next_token(token.as_deref(), page.next_token().map(str::to_string))? {
             Some(t) => token = Some(t),
             None => return Ok(out),
         }

@@ -5,10 +5,7 @@
 /// (no token, or an empty one), `Err` when the service answered with the very
 /// token it was sent. Stopping there would end with a list that silently
 /// lacks the rest, so the caller turns it into a gap.
-pub(crate) fn next_token(
-    sent: Option<&str>,
-    received: Option<String>,
-) -> Result<Option<String>, String> {
+pub fn next_token(sent: Option<&str>, received: Option<String>) -> Result<Option<String>, String> {
     match received {
         None => Ok(None),
         Some(t) if t.is_empty() => Ok(None),

@@ -100,7 +100,7 @@ fn sdk(f: &AsffFinding) -> AwsSecurityFinding {
 }
 
 fn client(rules: &[&Rule]) -> Client {
-    crate::testutil::mock_client!(aws_sdk_securityhub, REGION, rules)
+    eksposture_aws::mock_client!(aws_sdk_securityhub, REGION, rules)
 }
 
 fn no_existing() -> Rule {

@@ -9,18 +9,17 @@ use eksposture_model::Inventory;
 use eksposture_report::suppress::{self, Date, Suppressions};
 use eksposture_report::Report;
 
-use crate::args::AuditArgs;
-
 /// Read from the working directory unless `--suppressions` or
 /// `--no-suppressions` says otherwise.
 pub const DEFAULT_FILE: &str = "eksposture.toml";
 
-/// The suppression file to use, parsed, with every check pattern matching
+/// The suppression file to use (`file`, else [`DEFAULT_FILE`] when
+/// present, never with `none`), parsed, with every check pattern matching
 /// a registered check; `None` when there is none.
-pub fn load(args: &AuditArgs) -> Result<Option<Suppressions>> {
-    let path = match &args.suppressions {
-        _ if args.no_suppressions => return Ok(None),
-        Some(path) => path.clone(),
+pub fn load(file: Option<&Path>, none: bool) -> Result<Option<Suppressions>> {
+    let path = match file {
+        _ if none => return Ok(None),
+        Some(path) => path.to_path_buf(),
         None => {
             let path = PathBuf::from(DEFAULT_FILE);
             if !path.exists() {

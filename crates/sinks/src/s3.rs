@@ -1,8 +1,10 @@
 //! The report sink of the Lambda function: one object per run. A write, so
-//! it is sent only when a bucket is configured, and its operation is kept
-//! out of the read-only list (`operations::REPORT_SINK_OPERATIONS`).
+//! it is sent only when a bucket is configured ([`OPERATIONS`]).
 
-use crate::{error, load_config, Options};
+use eksposture_aws::{error, load_config, Options};
+
+/// What the report sink writes.
+pub const OPERATIONS: &[&str] = &["s3:PutObject"];
 
 /// Writes `body` to `s3://bucket/key`.
 pub async fn put_report(
@@ -12,9 +14,9 @@ pub async fn put_report(
     body: Vec<u8>,
 ) -> Result<(), String> {
     let sdk = load_config(opts).await;
-    let mut conf = aws_sdk_s3::config::Builder::from(&sdk).interceptor(crate::stats::Recorder);
+    let mut conf = eksposture_aws::config!(aws_sdk_s3, &sdk);
     if sdk.region().is_none() {
-        conf = conf.region(aws_config::Region::new(
+        conf = conf.region(eksposture_aws::Region::new(
             opts.regions
                 .first()
                 .cloned()
@@ -26,7 +28,7 @@ pub async fn put_report(
     if sdk.endpoint_url().is_some() || opts.endpoint_url.is_some() {
         conf = conf.force_path_style(true);
     }
-    aws_sdk_s3::Client::from_conf(conf.build())
+    eksposture_aws::client!(aws_sdk_s3, from_builder conf)
         .put_object()
         .bucket(bucket)
         .key(key)

@@ -5,9 +5,8 @@
 //! and 4: the report shows the findings, nothing else shows that Security
 //! Hub lacks them); 2 usage error; 1 nothing could be scanned.
 
+use eksposture_model::Severity;
 use eksposture_report::Report;
-
-use crate::args::FailOn;
 
 /// How a command that ran to the end exits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +50,8 @@ pub fn unscannable(error: impl Into<anyhow::Error>) -> Failure {
 
 /// With `only_new` (`--fail-on-new`) only failures that are new since the
 /// baseline count; the report has its `diff` section then.
-pub fn outcome(report: &Report, fail_on: FailOn, only_new: bool) -> Outcome {
-    let failing = fail_on.threshold().is_some_and(|t| {
+pub fn outcome(report: &Report, fail_on: Option<Severity>, only_new: bool) -> Outcome {
+    let failing = fail_on.is_some_and(|t| {
         if only_new {
             report.diff.as_ref().is_some_and(|d| d.new_at_or_above(t))
         } else {
