@@ -13,6 +13,10 @@
 #
 #   scripts/build-lambda.sh --lambda-dir target/lambda   # copy the result into ./target/lambda
 #
+# --profile NAME builds with another cargo profile than `release`. CI uses
+# `ci-lambda` (no optimisation, no debug info: it proves the cross build and
+# the packaging in a third of the time); a deployed package is a release build.
+#
 # Installs the pinned cargo-lambda and ziglang (both from PyPI) into the project
 # venv (the one scripts/setup-moto.sh creates, ${EKSPOSTURE_VENV:-~/.cache/eksposture/venv})
 # when they are missing, and the aarch64-unknown-linux-gnu Rust target with rustup.
@@ -35,12 +39,18 @@ fail() {
 
 ZIP=0
 COPY_TO=""
+PROFILE="release"
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --zip) ZIP=1 ;;
         --lambda-dir)
             [[ $# -ge 2 ]] || fail "--lambda-dir needs a directory"
             COPY_TO="$2"
+            shift
+            ;;
+        --profile)
+            [[ $# -ge 2 ]] || fail "--profile needs a cargo profile name"
+            PROFILE="$2"
             shift
             ;;
         -h | --help)
@@ -90,7 +100,11 @@ OUT_DIR="$TARGET_DIR/lambda/$BIN"
 # Always the plain binary: the template's CodeUri is the directory holding
 # `bootstrap`, and `--output-format zip` would leave only bootstrap.zip there
 # (which sam would zip again). --zip writes the zip beside the directory.
-args=(lambda build --release --arm64 --bin "$BIN")
+if [[ "$PROFILE" == release ]]; then
+    args=(lambda build --release --arm64 --bin "$BIN")
+else
+    args=(lambda build --profile "$PROFILE" --arm64 --bin "$BIN")
+fi
 
 echo "build-lambda: cargo ${args[*]} (target dir $TARGET_DIR)" >&2
 start=$(date +%s)
