@@ -103,6 +103,18 @@ RISKY = {
     },
 }
 
+# What the hardened workloads (the IRSA role, the ECS task) may do.
+READ_APP_BUCKET = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::hardened-app-data/*",
+        }
+    ],
+}
+
 HARDENED = {
     "name": "hardened",
     "network": {"cidr": "10.1.0.0/16", "public": False},
@@ -135,18 +147,7 @@ HARDENED = {
                     "aud": "sts.amazonaws.com",
                 }
             },
-            "inline": {
-                "read-app-bucket": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "s3:GetObject",
-                            "Resource": "arn:aws:s3:::hardened-app-data/*",
-                        }
-                    ],
-                }
-            },
+            "inline": {"read-app-bucket": READ_APP_BUCKET},
         },
         # The VPC CNI gets its permissions through IRSA, not the node role.
         {
@@ -195,18 +196,7 @@ HARDENED = {
             {
                 "name": "hardened-ecs-task",
                 "summary": "task_role_arn",
-                "inline": {
-                    "read-app-bucket": {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": "s3:GetObject",
-                                "Resource": "arn:aws:s3:::hardened-app-data/*",
-                            }
-                        ],
-                    }
-                },
+                "inline": {"read-app-bucket": READ_APP_BUCKET},
             },
         ],
         "task_definition": {

@@ -123,6 +123,7 @@ def resolve(value, refs):
 
 
 def references(spec, role_arns, parameter_arns, group_ids, subnet_id, repo_uri):
+    """What each ``@`` reference of the ECS section stands for."""
     refs = {"@subnet": subnet_id}
     ecs_spec = spec["ecs"]
     for role in ecs_spec["roles"]:
@@ -138,6 +139,7 @@ def references(spec, role_arns, parameter_arns, group_ids, subnet_id, repo_uri):
 
 
 def env_secret(task_definition, name):
+    """The planted secret: the environment variable ``name`` and its value."""
     for container in task_definition["containerDefinitions"]:
         for variable in container.get("environment", []):
             if variable["name"] == name:
@@ -198,17 +200,41 @@ def seed(aws, spec):
     errors = validate(spec)
     if errors:
         raise ValueError("; ".join(errors))
-    name = spec["name"]
-    out = {}
-    net = out["network"] = create_network(aws, name, spec["network"])
-    vpc_id, subnet_id = net["vpc_id"], net["subnet_id"]
+    out = {"network": create_network(aws, spec["name"], spec["network"])}
+    node_sg = seed_cluster(aws, spec, out)
+    seed_nodes(aws, spec, node_sg, out)
+    provider = out["oidc_provider_arn"] = iam.ensure_oidc_provider(
+        aws, out["cluster"]["oidc_issuer"]
+    )
+    for role in spec["irsa_roles"]:
+        arn = iam.create_role(
+            aws,
+            role["name"],
+            iam.irsa_trust(provider, out["cluster"]["oidc_issuer"], role["condition"]),
+            role.get("managed", ()),
+            role.get("inline"),
+        )
+        if "summary" in role:
+            out[role["summary"]] = arn
+    seed_repository(aws, spec["repository"], out)
+    if spec["inspector"]:
+        inspector.enable(aws)
+    out["ecs"] = seed_ecs(
+        aws, spec, out["network"]["vpc_id"], out["network"]["subnet_id"], out["repository"]["uri"]
+    )
+    return out
 
+
+def seed_cluster(aws, spec, out):
+    """The cluster with its KMS key, role and security groups (the nodes'
+    too); returns the nodes' security group."""
+    name, cluster_spec = spec["name"], spec["cluster"]
+    vpc_id, subnet_id = out["network"]["vpc_id"], out["network"]["subnet_id"]
     extra = {}
     if spec["secrets_encryption"]:
         key_arn = aws.kms.create_key(Description=f"{name} EKS secrets")["KeyMetadata"]["Arn"]
         out["kms_key_arn"] = key_arn
         extra["encryptionConfig"] = [{"resources": ["secrets"], "provider": {"keyArn": key_arn}}]
-    cluster_spec, nodes = spec["cluster"], spec["nodes"]
     cluster_role = out["cluster_role_arn"] = iam.create_role(
         aws,
         f"{name}-cluster-role",
@@ -223,9 +249,13 @@ def seed(aws, spec):
         rules(cluster_spec["ingress"]),
     )
     node_sg = out["node_security_group"] = ec2.create_security_group(
-        aws, vpc_id, f"{name}-node-sg", "node group security group", rules(nodes["ingress"])
+        aws,
+        vpc_id,
+        f"{name}-node-sg",
+        "node group security group",
+        rules(spec["nodes"]["ingress"]),
     )
-    cluster_arn = eks.create_cluster(
+    arn = eks.create_cluster(
         aws,
         name,
         cluster_spec["version"],
@@ -237,9 +267,15 @@ def seed(aws, spec):
         logging=eks.logging_config(cluster_spec["logging"]),
         **extra,
     )
-    issuer = eks.oidc_issuer(aws, name)
-    out["cluster"] = {"name": name, "arn": cluster_arn, "oidc_issuer": issuer}
+    out["cluster"] = {"name": name, "arn": arn, "oidc_issuer": eks.oidc_issuer(aws, name)}
+    return node_sg
 
+
+def seed_nodes(aws, spec, node_sg, out):
+    """The node role and instance profile, the launch template, the
+    nodegroup and its instances."""
+    name, nodes = spec["name"], spec["nodes"]
+    subnet_id = out["network"]["subnet_id"]
     node_role_name = f"{name}-node-role"
     node_role = iam.create_role(
         aws, node_role_name, iam.trust_service("ec2.amazonaws.com"), nodes["policies"]
@@ -288,19 +324,8 @@ def seed(aws, spec):
         for i in sorted(instances, key=lambda i: i["InstanceId"])
     ]
 
-    provider = out["oidc_provider_arn"] = iam.ensure_oidc_provider(aws, issuer)
-    for role in spec["irsa_roles"]:
-        arn = iam.create_role(
-            aws,
-            role["name"],
-            iam.irsa_trust(provider, issuer, role["condition"]),
-            role.get("managed", ()),
-            role.get("inline"),
-        )
-        if "summary" in role:
-            out[role["summary"]] = arn
 
-    repo_spec = spec["repository"]
+def seed_repository(aws, repo_spec, out):
     repo = out["repository"] = ecr.create_repository(
         aws, repo_spec["name"], repo_spec["scan_on_push"], repo_spec["mutability"]
     )
@@ -316,11 +341,6 @@ def seed(aws, spec):
         ecr.scan_image(aws, repo["name"], digest)
     if repo_spec["lifecycle_policy"]:
         ecr.set_lifecycle_policy(aws, repo["name"])
-    if spec["inspector"]:
-        inspector.enable(aws)
-
-    out["ecs"] = seed_ecs(aws, spec, vpc_id, subnet_id, repo["uri"])
-    return out
 
 
 def seed_ecs(aws, spec, vpc_id, subnet_id, repo_uri):
