@@ -13,9 +13,10 @@ import argparse
 import json
 import sys
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from eksmocks.clients import Aws
+from eksmocks.organization import create_organization
 
 
 def main(argv=None):
@@ -24,31 +25,11 @@ def main(argv=None):
     parser.add_argument("--accounts", type=int, default=2, help="member accounts to create")
     parser.add_argument("--closed", type=int, default=1, help="of which to close")
     args = parser.parse_args(argv)
-    org = boto3.client(
-        "organizations",
-        endpoint_url=args.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"max_attempts": 1}),
-    )
     try:
-        management = org.create_organization(FeatureSet="ALL")["Organization"][
-            "MasterAccountId"
-        ]
-        created = []
-        for i in range(args.accounts):
-            status = org.create_account(
-                AccountName=f"member-{i}", Email=f"member-{i}@example.com"
-            )["CreateAccountStatus"]
-            created.append(status["AccountId"])
-        closed = created[: args.closed]
-        for account in closed:
-            org.close_account(AccountId=account)
+        org = create_organization(Aws(args.endpoint, "us-east-1"), args.accounts, args.closed)
     except (BotoCoreError, ClientError) as e:
         sys.exit(f"organization.py: {e}")
-    active = sorted([management] + created[args.closed :])
-    json.dump({"management": management, "active": active, "closed": closed}, sys.stdout)
+    json.dump(org, sys.stdout)
     sys.stdout.write("\n")
 
 

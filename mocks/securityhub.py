@@ -17,68 +17,8 @@ import argparse
 import json
 import sys
 
-import boto3
-import botocore.session
-from botocore.validate import ParamValidator
-
-
-def client(args):
-    hub = boto3.client(
-        "securityhub",
-        endpoint_url=args.endpoint,
-        region_name=args.region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    if args.account_id:
-        # moto serves the state of the account this header names.
-        hub.meta.events.register(
-            "before-send.*.*",
-            lambda request, **_: request.headers.__setitem__(
-                "x-moto-account-id", args.account_id
-            ),
-        )
-    return hub
-
-
-def findings(args):
-    hub = client(args)
-    out, token = [], None
-    while True:
-        kw = {"MaxResults": 100}
-        if token:
-            kw["NextToken"] = token
-        page = hub.get_findings(**kw)
-        out.extend(page.get("Findings", []))
-        token = page.get("NextToken")
-        if not token:
-            break
-    json.dump(out, sys.stdout, indent=1, sort_keys=True)
-
-
-def import_file(args):
-    with open(args.file) as f:
-        data = json.load(f)
-    answer = client(args).batch_import_findings(Findings=data)
-    answer.pop("ResponseMetadata", None)
-    json.dump(answer, sys.stdout, indent=1, sort_keys=True)
-
-
-def validate(args):
-    with open(args.file) as f:
-        data = json.load(f)
-    if not isinstance(data, list):
-        json.dump({"findings": 0, "errors": ["the file is not a JSON array"]}, sys.stdout)
-        return 1
-    model = botocore.session.get_session().get_service_model("securityhub")
-    shape = model.operation_model("BatchImportFindings").input_shape
-    errors = []
-    for i in range(0, len(data), 100):
-        report = ParamValidator().validate({"Findings": data[i : i + 100]}, shape)
-        if report.has_errors():
-            errors.append(report.generate_report())
-    json.dump({"findings": len(data), "errors": errors}, sys.stdout)
-    return 1 if errors else 0
+from eksmocks import securityhub
+from eksmocks.clients import ACCOUNT_ID, Aws
 
 
 def main():
@@ -93,11 +33,19 @@ def main():
     p = sub.add_parser("validate")
     p.add_argument("file")
     args = parser.parse_args()
+    aws = Aws(args.endpoint or "", args.region, args.account_id or ACCOUNT_ID)
     if args.command == "findings":
-        return findings(args) or 0
+        json.dump(securityhub.findings(aws), sys.stdout, indent=1, sort_keys=True)
+        return 0
+    with open(args.file) as f:
+        data = json.load(f)
     if args.command == "import":
-        return import_file(args) or 0
-    return validate(args)
+        json.dump(securityhub.import_findings(aws, data), sys.stdout, indent=1, sort_keys=True)
+        return 0
+    errors = securityhub.validate(data)
+    count = len(data) if isinstance(data, list) else 0
+    json.dump({"findings": count, "errors": errors}, sys.stdout)
+    return 1 if errors else 0
 
 
 if __name__ == "__main__":
