@@ -1,9 +1,9 @@
 //! EC2 checks over the nodes of clusters: instances, the launch-template
 //! versions nodegroups use, and the security groups around them. The graph
 //! finds the nodes, templates and who uses a group or a role; the judgments
-//! and wording those checks share live here (security groups in `_sg.rs`,
-//! reachability from the internet in `_public.rs`, other users of a node
-//! role in `_sharing.rs`), so each check file states only its condition.
+//! and wording those checks share live here (security groups in `sg.rs`,
+//! reachability from the internet in `public.rs`, other users of a node
+//! role in `sharing.rs`), so each check file states only its condition.
 
 pub mod node_ebs_encrypted;
 pub mod node_imds_hop_limit;
@@ -14,12 +14,9 @@ pub mod node_sg_no_world_ingress;
 pub mod node_user_data_no_secrets;
 
 // Helpers shared by the service's checks (the registry test knows a check
-// by its `declare_check!`); the leading `_` sets them apart in a listing.
-#[path = "_public.rs"]
+// by its `declare_check!`, not by its name).
 mod public;
-#[path = "_sg.rs"]
 mod sg;
-#[path = "_sharing.rs"]
 mod sharing;
 
 use eksposture_model::graph::NodegroupView;

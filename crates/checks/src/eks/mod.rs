@@ -20,10 +20,7 @@ pub mod secrets_key_healthy;
 pub mod version_supported;
 
 // Helpers shared by the service's checks (the registry test knows a check
-// by its `declare_check!`); the leading `_` sets them apart in a listing.
-#[path = "_access.rs"]
+// by its `declare_check!`, not by its name).
 mod access;
-#[path = "_calendar.rs"]
 mod calendar;
-#[path = "_role_use.rs"]
 mod role_use;

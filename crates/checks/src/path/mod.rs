@@ -7,10 +7,8 @@ pub mod public_node_with_broad_role;
 pub mod vulnerable_image_in_use;
 
 // Helpers shared by the service's checks (the registry test knows a check
-// by its `declare_check!`); the leading `_` sets them apart in a listing.
-#[path = "_images.rs"]
+// by its `declare_check!`, not by its name).
 mod images;
-#[path = "_reach.rs"]
 mod reach;
 
 /// What whoever takes a role gains, for messages: `becomes a full
