@@ -98,7 +98,8 @@ def form_action(text):
 
 def rest_operation(service, method, path):
     """Operation of a REST-JSON request (the ones a read-only scan sends);
-    anything else is ``METHOD /path``. Mirrors tests/src/lib.rs."""
+    anything else is ``METHOD /path``. tests/tests/mocks.rs checks it against
+    the collectors' own REST table (eksposture_collect::SERVICES)."""
     segs = [s for s in path.strip("/").split("/") if s != ""]
     n = len(segs)
     if service == "eks" and segs:

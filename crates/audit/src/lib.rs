@@ -11,15 +11,15 @@
 //! on their one runtime, whose worker threads need
 //! [`WORKER_STACK_BYTES`] of stack.
 
+mod delivery;
 pub mod exit;
 mod inventory;
 pub mod output;
 pub mod plan;
 pub mod render;
 pub mod scan;
-mod securityhub;
 pub mod stats;
-pub mod suppressions;
+pub mod suppression_file;
 
 pub use eksposture_model::text::count;
 pub use exit::{Code, Failure, Outcome};

@@ -24,7 +24,7 @@ use eksposture_report::Report;
 use crate::exit::{outcome, unscannable, usage, Failure, Outcome};
 use crate::render::{self, RenderContext, Target};
 use crate::scan::{self, Accounts, Scan};
-use crate::{securityhub, stats, suppressions};
+use crate::{delivery, stats, suppression_file};
 use eksposture_model::text::count;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -116,6 +116,12 @@ impl Plan {
     /// Runs the plan. `Err` when nothing could be scanned or the report
     /// could not be written; the report exists otherwise.
     pub async fn run(self) -> Result<Audit, Failure> {
+        // Boxed: the report, the scan and the collectors' state would make
+        // every caller's future tens of kilobytes.
+        Box::pin(self.execute()).await
+    }
+
+    async fn execute(self) -> Result<Audit, Failure> {
         let Plan {
             source,
             checks,
@@ -140,7 +146,7 @@ impl Plan {
 
         let mut report = scan.report(&checks, VERSION);
         if let Some(file) = &suppressions {
-            suppressions::apply(&mut report, file, &scan.inventories);
+            suppression_file::apply(&mut report, file, &scan.inventories);
         }
         report.compliance = frameworks
             .iter()
@@ -234,21 +240,11 @@ impl Finish<'_> {
             // Each account's findings go to its own Security Hub, through
             // the role the scan assumed there.
             for inventory in &scan.inventories {
-                let opts = scan.account_options(inventory);
-                let home = inventory
-                    .scan
-                    .regions
-                    .first()
-                    .map_or(asff.home_region, String::as_str);
-                let account_asff = AsffOptions {
-                    home_region: home,
-                    ..*asff
-                };
-                delivered &= securityhub::deliver(
-                    opts,
+                delivered &= delivery::deliver(
+                    scan.account_options(inventory),
                     &report.for_account(inventory),
                     inventory,
-                    &account_asff,
+                    &render::account_asff(inventory, asff),
                     self.checks,
                 )
                 .await;
@@ -362,6 +358,66 @@ mod tests {
             report_key(&report),
             "123456789012/2026-12-03T06-00-00Z.json"
         );
+    }
+
+    /// A saved inventory with one cluster whose endpoint is open to the
+    /// world: one failing high finding.
+    fn inventory() -> Inventory {
+        serde_json::from_value(serde_json::json!({
+            "schema_version": eksposture_model::SCHEMA_VERSION,
+            "scan": {"account_id": "111122223333", "partition": "aws",
+                     "regions": ["us-east-1"], "started_at": "2026-12-07T00:00:00Z",
+                     "finished_at": "2026-12-07T00:00:01Z"},
+            "iam": {},
+            "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
+                "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+                "config": {"known": {"endpoint_public_access": true,
+                                     "public_access_cidrs": ["0.0.0.0/0"]}}}]}}}
+        }))
+        .unwrap()
+    }
+
+    fn plan(targets: Vec<Target>, fail_on: Option<Severity>) -> Plan {
+        Plan {
+            checks: eksposture_checks::select(Some(&["eks-endpoint-not-open-to-world".into()]))
+                .unwrap(),
+            targets,
+            fail_on,
+            ..Plan::new(Source::Inventory(Box::new(inventory())))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_plan_runs_in_process_and_writes_its_report() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        let targets = render::plan(&[crate::Format::Json], Some(&path), None).unwrap();
+        let audit = plan(targets, Some(Severity::High))
+            .run()
+            .await
+            .ok()
+            .unwrap();
+        assert!(matches!(audit.outcome, Ok(Outcome::Failing)));
+        assert!(audit.stored.is_none());
+        let written = eksposture_report::load_report(&path).unwrap();
+        assert_eq!(written.summary.fail, 1);
+        assert_eq!(
+            written.findings[0].check_id,
+            "eks-endpoint-not-open-to-world"
+        );
+        assert_eq!(written.findings, audit.report.findings);
+    }
+
+    #[tokio::test]
+    async fn the_fail_on_threshold_decides_the_outcome() {
+        let audit = plan(Vec::new(), Some(Severity::Critical))
+            .run()
+            .await
+            .ok()
+            .unwrap();
+        assert!(matches!(audit.outcome, Ok(Outcome::Clean)));
+        let audit = plan(Vec::new(), None).run().await.ok().unwrap();
+        assert!(matches!(audit.outcome, Ok(Outcome::Clean)));
     }
 
     #[test]

@@ -84,21 +84,26 @@ pub fn asff_findings(
     ctx.inventories
         .iter()
         .flat_map(|inventory| {
-            let account_options = AsffOptions {
-                home_region: inventory
-                    .scan
-                    .regions
-                    .first()
-                    .map_or(options.home_region, String::as_str),
-                ..*options
-            };
             eksposture_report::asff::findings(
                 &ctx.report.for_account(inventory),
                 inventory,
-                &account_options,
+                &account_asff(inventory, options),
             )
         })
         .collect()
+}
+
+/// The ASFF options of one account's findings: its own first region is
+/// the home of its global (IAM) findings.
+pub fn account_asff<'a>(inventory: &'a Inventory, options: &AsffOptions<'a>) -> AsffOptions<'a> {
+    AsffOptions {
+        home_region: inventory
+            .scan
+            .regions
+            .first()
+            .map_or(options.home_region, String::as_str),
+        ..*options
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::anyhow;
 use eksposture_aws::{AssumeRole, Options, SessionError};
-use eksposture_collect::{AccountScan, Caller, CollectError, OrgAccount, Progress};
+use eksposture_collect::{Caller, CollectError, OrgAccount, Progress};
 use eksposture_model::{Gap, Inventory, ScanInfo};
 use eksposture_report::Report;
 
@@ -203,8 +203,8 @@ pub async fn accounts(plan: &Accounts) -> Result<Scan, Failure> {
     };
     for s in scans {
         match s {
-            AccountScan::Scanned(inv) => scan.inventories.push(*inv),
-            AccountScan::Failed { gap, .. } => scan.failed.push(gap),
+            Ok(inventory) => scan.inventories.push(inventory),
+            Err(gap) => scan.failed.push(gap),
         }
     }
     if output::stderr_is_terminal() {

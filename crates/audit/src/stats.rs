@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use eksposture_aws::stats::Counts;
+use eksposture_aws::requests::Counts;
 use serde_json::{json, Value};
 
 use crate::output;
@@ -109,7 +109,7 @@ pub fn to_text(counts: &Counts, phases: &Phases, gaps: usize, peak_rss_kb: Optio
 
 /// Prints (`--stats`) and writes (`--stats-file`) the statistics.
 pub fn emit(show: bool, file: Option<&Path>, phases: &Phases, gaps: usize) -> Result<()> {
-    let counts = eksposture_aws::stats::snapshot();
+    let counts = eksposture_aws::requests::snapshot();
     let rss = peak_rss_kb();
     if show {
         eprint!("{}", to_text(&counts, phases, gaps, rss));

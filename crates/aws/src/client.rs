@@ -1,5 +1,5 @@
 //! The one place where SDK clients are built. Every client carries the
-//! request-statistics interceptor ([`crate::stats::Recorder`]); a test over
+//! request-statistics interceptor ([`crate::requests::Recorder`]); a test over
 //! the workspace sources fails if a client is built anywhere else, so a new
 //! service cannot go uncounted in `--stats` or in the permissions test.
 
@@ -10,7 +10,7 @@
 #[macro_export]
 macro_rules! config {
     ($sdk:ident, $config:expr) => {
-        $sdk::config::Builder::from($config).interceptor($crate::stats::Recorder)
+        $sdk::config::Builder::from($config).interceptor($crate::requests::Recorder)
     };
 }
 

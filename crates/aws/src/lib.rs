@@ -10,8 +10,8 @@ pub mod assume;
 mod client;
 pub mod error;
 pub mod paging;
+pub mod requests;
 pub mod session;
-pub mod stats;
 
 pub use assume::{AssumeFailure, AssumeRole, SESSION_NAME};
 pub use aws_config::{Region, SdkConfig};

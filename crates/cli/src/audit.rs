@@ -46,9 +46,11 @@ pub fn plan(args: &AuditArgs, progress: Option<Arc<dyn Progress>>) -> Result<Pla
         }),
         None => None,
     };
-    let suppressions =
-        eksposture_audit::suppressions::load(args.suppressions.as_deref(), args.no_suppressions)
-            .map_err(usage)?;
+    let suppressions = eksposture_audit::suppression_file::load(
+        args.suppressions.as_deref(),
+        args.no_suppressions,
+    )
+    .map_err(usage)?;
     let source = match &args.inventory {
         Some(path) => Source::Inventory(Box::new(
             eksposture_audit::load_inventory(path).map_err(usage)?,

@@ -132,26 +132,6 @@ pub async fn collect(
     })
 }
 
-/// One account of a multi-account scan.
-#[derive(Debug)]
-pub enum AccountScan {
-    Scanned(Box<Inventory>),
-    /// The account could not be reached or identified: the gap says why.
-    Failed {
-        account_id: String,
-        gap: Gap,
-    },
-}
-
-impl AccountScan {
-    pub fn account_id(&self) -> &str {
-        match self {
-            AccountScan::Scanned(inv) => &inv.scan.account_id,
-            AccountScan::Failed { account_id, .. } => account_id,
-        }
-    }
-}
-
 /// Whose credentials ran a multi-account scan.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -161,16 +141,16 @@ pub struct Caller {
 }
 
 /// Scans each account through `role_name` assumed in it, at most
-/// `max_parallel` at a time. An account that cannot be assumed or read is a
-/// [`AccountScan::Failed`]; the others go on. Fails only when the caller's
-/// own credentials do not work.
+/// `max_parallel` at a time: per account, sorted by id, its inventory or,
+/// when it cannot be assumed or identified, the gap that says why (the
+/// others go on). Fails only when the caller's own credentials do not work.
 pub async fn collect_accounts(
     opts: &Options,
     account_ids: &[String],
     role_name: &str,
     external_id: Option<&str>,
     max_parallel: usize,
-) -> Result<(Caller, Vec<AccountScan>), CollectError> {
+) -> Result<(Caller, Vec<Result<Inventory, Gap>>), CollectError> {
     use futures::StreamExt;
 
     let base = session(&Options {
@@ -201,7 +181,7 @@ pub async fn collect_accounts(
         let home = caller.home_region.clone();
         async move {
             match Box::pin(collect(&account_opts, None)).await {
-                Ok(inv) => AccountScan::Scanned(Box::new(inv)),
+                Ok(inv) => Ok(inv),
                 Err(e) => {
                     let (operation, reason) = match &e {
                         CollectError::Session(SessionError::Assume(f)) => ("AssumeRole", f.reason),
@@ -211,11 +191,8 @@ pub async fn collect_accounts(
                         _ => ("-", GapReason::Error),
                     };
                     let mut gap = Gap::new("sts", home, operation, reason, e.to_string());
-                    gap.account_id = Some(id.clone());
-                    AccountScan::Failed {
-                        account_id: id,
-                        gap,
-                    }
+                    gap.account_id = Some(id);
+                    Err(gap)
                 }
             }
         }
@@ -224,7 +201,11 @@ pub async fn collect_accounts(
     .collect::<Vec<_>>()
     .await;
     let mut scans = scans;
-    scans.sort_by(|a, b| a.account_id().cmp(b.account_id()));
+    let account = |scan: &Result<Inventory, Gap>| match scan {
+        Ok(inv) => inv.scan.account_id.clone(),
+        Err(gap) => gap.account_id.clone().unwrap_or_default(),
+    };
+    scans.sort_by_key(account);
     Ok((caller, scans))
 }
 
