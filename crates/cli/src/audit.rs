@@ -1,6 +1,7 @@
 //! `eksposture audit` and `eksposture collect`: the command line turned
 //! into an [`eksposture_audit::Plan`], run on the process's one runtime.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context};
@@ -83,18 +84,25 @@ pub fn plan(args: &AuditArgs, progress: Option<Arc<dyn Progress>>) -> Result<Pla
     })
 }
 
-/// Runs `plan` on the process's runtime, as a task: the worker threads have
-/// the stack the SDK's deserialisers need.
+/// Runs `plan` on the process's runtime.
 pub fn run(plan: Plan) -> Result<eksposture_audit::Audit, Failure> {
+    on_runtime(plan.run())
+}
+
+/// Runs `work` as a task on the process's one runtime, whose worker threads
+/// have the stack the SDK's deserialisers need, and waits for it.
+fn on_runtime<T: Send + 'static>(
+    work: impl Future<Output = Result<T, Failure>> + Send + 'static,
+) -> Result<T, Failure> {
     let runtime = eksposture_audit::runtime()
         .context("cannot start the async runtime")
         .map_err(unscannable)?;
-    let result = runtime.block_on(async { tokio::spawn(plan.run()).await });
+    let result = runtime.block_on(async { tokio::spawn(work).await });
     // Blocking tasks the SDK may leave behind (file reads, DNS) must not
     // hold the process open.
     runtime.shutdown_background();
     result
-        .map_err(|e| unscannable(anyhow!("the audit stopped unexpectedly: {e}")))
+        .map_err(|e| unscannable(anyhow!("the scan stopped unexpectedly: {e}")))
         .and_then(|r| r)
 }
 
@@ -104,19 +112,11 @@ pub fn collect(args: &CollectArgs) -> Result<Outcome, Failure> {
     let bar = Bar::on_terminal();
     let opts = aws_options(&args.aws);
     let progress = bar.clone().map(|b| b as Arc<dyn Progress>);
-    let runtime = eksposture_audit::runtime()
-        .context("cannot start the async runtime")
-        .map_err(unscannable)?;
-    let result = runtime.block_on(async {
-        tokio::spawn(async move { eksposture_audit::scan::account(&opts, progress).await }).await
-    });
-    runtime.shutdown_background();
+    let scan = on_runtime(async move { eksposture_audit::scan::account(&opts, progress).await });
     if let Some(bar) = bar {
         bar.finish();
     }
-    let scan = result
-        .map_err(|e| unscannable(anyhow!("the scan stopped unexpectedly: {e}")))
-        .and_then(|r| r)?;
+    let scan = scan?;
     let inventory = &scan.inventories[0];
     let mut json = serde_json::to_string_pretty(inventory)
         .context("cannot serialise the inventory")

@@ -1,3 +1,4 @@
+use eksposture_model::text::plural;
 use eksposture_model::{Evidence, Graph};
 
 use crate::support::{cluster_evidence, cluster_ref, for_each_cluster_config};
@@ -89,7 +90,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 evidence,
             );
         } else {
-            let what = if off.len() == 1 { "log is" } else { "logs are" };
+            let what = plural(off.len(), "log is", "logs are");
             out.fail(
                 cluster_ref(&c),
                 format!("cluster {name}: the {} {what} off", off.join(" and ")),

@@ -1,3 +1,4 @@
+use eksposture_model::text::count;
 use eksposture_model::{Evidence, Graph, Observed};
 
 use super::access::{admin_grants, entry_evidence, CLUSTER_ADMIN_POLICY};
@@ -138,7 +139,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             }
         }
         if !holders.is_empty() {
-            let msg = format!("cluster {name} was created with cluster-admin for its creator, and {} access entr{} still hold {CLUSTER_ADMIN_POLICY} at cluster scope", holders.len(), if holders.len() == 1 { "y" } else { "ies" });
+            let msg = format!("cluster {name} was created with cluster-admin for its creator, and {} still hold {CLUSTER_ADMIN_POLICY} at cluster scope", count(holders.len(), "access entry", "access entries"));
             ev.extend(holders);
             out.fail(cluster_ref(&c), msg, ev);
         } else if !unread.is_empty() {

@@ -593,9 +593,9 @@ fn markup_matches_snapshot() {
     // The stylesheet and scripts are covered by the browser test; the
     // snapshot is about the markup.
     let html = html
-        .replace(super::STYLE, "/* style.css */")
-        .replace(super::ERROR_SCRIPT, "/* errors.js */")
-        .replace(super::MAIN_SCRIPT, "/* main.js */");
+        .replace(super::page::STYLE, "/* style.css */")
+        .replace(super::page::ERROR_SCRIPT, "/* errors.js */")
+        .replace(super::page::MAIN_SCRIPT, "/* main.js */");
     insta::assert_snapshot!(html);
 }
 
