@@ -38,6 +38,32 @@ pub enum Format {
 }
 
 impl Format {
+    pub const ALL: [Format; 5] = [
+        Format::Table,
+        Format::Json,
+        Format::Asff,
+        Format::Csv,
+        Format::Html,
+    ];
+
+    /// The name users give it (`--output`, `EKSPOSTURE_OUTPUT`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Asff => "asff",
+            Format::Csv => "csv",
+            Format::Html => "html",
+        }
+    }
+
+    /// The format of a name, case-insensitively.
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name.trim()))
+    }
+
     /// The file a format is written to inside `--output-dir`.
     pub fn file_name(self) -> &'static str {
         match self {

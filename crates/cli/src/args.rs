@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+pub use eksposture_audit::Format;
 
 /// Read-only security posture scanner for AWS accounts that run Amazon EKS.
 #[derive(Debug, Parser)]
@@ -166,11 +168,11 @@ pub struct AuditArgs {
     /// commas (several need --output-dir).
     #[arg(
         long,
-        value_enum,
         value_name = "FORMAT,...",
         value_delimiter = ',',
         default_value = "table",
-        env = "EKSPOSTURE_OUTPUT"
+        env = "EKSPOSTURE_OUTPUT",
+        value_parser = format_parser()
     )]
     pub output: Vec<Format>,
     /// Write the report to this file (atomically) instead of stdout; one format only.
@@ -269,14 +271,11 @@ pub enum ListFormat {
     Markdown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Asff,
-    Csv,
-    /// One self-contained HTML page (no network fetches).
-    Html,
+/// `--output` takes the audit's own formats, by name (`table`, `json`,
+/// `asff`, `csv`, `html`), listed in the help and in errors like a value enum.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(Format::name))
+        .map(|name| Format::parse(&name).unwrap_or(Format::Table))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

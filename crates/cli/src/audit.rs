@@ -9,7 +9,7 @@ use eksposture_audit::exit::{unscannable, usage};
 use eksposture_audit::{output, Accounts, Baseline, Failure, Outcome, Plan, Source, StatsSink};
 use eksposture_collect::Progress;
 
-use crate::args::{AuditArgs, AwsArgs, CollectArgs, FailOn, Format};
+use crate::args::{AuditArgs, AwsArgs, CollectArgs, FailOn};
 use crate::progress::Bar;
 
 pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
@@ -33,9 +33,8 @@ pub fn plan(args: &AuditArgs, progress: Option<Arc<dyn Progress>>) -> Result<Pla
     }
     let checks = eksposture_checks::select(args.checks.as_deref()).map_err(usage)?;
     let frameworks = eksposture_audit::compliance_frameworks(&args.compliance).map_err(usage)?;
-    let formats: Vec<eksposture_audit::Format> = args.output.iter().map(|f| f.format()).collect();
     let targets = eksposture_audit::render::plan(
-        &formats,
+        &args.output,
         args.output_file.as_deref(),
         args.output_dir.as_deref(),
     )
@@ -154,18 +153,6 @@ pub fn aws_options(aws: &AwsArgs) -> eksposture_aws::Options {
         max_attempts: aws.max_attempts,
         attempt_timeout: std::time::Duration::from_secs_f64(aws.attempt_timeout),
         ..eksposture_aws::Options::default()
-    }
-}
-
-impl Format {
-    fn format(self) -> eksposture_audit::Format {
-        match self {
-            Format::Table => eksposture_audit::Format::Table,
-            Format::Json => eksposture_audit::Format::Json,
-            Format::Asff => eksposture_audit::Format::Asff,
-            Format::Csv => eksposture_audit::Format::Csv,
-            Format::Html => eksposture_audit::Format::Html,
-        }
     }
 }
 
