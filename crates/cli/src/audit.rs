@@ -13,10 +13,13 @@ use crate::args::{AuditArgs, AwsArgs, CollectArgs, FailOn};
 use crate::progress::Bar;
 
 pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
-    let bar = (args.inventory.is_none() && !args.accounts.is_multi())
+    let mut plan = plan(args)?;
+    // The bar follows one account's collection; it starts once the command
+    // line is known to be good.
+    let bar = matches!(plan.source, Source::Account(_))
         .then(Bar::on_terminal)
         .flatten();
-    let plan = plan(args, bar.clone().map(|b| b as Arc<dyn Progress>))?;
+    plan.progress = bar.clone().map(|b| b as Arc<dyn Progress>);
     let audit = run(plan);
     if let Some(bar) = bar {
         bar.finish();
@@ -26,7 +29,7 @@ pub fn audit(args: &AuditArgs) -> Result<Outcome, Failure> {
 
 /// Everything that can be wrong with the command line is found here,
 /// before a scan that may take minutes.
-pub fn plan(args: &AuditArgs, progress: Option<Arc<dyn Progress>>) -> Result<Plan, Failure> {
+pub fn plan(args: &AuditArgs) -> Result<Plan, Failure> {
     args.aws.check_endpoint().map_err(|e| usage(anyhow!(e)))?;
     if let Some(path) = &args.stats_file {
         output::check_writable(path).map_err(usage)?;
@@ -78,7 +81,6 @@ pub fn plan(args: &AuditArgs, progress: Option<Arc<dyn Progress>>) -> Result<Pla
         },
         fail_on: args.fail_on.threshold(),
         fail_on_new: args.fail_on_new,
-        progress,
         ..Plan::new(source)
     })
 }

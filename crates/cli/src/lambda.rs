@@ -205,7 +205,7 @@ impl Request {
             };
             Source::Accounts(
                 Accounts::new(
-                    aws.clone(),
+                    aws,
                     self.organization,
                     &self.accounts,
                     self.role_name.as_deref(),
@@ -215,7 +215,7 @@ impl Request {
                 .map_err(failure)?,
             )
         } else {
-            Source::Account(aws.clone())
+            Source::Account(aws)
         };
         let checks = eksposture_checks::select(self.checks.as_deref())?;
         let fail_on = match self.fail_on.as_deref().map(str::trim) {
