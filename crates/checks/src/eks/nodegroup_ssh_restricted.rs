@@ -10,7 +10,8 @@ declare_check! {
     /// Every managed nodegroup whose `DescribeNodegroup` answer was read:
     /// **fail** when `remoteAccess` names an `ec2SshKey` and no
     /// `sourceSecurityGroups` (EKS then opens port 22 of the nodes to
-    /// `0.0.0.0/0`); **pass** when it has no `remoteAccess`, when
+    /// `0.0.0.0/0`; for a Windows `amiType`, `WINDOWS_*`, the port is RDP's
+    /// 3389 and the key decrypts the Administrator password); **pass** when it has no `remoteAccess`, when
     /// `remoteAccess` names no SSH key, or when `sourceSecurityGroups`
     /// limit SSH to those groups (named in the message); **unknown** when the
     /// nodegroup could not be described, or its cluster's nodegroups or its
@@ -64,6 +65,17 @@ declare_check! {
     compliance: ["AWS-FSBP:EC2.13", "NIST-800-190:4.5.1", "PCI-DSS-4.0:1.3.1", "PCI-DSS-4.0:1.4.2", "EKS-BPG:infrastructure"],
 }
 
+/// The protocol and port EKS opens for `remoteAccess`: RDP 3389 on Windows
+/// AMI types, SSH 22 otherwise (`RemoteAccessConfig` in the EKS API
+/// reference: "For Windows, the port is 3389").
+fn remote_protocol(ami_type: Option<&str>) -> (&'static str, u16) {
+    if ami_type.is_some_and(|t| t.to_ascii_uppercase().starts_with("WINDOWS")) {
+        ("RDP", 3389)
+    } else {
+        ("SSH", 22)
+    }
+}
+
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     for u in nodegroup_gaps(g) {
         u.emit(out);
@@ -80,6 +92,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             continue;
         };
         let key = ra.ec2_ssh_key.as_deref().filter(|k| !k.is_empty());
+        let (protocol, port) = remote_protocol(config.ami_type.as_deref());
         if let Some(last) = evidence.last_mut() {
             last.detail = format!(
                 "{}; remoteAccess ec2SshKey={}, sourceSecurityGroups=[{}]",
@@ -99,7 +112,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             evidence.push(Evidence::new(
                 "AwsEc2SecurityGroup",
                 security_group_arn(g, ng.region, sg),
-                format!("source security group {sg} allowed to SSH"),
+                format!("source security group {sg} allowed to {protocol}"),
             ));
         }
         match key {
@@ -108,12 +121,12 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 out.pass(nodegroup_ref(&ng), msg, evidence);
             }
             Some(key) if ra.source_security_groups.is_empty() => {
-                let msg = format!("nodegroup {name} allows SSH with key {key} from anywhere (no source security groups: EKS opens port 22 to 0.0.0.0/0)");
+                let msg = format!("nodegroup {name} allows {protocol} with key {key} from anywhere (no source security groups: EKS opens port {port} to 0.0.0.0/0)");
                 out.fail(nodegroup_ref(&ng), msg, evidence);
             }
             Some(key) => {
                 let msg = format!(
-                    "nodegroup {name} allows SSH with key {key} only from security groups {}",
+                    "nodegroup {name} allows {protocol} with key {key} only from security groups {}",
                     ra.source_security_groups.join(", ")
                 );
                 out.pass(nodegroup_ref(&ng), msg, evidence);
@@ -147,6 +160,30 @@ mod tests {
             f[0].evidence.last().unwrap().id,
             "arn:aws:ec2:us-east-1:111122223333:security-group/sg-ra"
         );
+    }
+
+    #[test]
+    fn windows_nodegroups_open_rdp_not_ssh() {
+        let f = run(json!({"ami_type": "WINDOWS_CORE_2022_x86_64",
+            "remote_access": {"ec2_ssh_key": "ops"}}));
+        assert_eq!(statuses(&f), [Status::Fail]);
+        assert!(
+            f[0].message
+                .ends_with("allows RDP with key ops from anywhere (no source security groups: EKS opens port 3389 to 0.0.0.0/0)"),
+            "{}",
+            f[0].message
+        );
+        let f = run(json!({"ami_type": "WINDOWS_FULL_2019_x86_64",
+            "remote_access": {"ec2_ssh_key": "ops", "source_security_groups": ["sg-b"]}}));
+        assert_eq!(statuses(&f), [Status::Pass]);
+        assert!(
+            f[0].message.contains("allows RDP with key ops only from"),
+            "{}",
+            f[0].message
+        );
+        let f = run(json!({"ami_type": "AL2023_x86_64_STANDARD",
+            "remote_access": {"ec2_ssh_key": "ops"}}));
+        assert!(f[0].message.contains("opens port 22 "), "{}", f[0].message);
     }
 
     #[test]
