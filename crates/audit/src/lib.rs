@@ -21,7 +21,6 @@ pub mod scan;
 pub mod stats;
 pub mod suppression_file;
 
-pub use eksposture_model::text::count;
 pub use exit::{Code, Failure, Outcome};
 pub use inventory::load_inventory;
 pub use plan::{compliance_frameworks, Audit, Baseline, Plan, ReportBucket, Source, StatsSink};

@@ -131,8 +131,8 @@ pub fn collect(args: &CollectArgs) -> Result<Outcome, Failure> {
             eprintln!(
                 "eksposture: wrote {} ({}, {})",
                 args.out.display(),
-                eksposture_audit::count(inventory.scan.regions.len(), "region", "regions"),
-                eksposture_audit::count(inventory.gaps.len(), "gap", "gaps"),
+                eksposture_model::text::count(inventory.scan.regions.len(), "region", "regions"),
+                eksposture_model::text::count(inventory.gaps.len(), "gap", "gaps"),
             );
         }
     }

@@ -218,13 +218,19 @@ impl Request {
             Source::Account(aws)
         };
         let checks = eksposture_checks::select(self.checks.as_deref())?;
-        let fail_on = match self.fail_on.as_deref().map(str::trim) {
-            None => Some(Severity::Low),
-            Some(f) if f.eq_ignore_ascii_case("never") => None,
-            Some(f) => Some(Severity::parse(f).ok_or_else(|| {
-                anyhow!("fail_on {f:?}: use critical, high, medium, low, informational or never")
-            })?),
-        };
+        let mut plan = Plan::new(source);
+        // Without `fail_on` the plan keeps the CLI's default (low).
+        if let Some(f) = self.fail_on.as_deref().map(str::trim) {
+            plan.fail_on = if f.eq_ignore_ascii_case("never") {
+                None
+            } else {
+                Some(Severity::parse(f).ok_or_else(|| {
+                    anyhow!(
+                        "fail_on {f:?}: use critical, high, medium, low, informational or never"
+                    )
+                })?)
+            };
+        }
         Ok(Plan {
             checks,
             security_hub: self.security_hub,
@@ -236,8 +242,7 @@ impl Request {
                     ..Options::default()
                 },
             }),
-            fail_on,
-            ..Plan::new(source)
+            ..plan
         })
     }
 }
@@ -411,6 +416,7 @@ mod tests {
         assert_eq!(accounts.aws.regions, ["us-east-1", "eu-west-1"]);
         assert!(plan.security_hub);
         assert!(plan.suppressions.is_none() && plan.targets.is_empty());
+        assert_eq!(plan.fail_on, Some(Severity::Low));
     }
 
     #[test]
