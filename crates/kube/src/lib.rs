@@ -1,0 +1,5 @@
+//! The cluster's own half: reads an EKS cluster's Kubernetes API, read-only,
+//! into the inventory. The only crate that names kube-rs.
+
+pub mod connect;
+pub mod token;
