@@ -1,5 +1,8 @@
 //! The cluster's own half: reads an EKS cluster's Kubernetes API, read-only,
 //! into the inventory. The only crate that names kube-rs.
 
+pub mod cluster;
 pub mod connect;
+pub mod map;
+pub mod read;
 pub mod token;

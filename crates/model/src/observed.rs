@@ -11,6 +11,9 @@ pub enum GapReason {
     NotSupported,
     /// Still throttled after every retry.
     Throttled,
+    /// No connection: a private Kubernetes endpoint seen from outside its
+    /// VPC, a firewall, DNS.
+    Unreachable,
     /// Anything else: network, timeout, malformed response, a value absent
     /// from a hand-written inventory.
     Error,
@@ -22,6 +25,7 @@ impl GapReason {
             GapReason::AccessDenied => "access_denied",
             GapReason::NotSupported => "not_supported",
             GapReason::Throttled => "throttled",
+            GapReason::Unreachable => "unreachable",
             GapReason::Error => "error",
         }
     }

@@ -12,6 +12,7 @@ mod ecs;
 mod eks;
 mod iam;
 mod inspector;
+pub mod kubernetes;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,6 +26,7 @@ pub use ecs::*;
 pub use eks::*;
 pub use iam::*;
 pub use inspector::*;
+pub use kubernetes::Kubernetes;
 
 pub type Tags = BTreeMap<String, String>;
 
