@@ -10,30 +10,35 @@ use k8s_openapi::api::admissionregistration::v1::{
     MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
 };
 
+use crate::kinds::{self as k, READERS_GROUP};
 use crate::map;
-use crate::read::{Kind, Reader};
+use crate::read::Reader;
 
 /// What to tell the user when the scanner's principal may read nothing:
 /// `principal` is the IAM role or user the scan runs as.
 pub fn grant_hint(cluster: &str, region: &str, principal: &str) -> String {
     format!(
-        "give the scanner read access: `aws eks create-access-entry --region {region} --cluster-name {cluster} --principal-arn {principal} --kubernetes-groups eksposture-readers` and apply the ClusterRole and binding that `eksposture permissions --kubernetes` prints"
+        "give the scanner read access: `aws eks create-access-entry --region {region} --cluster-name {cluster} --principal-arn {principal} --kubernetes-groups {READERS_GROUP}` and apply the ClusterRole and binding that `eksposture permissions --kubernetes` prints"
     )
 }
 
 /// Whether a kind of a group-version is served, from discovery: a kind a
 /// server does not serve (CronJob in `batch/v1` before Kubernetes 1.21) is
 /// a gap of its own, not a failed scan.
-async fn served(r: &Reader, group_version: &str, plural: &str, resource: &str) -> Result<(), Gap> {
+async fn served(r: &Reader, group_version: &str, kind: &k::Kind) -> Result<(), Gap> {
+    let resource = kind.name();
     let operation = format!("list {resource}");
     match r.client.list_api_group_resources(group_version).await {
-        Ok(list) if list.resources.iter().any(|x| x.name == plural) => Ok(()),
+        Ok(list) if list.resources.iter().any(|x| x.name == kind.resource) => Ok(()),
         Ok(_) => Err(r.gap(
             &operation,
             GapReason::NotSupported,
-            format!("the API server does not serve {group_version} {plural}"),
+            format!(
+                "the API server does not serve {group_version} {}",
+                kind.resource
+            ),
         )),
-        Err(e) => Err(r.error_gap(&operation, resource, &e)),
+        Err(e) => Err(r.error_gap(&operation, &resource, &e)),
     }
 }
 
@@ -50,57 +55,37 @@ pub async fn read(r: &Reader, connection: &str, principal: &str) -> Observed<Kub
             ))
         }
     };
-    macro_rules! list {
-        ($resource:literal, $map:expr) => {
-            r.list(
-                &Kind {
-                    resource: $resource,
-                },
-                $map,
-            )
-        };
-    }
     let (namespaces, nodes, pods, deployments, daemon_sets, stateful_sets, jobs) = tokio::join!(
-        list!("namespaces", map::namespace_of),
-        list!("nodes", map::node_of),
-        list!("pods", map::pod_of),
-        list!("deployments.apps", map::deployment_of),
-        list!("daemonsets.apps", map::daemon_set_of),
-        list!("statefulsets.apps", map::stateful_set_of),
-        list!("jobs.batch", map::job_of),
+        r.list(&k::NAMESPACES, map::namespace_of),
+        r.list(&k::NODES, map::node_of),
+        r.list(&k::PODS, map::pod_of),
+        r.list(&k::DEPLOYMENTS, map::deployment_of),
+        r.list(&k::DAEMON_SETS, map::daemon_set_of),
+        r.list(&k::STATEFUL_SETS, map::stateful_set_of),
+        r.list(&k::JOBS, map::job_of),
     );
-    let cron_jobs = match served(r, "batch/v1", "cronjobs", "cronjobs.batch").await {
-        Ok(()) => list!("cronjobs.batch", map::cron_job_of).await,
+    let cron_jobs = match served(r, "batch/v1", &k::CRON_JOBS).await {
+        Ok(()) => r.list(&k::CRON_JOBS, map::cron_job_of).await,
         Err(gap) => Err(gap),
     };
     let (service_accounts, roles, cluster_roles, role_bindings, cluster_role_bindings) = tokio::join!(
-        list!("serviceaccounts", map::service_account_of),
-        list!("roles.rbac.authorization.k8s.io", map::role_of),
-        list!(
-            "clusterroles.rbac.authorization.k8s.io",
-            map::cluster_role_of
-        ),
-        list!(
-            "rolebindings.rbac.authorization.k8s.io",
-            map::role_binding_of
-        ),
-        list!(
-            "clusterrolebindings.rbac.authorization.k8s.io",
-            map::cluster_role_binding_of
-        ),
+        r.list(&k::SERVICE_ACCOUNTS, map::service_account_of),
+        r.list(&k::ROLES, map::role_of),
+        r.list(&k::CLUSTER_ROLES, map::cluster_role_of),
+        r.list(&k::ROLE_BINDINGS, map::role_binding_of),
+        r.list(&k::CLUSTER_ROLE_BINDINGS, map::cluster_role_binding_of),
     );
     let (network_policies, services, ingresses, validating, mutating) = tokio::join!(
-        list!("networkpolicies.networking.k8s.io", map::network_policy_of),
-        list!("services", map::service_of),
-        list!("ingresses.networking.k8s.io", map::ingress_of),
-        list!(
-            "validatingwebhookconfigurations.admissionregistration.k8s.io",
-            |w: ValidatingWebhookConfiguration| w.metadata.name.unwrap_or_default()
+        r.list(&k::NETWORK_POLICIES, map::network_policy_of),
+        r.list(&k::SERVICES, map::service_of),
+        r.list(&k::INGRESSES, map::ingress_of),
+        r.list(
+            &k::VALIDATING_WEBHOOKS,
+            |w: ValidatingWebhookConfiguration| { w.metadata.name.unwrap_or_default() }
         ),
-        list!(
-            "mutatingwebhookconfigurations.admissionregistration.k8s.io",
-            |w: MutatingWebhookConfiguration| w.metadata.name.unwrap_or_default()
-        ),
+        r.list(&k::MUTATING_WEBHOOKS, |w: MutatingWebhookConfiguration| {
+            w.metadata.name.unwrap_or_default()
+        }),
     );
     let admission_webhooks = match (validating, mutating) {
         (Ok(mut v), Ok(m)) => {

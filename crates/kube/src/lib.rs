@@ -3,6 +3,7 @@
 
 pub mod cluster;
 pub mod connect;
+pub mod kinds;
 pub mod map;
 pub mod read;
 pub mod token;

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::{Mutex, Semaphore};
 
 use crate::connect::Bearer;
+use crate::kinds::Kind;
 use crate::token::{eks_token, Token};
 
 /// Objects per page: the API server's own default page size for kubectl.
@@ -96,12 +97,6 @@ pub struct Reader {
     limit: Semaphore,
 }
 
-/// A kind to list: its resource name as kubectl writes it (`pods`,
-/// `deployments.apps`) for gaps and messages.
-pub struct Kind {
-    pub resource: &'static str,
-}
-
 impl Reader {
     pub fn new(client: kube::Client, auth: Auth, region: &str, cluster: &str) -> Reader {
         Reader {
@@ -144,7 +139,8 @@ impl Reader {
     where
         K: Resource<DynamicType = ()> + Clone + DeserializeOwned + std::fmt::Debug,
     {
-        let operation = format!("list {}", kind.resource);
+        let resource = kind.name();
+        let operation = format!("list {resource}");
         let _permit = self
             .limit
             .acquire()
@@ -179,7 +175,7 @@ impl Reader {
                 }
                 Err(e) => {
                     self.count(false);
-                    return Err(self.error_gap(&operation, kind.resource, &e));
+                    return Err(self.error_gap(&operation, &resource, &e));
                 }
             }
         }

@@ -312,3 +312,65 @@ async fn an_endpoint_that_does_not_answer_is_unreachable() {
     assert_eq!(gap.reason, GapReason::Unreachable, "{gap:?}");
     assert!(gap.message.contains("private endpoint"), "{}", gap.message);
 }
+
+/// The read role `eksposture permissions --kubernetes` prints is enough:
+/// a principal in its group reads every kind the server serves.
+#[tokio::test]
+async fn the_printed_read_role_reads_everything_the_server_serves() {
+    let Some(s) = support::server() else { return };
+    seeded(s).await;
+    let rules: Vec<Value> = eksposture_kube::kinds::rules()
+        .into_iter()
+        .map(|r| {
+            json!({"apiGroups": [r.group], "resources": r.resources, "verbs": r.verbs,
+                   "resourceNames": r.resource_names})
+        })
+        .collect();
+    let c = admin(s);
+    let role = Api::<ClusterRole>::all(c.clone());
+    if role.get_opt("eksposture-reader").await.unwrap().is_none() {
+        create(
+            &role,
+            json!({"metadata": {"name": "eksposture-reader"}, "rules": rules}),
+        )
+        .await;
+        create(
+            &Api::<ClusterRoleBinding>::all(c),
+            json!({"metadata": {"name": "eksposture-reader"},
+              "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                          "name": "eksposture-reader"},
+              "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                            "name": eksposture_kube::kinds::READERS_GROUP}]}),
+        )
+        .await;
+    }
+    let mut config = kube::Config::new(s.url().parse().unwrap());
+    config.root_cert = Some(pem_certificates(&s.ca_pem()).unwrap());
+    config.auth_info.token = Some(s.admin_token().to_string().into());
+    config.headers.extend([
+        (
+            http::HeaderName::from_static("impersonate-user"),
+            http::HeaderValue::from_static("scanner"),
+        ),
+        (
+            http::HeaderName::from_static("impersonate-group"),
+            http::HeaderValue::from_static(eksposture_kube::kinds::READERS_GROUP),
+        ),
+    ]);
+    let Observed::Known(k) = read_as(s, client_from(config, None).unwrap()).await else {
+        panic!("the read role read nothing")
+    };
+    let text = serde_json::to_string(&k).unwrap();
+    for (kind, w) in &k.workloads {
+        if let Observed::Unknown(g) = w {
+            assert_eq!(
+                (kind.as_str(), g.reason),
+                ("CronJob", GapReason::NotSupported),
+                "{g:?}"
+            );
+        }
+    }
+    // Every other kind is known: the only gap can be the CronJob one above.
+    let unread = k.workloads.values().filter(|w| !w.is_known()).count();
+    assert_eq!(text.matches("\"unknown\"").count(), unread, "{text}");
+}

@@ -10,7 +10,8 @@ use k8s_openapi::api::core::v1::ServiceAccount;
 use kube::client::Body;
 use serde_json::json;
 
-use super::{Auth, Kind, Reader, PAGE};
+use super::{Auth, Reader, PAGE};
+use crate::kinds::SERVICE_ACCOUNTS;
 
 /// Answers each request with the next scripted `(status, body)`, recording
 /// the request's query.
@@ -58,12 +59,9 @@ fn gone() -> (u16, serde_json::Value) {
 
 async fn names(client: kube::Client) -> Result<Vec<String>, eksposture_model::Gap> {
     let r = Reader::new(client, Auth::Kubeconfig, "us-east-1", "prod");
-    r.list(
-        &Kind {
-            resource: "serviceaccounts",
-        },
-        |sa: ServiceAccount| sa.metadata.name.unwrap_or_default(),
-    )
+    r.list(&SERVICE_ACCOUNTS, |sa: ServiceAccount| {
+        sa.metadata.name.unwrap_or_default()
+    })
     .await
 }
 
