@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod connect;
 pub mod kinds;
+pub mod kubeconfig;
 pub mod map;
 pub mod read;
 pub mod token;
