@@ -11,6 +11,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use http::{header, HeaderValue, Request};
 
+use crate::requests::CountLayer;
+
 /// How long a TCP and TLS connection may take: a private endpoint seen from
 /// outside its VPC never answers, and the scan must not wait minutes on it.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -175,6 +177,7 @@ pub fn client_from(
     // kube-rs retries 429/503 for us; our own pacing is per cluster.
     let builder = kube::client::ClientBuilder::try_from(config)
         .map_err(|e| ConnectError::Client(e.to_string()))?;
+    let builder = builder.with_layer(&CountLayer);
     Ok(match bearer {
         Some(bearer) => builder.with_layer(&BearerLayer(bearer.clone())).build(),
         None => builder.build(),

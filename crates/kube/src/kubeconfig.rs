@@ -96,18 +96,24 @@ impl Contexts {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::Contexts;
 
     const ARN: &str = "arn:aws:eks:us-east-1:111122223333:cluster/prod";
 
     fn contexts(yaml: &str) -> Contexts {
-        let dir =
-            std::env::temp_dir().join(format!("eksposture-kubeconfig-{}", std::process::id()));
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "eksposture-kubeconfig-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{:x}", yaml.len()));
+        let path = dir.join("config");
         std::fs::write(&path, yaml).unwrap();
         let c = Contexts::load(Some(&path)).unwrap().unwrap();
-        std::fs::remove_file(path).unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
         c
     }
 

@@ -7,4 +7,5 @@ pub mod kinds;
 pub mod kubeconfig;
 pub mod map;
 pub mod read;
+pub mod requests;
 pub mod token;

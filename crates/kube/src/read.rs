@@ -2,8 +2,6 @@
 //! page), a bounded number of lists at a time, each kind's failure a gap of
 //! its own, and the EKS token replaced before it ages out.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
@@ -79,13 +77,6 @@ impl EksTokens {
     }
 }
 
-/// Request counts of one cluster's read, for `--stats`.
-#[derive(Debug, Default)]
-pub struct Counts {
-    pub requests: AtomicU64,
-    pub errors: AtomicU64,
-}
-
 /// One cluster's Kubernetes API and how to read it.
 pub struct Reader {
     pub client: kube::Client,
@@ -93,7 +84,6 @@ pub struct Reader {
     /// For gaps.
     pub region: String,
     pub cluster: String,
-    pub counts: Arc<Counts>,
     limit: Semaphore,
 }
 
@@ -104,7 +94,6 @@ impl Reader {
             auth,
             region: region.to_string(),
             cluster: cluster.to_string(),
-            counts: Arc::default(),
             limit: Semaphore::new(CONCURRENCY),
         }
     }
@@ -121,13 +110,6 @@ impl Reader {
 
     pub fn gap(&self, operation: &str, reason: GapReason, message: impl Into<String>) -> Gap {
         Gap::new("kubernetes", &self.region, operation, reason, message)
-    }
-
-    fn count(&self, ok: bool) {
-        self.counts.requests.fetch_add(1, Ordering::Relaxed);
-        if !ok {
-            self.counts.errors.fetch_add(1, Ordering::Relaxed);
-        }
     }
 
     /// Every object of kind `K` in every namespace, each page mapped by
@@ -158,7 +140,6 @@ impl Reader {
             }
             match api.list(&params).await {
                 Ok(page) => {
-                    self.count(true);
                     out.extend(page.items.into_iter().map(&map));
                     match page.metadata.continue_ {
                         Some(token) if !token.is_empty() => next = Some(token),
@@ -168,13 +149,11 @@ impl Reader {
                 Err(kube::Error::Api(status))
                     if status.code == 410 && !restarted && next.is_some() =>
                 {
-                    self.count(false);
                     restarted = true;
                     next = None;
                     out.clear();
                 }
                 Err(e) => {
-                    self.count(false);
                     return Err(self.error_gap(&operation, &resource, &e));
                 }
             }

@@ -207,6 +207,11 @@ async fn reads_every_kind_the_reader_may_and_a_gap_for_the_others() {
     );
 
     let sas = k.service_accounts.known().expect("service accounts");
+    let counts = eksposture_kube::requests::snapshot();
+    assert!(
+        counts.requests["kubernetes:list serviceaccounts"] >= 2,
+        "two pages counted: {counts:?}"
+    );
     assert_eq!(
         sas.iter().filter(|a| a.namespace == "t-many").count(),
         510,
