@@ -275,6 +275,8 @@ async fn cluster(ctx: &Ctx, clients: &Clients, name: &str) -> Option<Cluster> {
         pod_identity_associations,
         log_group,
         secrets_key,
+        // Read after the AWS side (crate eksposture-kube), when enabled.
+        kubernetes: Observed::default(),
     })
 }
 

@@ -32,6 +32,11 @@ pub struct Cluster {
     /// The KMS key that encrypts secrets; `None` when no key is configured.
     #[serde(default)]
     pub secrets_key: Option<Observed<KmsKey>>,
+    /// The cluster's own Kubernetes API. `Unknown` when nothing of it could
+    /// be read (endpoint unreachable, credentials refused, every kind
+    /// denied) or it was not read; each kind can still be a gap of its own.
+    #[serde(default)]
+    pub kubernetes: Observed<super::Kubernetes>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
