@@ -59,24 +59,35 @@ fn start() -> Result<KubeServer, String> {
     if !start.is_file() {
         return Err(format!("{} does not exist", start.display()));
     }
-    let state = std::env::temp_dir().join(format!(
-        "eksposture-kube-test-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
-    ));
-    let out = Command::new(&start)
-        .arg(&state)
-        .output()
-        .map_err(|e| format!("{}: {e}", start.display()))?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
+    // start.sh picks random ports that can collide with the machine's
+    // outgoing-connection range ("address already in use"): a failed start
+    // is cleaned up and tried again on new ports.
+    let mut failures = Vec::new();
+    let state = loop {
+        let state = std::env::temp_dir().join(format!(
+            "eksposture-kube-test-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        let out = Command::new(&start)
+            .arg(&state)
+            .output()
+            .map_err(|e| format!("{}: {e}", start.display()))?;
+        if out.status.success() {
+            break state;
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         if out.status.code() == Some(2) {
             return Err(format!("start.sh cannot run here: {stderr}"));
         }
-        panic!("start.sh failed ({}):\n{stderr}", out.status);
-    }
+        if state.exists() {
+            let _ = Command::new(assets.join("stop.sh")).arg(&state).output();
+        }
+        failures.push(format!("start.sh failed ({}):\n{stderr}", out.status));
+        assert!(failures.len() < 3, "{}", failures.join("\n"));
+    };
     let watchdog = format!(
         "while kill -0 {} 2>/dev/null; do sleep 0.5; done; exec \"$0\" \"$1\"",
         std::process::id()
