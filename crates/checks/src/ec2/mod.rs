@@ -25,11 +25,12 @@ use eksposture_model::{
 };
 
 pub use sg::{
-    security_group_arn, security_group_references, world_ingress, world_ingress_any_port,
-    WorldOpenPorts, EXPOSURES,
+    lb_ingress, lb_verdict, security_group_arn, security_group_references, world_ingress,
+    world_ingress_any_port, world_ingress_any_port_but_lb, LbIngress, LbVerdict, WorldOpenPorts,
+    EXPOSURES,
 };
 
-pub use public::{node_exposure, template_verdict, Exposure};
+pub use public::{node_exposure, nodes_behind, template_verdict, Exposure, NodesBehind};
 pub use sharing::{other_users, OtherUsers};
 
 use crate::imds::{self, Source};
