@@ -216,6 +216,22 @@ pub mod fixtures {
         json!({"regions": {"us-east-1": r}})
     }
 
+    /// Puts subnet-1 of vpc-1 into region fragment `r`, with a main route
+    /// table sending 0.0.0.0/0 to `target` (an internet gateway for `igw-`,
+    /// else a NAT gateway).
+    pub fn routed_subnet(r: &mut Value, target: &str) {
+        let key = if target.starts_with("igw-") {
+            "gateway_id"
+        } else {
+            "nat_gateway_id"
+        };
+        let mut route = json!({"destination_cidr": "0.0.0.0/0", "state": "active"});
+        route[key] = json!(target);
+        r["subnets"] = json!({"known": [{"subnet_id": "subnet-1", "vpc_id": "vpc-1"}]});
+        r["route_tables"] = json!({"known": [{"route_table_id": "rtb-1", "vpc_id": "vpc-1",
+            "main": true, "routes": [route]}]});
+    }
+
     /// An instance tagged as a node of cluster `prod`; `metadata` null for none.
     pub fn node(id: &str, metadata: Value) -> Value {
         let mut n = json!({"instance_id": id, "arn": format!("arn:aws:ec2:us-east-1:111122223333:instance/{id}"),

@@ -203,7 +203,7 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::ec2::fixtures::{cluster, node, region};
+    use crate::ec2::fixtures::{cluster, node, region, routed_subnet};
     use crate::testing::{self, statuses};
 
     /// Node i-1 in sg-1 (or `groups`), and sg-1 with `rules` as its ingress.
@@ -295,16 +295,7 @@ mod tests {
         let r = &mut v["regions"]["us-east-1"];
         r["instances"]["known"][0]["subnet_id"] = json!("subnet-1");
         r["instances"]["known"][0]["public_ip_address"] = json!(ip);
-        r["subnets"] = json!({"known": [{"subnet_id": "subnet-1", "vpc_id": "vpc-1"}]});
-        let key = if target.starts_with("igw-") {
-            "gateway_id"
-        } else {
-            "nat_gateway_id"
-        };
-        let mut route = json!({"destination_cidr": "0.0.0.0/0", "state": "active"});
-        route[key] = json!(target);
-        r["route_tables"] = json!({"known": [{"route_table_id": "rtb-1", "vpc_id": "vpc-1",
-            "main": true, "routes": [route]}]});
+        routed_subnet(r, target);
         v
     }
 

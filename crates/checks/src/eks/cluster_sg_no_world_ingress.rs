@@ -325,19 +325,10 @@ mod tests {
     /// subnet-1, whose main route table sends 0.0.0.0/0 to `target`.
     fn with_node(c_rules: Value, ip: Option<&str>, target: &str) -> Value {
         let mut v = fixture(both(), c_rules, json!([]));
-        let key = if target.starts_with("igw-") {
-            "gateway_id"
-        } else {
-            "nat_gateway_id"
-        };
-        let mut route = json!({"destination_cidr": "0.0.0.0/0", "state": "active"});
-        route[key] = json!(target);
         let r = &mut v["regions"]["us-east-1"];
         r["instances"] = json!({"known": [{"instance_id": "i-1", "tags": {"eks:cluster-name": "prod"},
             "public_ip_address": ip, "subnet_id": "subnet-1", "security_group_ids": ["sg-c"]}]});
-        r["subnets"] = json!({"known": [{"subnet_id": "subnet-1", "vpc_id": "vpc-1"}]});
-        r["route_tables"] = json!({"known": [{"route_table_id": "rtb-1", "vpc_id": "vpc-1",
-            "main": true, "routes": [route]}]});
+        crate::ec2::fixtures::routed_subnet(r, target);
         v
     }
 
