@@ -42,10 +42,20 @@ fn unquoted(value: &str) -> &str {
     value.trim().trim_matches(|c| c == '"' || c == '\'')
 }
 
-/// A literal (not a variable reference or an empty string) after `=` or `:`.
+/// Switch values, which no credential is (`SECRET_ROTATION_ENABLED=true`).
+const FLAGS: &[&str] = &[
+    "true", "false", "yes", "no", "on", "off", "enabled", "disabled",
+];
+
+/// A literal (not a variable reference, an empty string or a switch value)
+/// after `=` or `:`.
 fn is_literal(value: &str) -> bool {
     let v = unquoted(value);
-    !v.is_empty() && !v.starts_with('$') && !v.starts_with("{{") && v != "null"
+    !v.is_empty()
+        && !v.starts_with('$')
+        && !v.starts_with("{{")
+        && v != "null"
+        && !FLAGS.iter().any(|f| v.eq_ignore_ascii_case(f))
 }
 
 /// A segment that reads like a generated token rather than a word: long,
@@ -257,6 +267,11 @@ mod tests {
         );
         assert!(scan_env("LOG_LEVEL", "debug").is_none());
         assert!(scan_env("DB_PASSWORD", "").is_none());
+        assert!(scan_env("SECRET_ROTATION_ENABLED", "True").is_none());
+        assert!(
+            scan_env("TOKEN_TTL", "3600").is_some(),
+            "a number may be a PIN"
+        );
     }
 
     #[test]

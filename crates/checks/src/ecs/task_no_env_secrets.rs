@@ -11,8 +11,9 @@ declare_check! {
     /// `RunTask` tasks are not evaluated). **fail** when a plain
     /// `environment` variable of any container looks like a credential: its
     /// name holds a secret word (`password`, `secret`, `token`, `api_key`,
-    /// `credential`, ...) and it has a literal value that is not a
-    /// reference, or its value looks like an AWS access key id, a private
+    /// `credential`, ...) and it has a literal value that is neither a
+    /// switch (`true`, `false`, `yes`, `no`, `on`, `off`, `enabled`,
+    /// `disabled`) nor a reference, or its value looks like an AWS access key id, a private
     /// key, a known API token format or a URL with credentials in it (a
     /// password in `user:password@`, or a `password`, `token`, `key`, `sig`,
     /// `X-Amz-Signature`... query parameter). References name where a
