@@ -55,7 +55,6 @@ pub struct TagExclusionFilter {
 pub struct RepositoryScanning {
     /// `SCAN_ON_PUSH`, `CONTINUOUS_SCAN` or `MANUAL`.
     pub scan_frequency: Option<String>,
-    pub scan_on_push: Option<bool>,
     /// The registry rule filters that apply to the repository.
     pub applied_filters: Vec<String>,
 }
