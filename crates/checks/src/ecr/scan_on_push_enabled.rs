@@ -401,45 +401,23 @@ mod tests {
     }
 
     #[test]
-    fn effective_manual_under_basic_follows_the_repository_flag() {
+    fn effective_manual_follows_the_flag_under_basic_and_fails_without_it_when_unread() {
         let basic = json!({"known": {"scan_type": "BASIC", "rules": []}});
-        assert_eq!(
-            statuses(&run_effective(&basic, Some(true), "MANUAL")),
-            [Status::Pass]
-        );
-        assert_eq!(
-            statuses(&run_effective(&basic, Some(false), "MANUAL")),
-            [Status::Fail]
-        );
-        assert_eq!(
-            statuses(&run_effective(&basic, None, "MANUAL")),
-            [Status::Unknown]
-        );
-        assert_eq!(
-            statuses(&run_effective(&basic, Some(true), "SCAN_ON_PUSH")),
-            [Status::Pass]
-        );
-    }
-
-    #[test]
-    fn effective_manual_with_the_registry_unread_fails_only_without_the_flag() {
-        let gap = testing::denied("ecr", "us-east-1", "GetRegistryScanningConfiguration");
-        assert_eq!(
-            statuses(&run_effective(&gap, Some(false), "MANUAL")),
-            [Status::Fail]
-        );
-        assert_eq!(
-            statuses(&run_effective(&gap, Some(true), "MANUAL")),
-            [Status::Unknown]
-        );
-        assert_eq!(
-            statuses(&run_effective(&gap, None, "SCAN_ON_PUSH")),
-            [Status::Pass]
-        );
-        assert_eq!(
-            statuses(&run_effective(&gap, None, "WEEKLY")),
-            [Status::Unknown]
-        );
+        let unread = testing::denied("ecr", "us-east-1", "GetRegistryScanningConfiguration");
+        let table = [
+            (&basic, Some(true), "MANUAL", Status::Pass),
+            (&basic, Some(false), "MANUAL", Status::Fail),
+            (&basic, None, "MANUAL", Status::Unknown),
+            (&basic, Some(true), "SCAN_ON_PUSH", Status::Pass),
+            (&unread, Some(false), "MANUAL", Status::Fail),
+            (&unread, Some(true), "MANUAL", Status::Unknown),
+            (&unread, None, "SCAN_ON_PUSH", Status::Pass),
+            (&unread, None, "WEEKLY", Status::Unknown),
+        ];
+        for (registry, flag, frequency, want) in table {
+            let f = run_effective(registry, flag, frequency);
+            assert_eq!(statuses(&f), [want], "{registry} {flag:?} {frequency}");
+        }
     }
 
     #[test]

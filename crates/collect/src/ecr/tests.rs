@@ -462,15 +462,21 @@ fn repositories(n: usize, encryption: Option<EncryptionConfiguration>) -> Rule {
     })
 }
 
-fn no_images() -> Rule {
-    mock!(Client::describe_images).then_output(|| DescribeImagesOutput::builder().build())
+/// A client answering `rules` first; then, for every repository, no
+/// policies and no images, and a basic registry.
+fn quiet_client(rules: &[&Rule]) -> Client {
+    let (no_policy, no_lifecycle) = no_policies();
+    let no_images =
+        mock!(Client::describe_images).then_output(|| DescribeImagesOutput::builder().build());
+    let registry = basic_registry();
+    let mut all = rules.to_vec();
+    all.extend([&no_policy, &no_lifecycle, &no_images, &registry]);
+    client(&all)
 }
 
 #[tokio::test]
 async fn scanning_configurations_are_read_in_batches_of_twenty_five() {
     let repos = repositories(30, None);
-    let (no_policy, no_lifecycle) = no_policies();
-    let images = no_images();
     let continuous = scanning(ScanFrequency::ContinuousScan);
     let batch_sizes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = batch_sizes.clone();
@@ -480,21 +486,8 @@ async fn scanning_configurations_are_read_in_batches_of_twenty_five() {
             false
         })
         .then_output(|| BatchGetRepositoryScanningConfigurationOutput::builder().build());
-    let registry = basic_registry();
     let ctx = ctx();
-    let data = collect(
-        &ctx,
-        &client(&[
-            &repos,
-            &no_policy,
-            &no_lifecycle,
-            &images,
-            &sized,
-            &continuous,
-            &registry,
-        ]),
-    )
-    .await;
+    let data = collect(&ctx, &quiet_client(&[&repos, &sized, &continuous])).await;
     let mut sizes = batch_sizes.lock().unwrap().clone();
     sizes.sort_unstable();
     assert_eq!(sizes, [5, super::SCANNING_BATCH]);
@@ -516,8 +509,6 @@ async fn scanning_configurations_are_read_in_batches_of_twenty_five() {
 #[tokio::test]
 async fn scanning_failures_and_a_failed_batch_are_unknown_with_gaps() {
     let two = repositories(2, None);
-    let (no_policy, no_lifecycle) = no_policies();
-    let images = no_images();
     let one_missing =
         mock!(Client::batch_get_repository_scanning_configuration).then_output(|| {
             BatchGetRepositoryScanningConfigurationOutput::builder()
@@ -536,17 +527,9 @@ async fn scanning_failures_and_a_failed_batch_are_unknown_with_gaps() {
                 )
                 .build()
         });
-    let registry = basic_registry();
     let ctx = ctx();
-    let rules = [
-        &two,
-        &no_policy,
-        &no_lifecycle,
-        &images,
-        &one_missing,
-        &registry,
-    ];
-    let data = collect(&ctx, &client(&rules)).await;
+    let rules = [&two, &one_missing];
+    let data = collect(&ctx, &quiet_client(&rules)).await;
     let repos = data.repositories.known().unwrap();
     assert_eq!(
         repos[0].scanning.known().unwrap().scan_frequency.as_deref(),
@@ -569,8 +552,8 @@ async fn scanning_failures_and_a_failed_batch_are_unknown_with_gaps() {
         )
     });
     let ctx = crate::testutil::ctx("eu-west-1", "123456789012");
-    let rules = [&two, &no_policy, &no_lifecycle, &images, &denied, &registry];
-    let data = collect(&ctx, &client(&rules)).await;
+    let rules = [&two, &denied];
+    let data = collect(&ctx, &quiet_client(&rules)).await;
     for r in data.repositories.known().unwrap() {
         assert_eq!(r.scanning.gap().unwrap().reason, GapReason::AccessDenied);
     }
@@ -593,9 +576,6 @@ async fn repository_keys_are_described_once_per_key() {
                 .unwrap(),
         ),
     );
-    let (no_policy, no_lifecycle) = no_policies();
-    let images = no_images();
-    let registry = basic_registry();
     let describe = mock!(aws_sdk_kms::Client::describe_key)
         .match_requests(|r| r.key_id() == Some(KEY))
         .then_output(|| {
@@ -611,12 +591,7 @@ async fn repository_keys_are_described_once_per_key() {
                 .build()
         });
     let ctx = ctx();
-    let data = super::collect_with(
-        &ctx,
-        &client(&[&kms_repos, &no_policy, &no_lifecycle, &images, &registry]),
-        &kms(&[&describe]),
-    )
-    .await;
+    let data = super::collect_with(&ctx, &quiet_client(&[&kms_repos]), &kms(&[&describe])).await;
     assert_eq!(
         describe.num_calls(),
         1,
@@ -630,10 +605,6 @@ async fn repository_keys_are_described_once_per_key() {
     // AES256 (or no configuration): no key, nothing to describe.
     let plain = repositories(1, None);
     let ctx = crate::testutil::ctx("eu-west-1", "123456789012");
-    let data = collect(
-        &ctx,
-        &client(&[&plain, &no_policy, &no_lifecycle, &images, &registry]),
-    )
-    .await;
+    let data = collect(&ctx, &quiet_client(&[&plain])).await;
     assert_eq!(data.repositories.known().unwrap()[0].kms_key_manager, None);
 }
