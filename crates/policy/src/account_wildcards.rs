@@ -31,7 +31,7 @@
 
 use eksposture_model::wildcard::has_wildcard;
 
-use crate::document::{Condition, Effect, Policy, PrincipalSpec};
+use crate::document::{ActionSpec, Condition, Effect, Policy, PrincipalSpec, Statement};
 use crate::principals::BroadStatement;
 
 /// Whether `value`, under `operator` (`StringLike`, `ArnNotLike`, ...; set
@@ -84,27 +84,58 @@ fn pins(c: &Condition) -> bool {
 }
 
 /// The keys of `broad.narrowed_by` that a condition pinning an account backs:
-/// a positive condition of the statement itself, or a negated one of a
-/// `Deny` open to anyone in the same policy. Empty when every narrowing
-/// condition leaves the account open: the statement is public.
+/// a positive condition of the statement itself, or negated conditions of
+/// `Deny` statements open to anyone that together cover every action of
+/// the statement (as [`crate::principals`] requires of a narrowing `Deny`).
+/// Empty when every narrowing condition leaves the account open: the
+/// statement is public.
 pub fn pinning_keys(policy: &Policy, broad: &BroadStatement<'_>) -> Vec<String> {
+    let named = |c: &&Condition| {
+        broad
+            .narrowed_by
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(&c.key))
+            && pins(c)
+    };
     let negated = |c: &Condition| c.base_operator().to_ascii_lowercase().contains("not");
-    let own = broad.statement.conditions.iter().filter(|c| !negated(c));
-    let denies = policy
+    let mut keys: Vec<String> = broad
+        .statement
+        .conditions
+        .iter()
+        .filter(|c| !negated(c))
+        .filter(named)
+        .map(|c| c.key.clone())
+        .collect();
+    let denies: Vec<&Statement> = policy
         .statements
         .iter()
         .filter(|d| {
             d.effect == Effect::Deny
                 && matches!(&d.principal, Some(PrincipalSpec::Principal(p)) if p.is_anyone())
         })
-        .flat_map(|d| d.conditions.iter().filter(|c| negated(c)));
-    let pinned: Vec<&Condition> = own.chain(denies).filter(|c| pins(c)).collect();
-    broad
-        .narrowed_by
-        .iter()
-        .filter(|k| pinned.iter().any(|c| c.key.eq_ignore_ascii_case(k)))
-        .cloned()
-        .collect()
+        .collect();
+    let actions: Vec<&str> = match &broad.statement.action {
+        ActionSpec::Action(actions) => actions.iter().map(String::as_str).collect(),
+        ActionSpec::NotAction(_) => vec!["*"],
+    };
+    let mut deny_keys = Vec::new();
+    for action in actions {
+        let pinned: Vec<String> = denies
+            .iter()
+            .filter(|d| d.matches_action(action))
+            .flat_map(|d| d.conditions.iter().filter(|c| negated(c)).filter(named))
+            .map(|c| c.key.clone())
+            .collect();
+        if pinned.is_empty() {
+            deny_keys.clear();
+            break;
+        }
+        deny_keys.extend(pinned);
+    }
+    keys.extend(deny_keys);
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 #[cfg(test)]
@@ -219,5 +250,15 @@ mod tests {
             {"Effect": "Deny", "Principal": "*", "Action": "ecr:*",
              "Condition": {"StringNotEquals": {"aws:PrincipalAccount": "111122223333"}}}]});
         assert_eq!(keys(&named), [vec!["aws:PrincipalAccount".to_string()]]);
+    }
+
+    #[test]
+    fn a_pinned_deny_that_does_not_cover_the_action_does_not_rescue_it() {
+        let doc = json!({"Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage",
+             "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}},
+            {"Effect": "Deny", "Principal": "*", "Action": "ecr:DeleteRepository",
+             "Condition": {"ArnNotEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/admin"}}}]});
+        assert_eq!(keys(&doc), [Vec::<String>::new()]);
     }
 }
