@@ -19,10 +19,16 @@ declare_check! {
     /// content as in `iam-node-role-least-privilege`, but only the grants no
     /// workload needs count: **fail** on full administrator access, a
     /// whole-service wildcard (`s3:*`, `iam:*`, ...) on every resource, or
-    /// privilege escalation on every role, user, group or managed policy
-    /// (`iam:PassRole`, `iam:CreateRole`, `iam:AttachRolePolicy`,
+    /// privilege escalation or lateral movement on every resource of its
+    /// type (`iam:PassRole`, `iam:CreateRole`, `iam:AttachRolePolicy`,
     /// `iam:PutRolePolicy`, `iam:CreateAccessKey`, `iam:CreatePolicyVersion`,
-    /// `sts:AssumeRole`, ...); conditional grants count and are marked.
+    /// `sts:AssumeRole`, ...; the EKS access API, such as
+    /// `eks:CreateAccessEntry` and `eks:AssociateAccessPolicy` on every
+    /// cluster; `ssm:SendCommand`, `ssm:StartSession` or
+    /// `ec2-instance-connect:SendSSHPublicKey` on every instance;
+    /// `lambda:UpdateFunctionCode` on every function, ...: the list of
+    /// `iam-node-role-least-privilege`); conditional grants count and are
+    /// marked.
     /// Reading every secret, parameter or object, `kms:Decrypt` or ECR pushes
     /// on `*` may be a workload's job (a secrets operator, a CI builder) and
     /// are not judged here. **Pass** when every policy was read and none of
@@ -254,6 +260,32 @@ mod tests {
             &association(),
         );
         assert_eq!(statuses(&f), [Status::Pass, Status::Pass]);
+    }
+
+    #[test]
+    fn fails_on_the_eks_access_api_and_remote_commands_with_the_reason_in_evidence() {
+        let f = run(
+            &allow("eks:CreateAccessEntry", "*"),
+            &allow("ssm:StartSession", "arn:aws:ec2:*:*:instance/*"),
+            &association(),
+        );
+        assert_eq!(statuses(&f), [Status::Fail, Status::Fail]);
+        assert!(
+            f[0].message
+                .contains("eks:CreateAccessEntry on any EKS cluster"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[1].message
+                .contains("ssm:StartSession on any EC2 instance"),
+            "{}",
+            f[1].message
+        );
+        assert!(f[1]
+            .evidence
+            .iter()
+            .any(|e| e.detail.contains("opens a shell on any instance")));
     }
 
     #[test]

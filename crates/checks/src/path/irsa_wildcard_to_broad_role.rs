@@ -18,8 +18,10 @@ declare_check! {
     /// when a trust statement does not pin `<issuer>:sub` to named service
     /// accounts (a `StringLike` wildcard, or no `:sub` condition) **and** the
     /// role's policies grant administrator access, a whole-service wildcard,
-    /// or privilege escalation, secret, KMS, S3 read or ECR write actions on
-    /// every resource (judged as in `iam-node-role-least-privilege`).
+    /// or privilege escalation and lateral movement (IAM writes, the EKS
+    /// access API, `ssm:SendCommand`, ...), secret, KMS, S3 read or ECR write
+    /// actions on every resource (judged as in
+    /// `iam-node-role-least-privilege`).
     /// **pass** when every statement names exact service accounts, or the
     /// role grants none of that. **unknown** when the trust is unscoped and a
     /// policy or the permissions boundary could not be read; for a role
