@@ -103,8 +103,26 @@ pub fn irsa_trusts<'a>(
     }
 }
 
+/// Who a web-identity trust admits, for messages: its `:sub` scope, and the
+/// conditions on another issuer's claims that restrict nothing.
+pub fn describe_trust(trust: &FederatedTrust) -> String {
+    let scope = describe_scope(&trust.subject, trust.audience_restricted_to_sts);
+    if trust.vacuous.is_empty() || trust.subject.is_scoped() {
+        return scope;
+    }
+    let (these, name) = if trust.vacuous.len() == 1 {
+        ("it names", "a claim")
+    } else {
+        ("they name", "claims")
+    };
+    format!(
+        "{scope}; {} restricts nothing: {these} {name} of another issuer, absent from this provider's tokens",
+        trust.vacuous.join(", ")
+    )
+}
+
 /// Who a `:sub` scope admits, for messages.
-pub fn describe_scope(subject: &SubjectScope, aud_pinned: bool) -> String {
+fn describe_scope(subject: &SubjectScope, aud_pinned: bool) -> String {
     let sa = |ns: &str, name: &str| format!("system:serviceaccount:{ns}:{name}");
     match subject {
         SubjectScope::SingleServiceAccount { namespace, name } => {
@@ -126,6 +144,9 @@ pub fn describe_scope(subject: &SubjectScope, aud_pinned: bool) -> String {
         SubjectScope::Wildcard { pattern } => {
             format!("any service account matching the :sub wildcard {pattern:?}")
         }
+        SubjectScope::Unassumable { condition } => format!(
+            "no token of this provider ({condition} needs a claim of another issuer, which these tokens never carry)"
+        ),
         SubjectScope::Unconstrained if aud_pinned => {
             "any service account (only :aud is constrained, no :sub condition)".into()
         }

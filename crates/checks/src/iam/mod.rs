@@ -30,7 +30,7 @@ use eksposture_policy::power::{Power, RolePower};
 use eksposture_policy::Policy;
 use serde_json::Value;
 
-pub use irsa::{describe_scope, irsa_providers, irsa_trusts, IrsaProvider, TrustRead};
+pub use irsa::{describe_trust, irsa_providers, irsa_trusts, IrsaProvider, TrustRead};
 pub use pod_identity::{pod_identity_roles, PodIdentityUse};
 pub use power::{role_power, PowerVerdict};
 

@@ -3,7 +3,7 @@ use eksposture_policy::power::Power;
 
 use super::gains;
 use crate::iam::{
-    describe_scope, irsa_providers, irsa_trusts, role_evidence, role_power, IrsaProvider,
+    describe_trust, irsa_providers, irsa_trusts, role_evidence, role_power, IrsaProvider,
     PowerVerdict, TrustRead,
 };
 use crate::support::{cluster_ref, role_ref};
@@ -16,7 +16,10 @@ declare_check! {
     /// `sts:AssumeRoleWithWebIdentity` to the IAM OIDC provider of a
     /// cluster's issuer (trust read as in `iam-irsa-trust-scoped`). **fail**
     /// when a trust statement does not pin `<issuer>:sub` to named service
-    /// accounts (a `StringLike` wildcard, or no `:sub` condition) **and** the
+    /// accounts (a `StringLike` wildcard, or no `:sub` condition; a condition
+    /// on another issuer's claim under `IfExists` restricts nothing, and
+    /// under a plain operator admits no token at all: see
+    /// `iam-irsa-trust-scoped`) **and** the
     /// role's policies grant administrator access, a whole-service wildcard,
     /// or privilege escalation and lateral movement (IAM writes, the EKS
     /// access API, `ssm:SendCommand`, ...), secret, KMS, S3 read or ECR write
@@ -138,7 +141,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         ev.push(role_evidence(role, format!("IRSA role {name}")));
         let (mut open, mut scoped) = (Vec::new(), Vec::new());
         for t in &trusts {
-            let scope = describe_scope(&t.subject, t.audience_restricted_to_sts);
+            let scope = describe_trust(t);
             let detail = format!("AssumeRoleWithWebIdentity for {}: {scope}", t.provider);
             ev.push(Evidence::new("AwsIamRoleTrustPolicy", &role.arn, detail));
             let line = format!(
@@ -265,6 +268,40 @@ mod tests {
         assert_eq!(statuses(&run(&named, &admin(), true)), [Status::Pass]);
         let scoped = allow("s3:GetObject", "arn:aws:s3:::web-assets/*");
         assert_eq!(statuses(&run(&wildcard(), &scoped, true)), [Status::Pass]);
+    }
+
+    /// A condition on cluster B's issuer in a trust of cluster A's provider.
+    fn other_issuer(operator: &str) -> Value {
+        json!({operator: {"oidc.eks.us-east-1.amazonaws.com/id/B:sub": "system:serviceaccount:web:app"}})
+    }
+
+    #[test]
+    fn another_issuers_sub_under_if_exists_opens_the_role_and_under_a_plain_operator_closes_it() {
+        let f = run(&other_issuer("StringEqualsIfExists"), &admin(), true);
+        assert_eq!(statuses(&f), [Status::Fail]);
+        assert!(
+            f[0].message.contains("restricts nothing")
+                && f[0].message.contains("becomes a full administrator"),
+            "{}",
+            f[0].message
+        );
+        let f = run(&other_issuer("StringEquals"), &admin(), true);
+        assert_eq!(statuses(&f), [Status::Pass]);
+        assert!(
+            f[0].message.contains("no token of this provider"),
+            "{}",
+            f[0].message
+        );
+        let narrow = allow("s3:GetObject", "arn:aws:s3:::b/*");
+        let f = run(&other_issuer("StringLikeIfExists"), &narrow, true);
+        assert_eq!(statuses(&f), [Status::Pass]);
+        // The same open trust, with a policy document that cannot be parsed.
+        let f = run(
+            &other_issuer("StringLikeIfExists"),
+            &json!("%%not json"),
+            true,
+        );
+        assert_eq!(statuses(&f), [Status::Unknown]);
     }
 
     #[test]
