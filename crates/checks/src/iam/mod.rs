@@ -31,7 +31,9 @@ use eksposture_policy::Policy;
 use serde_json::Value;
 
 pub use irsa::{describe_trust, irsa_providers, irsa_trusts, IrsaProvider, TrustRead};
-pub use pod_identity::{pod_identity_roles, PodIdentityUse};
+pub use pod_identity::{
+    pod_identity_roles, roles_trusting_pods, PodCredentials, PodIdentityUse, PodTrustingRoles,
+};
 pub use power::{role_power, PowerVerdict};
 
 /// Evidence naming a policy of a role: its ARN, or an id under the role for
