@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use eksposture_model::arn::same_role;
 use eksposture_model::graph::{ClusterView, EksRoleUse, EksRoleUseUnread};
-use eksposture_model::{Evidence, Gap, Graph, Role};
+use eksposture_model::{Evidence, Gap, Graph, Observed, Role};
 use eksposture_policy::{Effect, Policy, Principal, PrincipalSpec};
 
 use crate::emit::gap_evidence;
@@ -55,6 +55,51 @@ pub fn foreign_principals(trust: &Policy) -> Vec<String> {
         }
     }
     out.into_iter().collect()
+}
+
+/// Pod Identity associations that chain to the role as their target role
+/// (`targetRoleArn`): their pods receive its credentials. An association
+/// whose role was read but whose target was not (an inventory from before
+/// targets were collected) may do so. Associations whose role could not be
+/// read are already unread uses of [`Graph::eks_role_uses`].
+fn pod_identity_targets(g: &Graph<'_>, role_arn: &str, s: &mut RoleSharing) {
+    for c in g.clusters() {
+        let Observed::Known(list) = &c.cluster.pod_identity_associations else {
+            continue;
+        };
+        let name = &c.cluster.name;
+        for a in list.iter().filter(|a| a.role_arn.is_known()) {
+            let sa = format!("{}/{}", a.namespace, a.service_account);
+            match &a.target_role_arn {
+                Observed::Known(Some(target)) if same_role(target, role_arn) => {
+                    let id = a.association_arn.clone().unwrap_or_else(|| {
+                        format!(
+                            "{}/podidentityassociation/{}",
+                            c.cluster.arn, a.association_id
+                        )
+                    });
+                    let ev = Evidence::new(
+                        "AwsEksPodIdentityAssociation",
+                        id,
+                        format!(
+                            "Pod Identity target role of service account {sa} in cluster {name}"
+                        ),
+                    );
+                    s.shared(
+                        format!("pods of service account {sa} in cluster {name} receive it as the target role of a Pod Identity association"),
+                        ev,
+                    );
+                }
+                Observed::Known(_) => {}
+                Observed::Unknown(gap) => s.unread(
+                    format!(
+                        "the target role of the Pod Identity association for {sa} in cluster {name}"
+                    ),
+                    Some(gap),
+                ),
+            }
+        }
+    }
 }
 
 /// What sharing a role was found, and what could not be read.
@@ -182,6 +227,7 @@ pub fn cluster_role_sharing(
             }
         }
     }
+    pod_identity_targets(g, role_arn, &mut s);
     for u in uses.unread {
         match u {
             EksRoleUseUnread::Clusters(region, gap) => {
