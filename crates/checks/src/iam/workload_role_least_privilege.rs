@@ -142,7 +142,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     }
     let mut workload: BTreeMap<&str, Workload<'_>> = BTreeMap::new();
     let mut add = |role, ev: Vec<Evidence>, set: fn(&mut Workload<'_>)| {
-        let w = workload.entry(role_arn(role)).or_insert(Workload {
+        let w = workload.entry(arn_of(role)).or_insert(Workload {
             role,
             irsa: false,
             pod: false,
@@ -152,6 +152,9 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         set(w);
         w.evidence.extend(ev);
     };
+    // Target role ARN -> the associations that chain to it.
+    let mut targets: BTreeMap<&str, Vec<&PodIdentityUse<'_>>> = BTreeMap::new();
+    let mut foreign: BTreeMap<(&str, &str), Vec<&PodIdentityUse<'_>>> = BTreeMap::new();
     for (arn, uses) in &pods {
         // With a target role the pods get the target's credentials, not the
         // association role's (EKS uses those only to assume the target).
@@ -171,21 +174,11 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             }
         }
         for u in uses {
-            let ev = u.evidence().to_vec();
             match u.credentials(g) {
                 PodCredentials::Role => {}
-                PodCredentials::Target(target) => {
-                    let who = "Pod Identity target role";
-                    if let Some(role) = role_or_unknown(g, out, target, who, ev.clone()) {
-                        add(role, ev, |w| w.target = true);
-                    }
-                }
+                PodCredentials::Target(arn) => targets.entry(arn).or_default().push(u),
                 PodCredentials::ForeignTarget { arn, account } => {
-                    let msg = format!(
-                        "the Pod Identity association for {} hands its pods target role {arn} of account {account}, which this scan did not read: what the role grants is unknown",
-                        u.describe()
-                    );
-                    out.unknown_because(ResourceRef::new("AwsIamRole", arn, "global"), msg, ev);
+                    foreign.entry((arn, account)).or_default().push(u);
                 }
                 PodCredentials::Unread(gap) => {
                     let res =
@@ -194,10 +187,26 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                         "whether the Pod Identity association for {} chains to a target role",
                         u.describe()
                     );
-                    out.unknown(res, &what, gap, ev);
+                    out.unknown(res, &what, gap, u.evidence().to_vec());
                 }
             }
         }
+    }
+    // One finding per target role, naming every association that chains to it.
+    for (arn, uses) in targets {
+        let ev: Vec<Evidence> = uses.iter().flat_map(|u| u.evidence()).collect();
+        if let Some(role) = role_or_unknown(g, out, arn, "Pod Identity target role", ev.clone()) {
+            add(role, ev, |w| w.target = true);
+        }
+    }
+    for ((arn, account), uses) in foreign {
+        let ev: Vec<Evidence> = uses.iter().flat_map(|u| u.evidence()).collect();
+        let who: Vec<String> = uses.iter().map(|u| u.describe()).collect();
+        let msg = format!(
+            "Pod Identity hands target role {arn} of account {account} to the pods of {}; this scan did not read that account, so what the role grants is unknown",
+            who.join(", ")
+        );
+        out.unknown_because(ResourceRef::new("AwsIamRole", arn, "global"), msg, ev);
     }
     let trusting = roles_trusting_pods(g);
     for role in trusting.roles {
@@ -280,7 +289,9 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     }
 }
 
-fn role_arn(role: &Role) -> &str {
+/// The key of a role in the workload map; a function, not a closure, so the
+/// borrow is tied to the graph's lifetime.
+fn arn_of(role: &Role) -> &str {
     role.arn.as_str()
 }
 
@@ -476,7 +487,7 @@ mod tests {
         assert_eq!(f[2].resource.id, "arn:aws:iam::444455556666:role/data");
         assert!(
             f[2].message
-                .contains("of account 444455556666, which this scan did not read"),
+                .contains("of account 444455556666 to the pods of service account web/app of cluster prod; this scan did not read that account"),
             "{}",
             f[2].message
         );
