@@ -121,6 +121,31 @@ pub fn describe_trust(trust: &FederatedTrust) -> String {
     )
 }
 
+/// The message for a role none of whose web-identity statements is open:
+/// `lines` are `(who the statement admits, whether it admits no token)`.
+pub fn scoped_message(name: &str, lines: &[(String, bool)]) -> String {
+    let pick = |closed: bool| -> Vec<&str> {
+        lines
+            .iter()
+            .filter(|(_, c)| *c == closed)
+            .map(|(l, _)| l.as_str())
+            .collect()
+    };
+    let (named, closed) = (pick(false), pick(true));
+    match (named.is_empty(), closed.is_empty()) {
+        (true, _) => format!(
+            "role {name} cannot be assumed through IRSA: {}",
+            closed.join("; ")
+        ),
+        (false, true) => format!("role {name} trusts only {}", named.join("; ")),
+        (false, false) => format!(
+            "role {name} trusts only {}; its other statements admit {}",
+            named.join("; "),
+            closed.join("; ")
+        ),
+    }
+}
+
 /// Who a `:sub` scope admits, for messages.
 fn describe_scope(subject: &SubjectScope, aud_pinned: bool) -> String {
     let sa = |ns: &str, name: &str| format!("system:serviceaccount:{ns}:{name}");
@@ -145,7 +170,7 @@ fn describe_scope(subject: &SubjectScope, aud_pinned: bool) -> String {
             format!("any service account matching the :sub wildcard {pattern:?}")
         }
         SubjectScope::Unassumable { condition } => format!(
-            "no token of this provider ({condition} needs a claim of another issuer, which these tokens never carry)"
+            "no token of the provider ({condition} needs a claim of another issuer, which the provider's tokens never carry)"
         ),
         SubjectScope::Unconstrained if aud_pinned => {
             "any service account (only :aud is constrained, no :sub condition)".into()

@@ -1,6 +1,11 @@
 use eksposture_model::{Evidence, Graph};
 
-use super::{describe_trust, irsa_providers, irsa_trusts, role_evidence, IrsaProvider, TrustRead};
+use eksposture_policy::SubjectScope;
+
+use super::{
+    describe_trust, irsa_providers, irsa_trusts, role_evidence, scoped_message, IrsaProvider,
+    TrustRead,
+};
 use crate::support::{cluster_ref, role_ref};
 use crate::{declare_check, Findings};
 
@@ -175,18 +180,15 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 providers[t.provider_arn.as_str()].cluster_names()
             );
             if t.subject.is_scoped() {
-                good.push(line);
+                let closed = matches!(t.subject, SubjectScope::Unassumable { .. });
+                good.push((line, closed));
             } else {
                 bad.push(line);
             }
         }
         let name = &role.role_name;
         if bad.is_empty() {
-            out.pass(
-                role_ref(role),
-                format!("role {name} trusts only {}", good.join("; ")),
-                ev,
-            );
+            out.pass(role_ref(role), scoped_message(name, &good), ev);
         } else {
             out.fail(
                 role_ref(role),
@@ -317,7 +319,8 @@ mod tests {
         assert_eq!(statuses(&f), [Status::Pass]);
         let m = &f[0].message;
         assert!(
-            m.contains("no token of this provider") && !m.contains("any service account"),
+            m.contains("cannot be assumed through IRSA: no token of the provider")
+                && !m.contains("any service account"),
             "{m}"
         );
     }

@@ -30,7 +30,9 @@ use eksposture_policy::power::{Power, RolePower};
 use eksposture_policy::Policy;
 use serde_json::Value;
 
-pub use irsa::{describe_trust, irsa_providers, irsa_trusts, IrsaProvider, TrustRead};
+pub use irsa::{
+    describe_trust, irsa_providers, irsa_trusts, scoped_message, IrsaProvider, TrustRead,
+};
 pub use pod_identity::{
     pod_identity_roles, roles_trusting_pods, PodCredentials, PodIdentityUse, PodTrustingRoles,
 };

@@ -2,6 +2,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use eksposture_model::{Evidence, Gap, Graph, ResourceRef, Role};
 use eksposture_policy::power::GrantClass;
+use eksposture_policy::SubjectScope;
 
 use super::{
     irsa_providers, irsa_trusts, pod_identity_roles, role_evidence, role_or_unknown, role_power,
@@ -14,7 +15,9 @@ declare_check! {
     /// ## What it checks
     ///
     /// Every workload role: IRSA roles (trusting a cluster's IAM OIDC
-    /// provider for `sts:AssumeRoleWithWebIdentity`), the roles of EKS Pod
+    /// provider for `sts:AssumeRoleWithWebIdentity` in a statement some
+    /// token of the provider can satisfy, as `iam-irsa-trust-scoped` reads
+    /// it), the roles of EKS Pod
     /// Identity associations and every role whose trust lets
     /// `pods.eks.amazonaws.com` assume it (an association can be created for
     /// it at any time), and the target roles associations chain to
@@ -218,14 +221,21 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     let mut unread: BTreeMap<&str, (&Role, String, Option<&Gap>)> = BTreeMap::new();
     for role in g.roles().iter().filter(|_| !providers.is_empty()) {
         match irsa_trusts(role, &providers) {
-            TrustRead::Trusts(trusts) if !trusts.is_empty() => {
-                let mut arns: Vec<&str> = trusts.iter().map(|t| t.provider_arn.as_str()).collect();
+            TrustRead::Trusts(trusts) => {
+                // A statement no token of the provider satisfies hands the
+                // role to no pod.
+                let mut arns: Vec<&str> = trusts
+                    .iter()
+                    .filter(|t| !matches!(t.subject, SubjectScope::Unassumable { .. }))
+                    .map(|t| t.provider_arn.as_str())
+                    .collect();
                 arns.sort_unstable();
                 arns.dedup();
-                let ev = arns.iter().flat_map(|a| providers[a].evidence()).collect();
-                add(role, ev, |w| w.irsa = true);
+                if !arns.is_empty() {
+                    let ev = arns.iter().flat_map(|a| providers[a].evidence()).collect();
+                    add(role, ev, |w| w.irsa = true);
+                }
             }
-            TrustRead::Trusts(_) => {}
             TrustRead::Unknown(gap) => {
                 let what = format!(
                     "the trust policy of role {} (it may be an IRSA or Pod Identity role)",
@@ -432,6 +442,23 @@ mod tests {
             .evidence
             .iter()
             .any(|e| e.detail.contains("opens a shell on any instance")));
+    }
+
+    #[test]
+    fn a_trust_no_token_of_the_provider_satisfies_makes_no_irsa_role() {
+        // StringEquals on another issuer's :sub: the role is closed to IRSA.
+        let closed = json!({"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+            "Principal": {"Federated": PROVIDER},
+            "Condition": {"StringEquals": {"oidc.eks.us-east-1.amazonaws.com/id/B:sub": "system:serviceaccount:web:app"}}}]});
+        let inv = json!({"iam": {"oidc_providers": {"known": [{"arn": PROVIDER, "url": ISSUER}]},
+            "roles": {"known": [{"role_name": "closed", "arn": "arn:aws:iam::111122223333:role/closed",
+                "trust_policy": {"known": closed},
+                "inline_policies": [{"name": "p", "document": {"known": allow("iam:PassRole", "*")}}]}]}},
+            "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
+                "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+                "config": {"known": {"oidc_issuer": format!("https://{ISSUER}")}},
+                "pod_identity_associations": {"known": []}}]}}}});
+        assert!(testing::run(&super::META, inv).is_empty());
     }
 
     #[test]

@@ -1,10 +1,11 @@
 use eksposture_model::{Evidence, Graph, Status};
 use eksposture_policy::power::Power;
+use eksposture_policy::SubjectScope;
 
 use super::gains;
 use crate::iam::{
-    describe_trust, irsa_providers, irsa_trusts, role_evidence, role_power, IrsaProvider,
-    PowerVerdict, TrustRead,
+    describe_trust, irsa_providers, irsa_trusts, role_evidence, role_power, scoped_message,
+    IrsaProvider, PowerVerdict, TrustRead,
 };
 use crate::support::{cluster_ref, role_ref};
 use crate::{declare_check, Findings};
@@ -149,17 +150,14 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 providers[t.provider_arn.as_str()].cluster_names()
             );
             if t.subject.is_scoped() {
-                scoped.push(line);
+                let closed = matches!(t.subject, SubjectScope::Unassumable { .. });
+                scoped.push((line, closed));
             } else {
                 open.push(line);
             }
         }
         if unread.is_none() && open.is_empty() {
-            out.pass(
-                role_ref(role),
-                format!("role {name} can be assumed only by {}", scoped.join("; ")),
-                ev,
-            );
+            out.pass(role_ref(role), scoped_message(name, &scoped), ev);
             continue;
         }
         let power = role_power(g, role);
@@ -288,7 +286,8 @@ mod tests {
         let f = run(&other_issuer("StringEquals"), &admin(), true);
         assert_eq!(statuses(&f), [Status::Pass]);
         assert!(
-            f[0].message.contains("no token of this provider"),
+            f[0].message
+                .contains("cannot be assumed through IRSA: no token of the provider"),
             "{}",
             f[0].message
         );
