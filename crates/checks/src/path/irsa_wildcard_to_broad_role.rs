@@ -64,6 +64,21 @@ declare_check! {
     ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/A"}}}]}}}}
     /// ```
     ///
+    /// `IfExists` on another cluster's issuer restricts nothing, so any
+    /// service account becomes an administrator:
+    ///
+    /// ```json,fail
+    /// {"iam": {"oidc_providers": {"known": [{"arn": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A",
+    ///   "url": "oidc.eks.us-east-1.amazonaws.com/id/A"}]},
+    ///  "roles": {"known": [{"role_name": "app", "arn": "arn:aws:iam::111122223333:role/app", "trust_policy": {"known": {"Statement": [
+    ///   {"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+    ///    "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A"},
+    ///    "Condition": {"StringLikeIfExists": {"oidc.eks.us-east-1.amazonaws.com/id/B:sub": "system:serviceaccount:web:app"}}}]}},
+    ///   "inline_policies": [{"name": "admin", "document": {"known": {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}}}]}]}},
+    ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+    ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/A"}}}]}}}}
+    /// ```
+    ///
     /// ```json,pass
     /// {"iam": {"oidc_providers": {"known": [{"arn": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A",
     ///   "url": "oidc.eks.us-east-1.amazonaws.com/id/A"}]},
