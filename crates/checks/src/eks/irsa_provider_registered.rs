@@ -1,6 +1,7 @@
 use eksposture_model::graph::Lookup;
 use eksposture_model::{Evidence, Graph, Observed};
 
+use crate::iam::PodIdentityUse;
 use crate::support::{cluster_evidence, cluster_ref, for_each_cluster_config};
 use crate::{declare_check, Findings};
 
@@ -122,14 +123,13 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             Lookup::Missing => match &c.cluster.pod_identity_associations {
                 Observed::Known(assocs) if !assocs.is_empty() => {
                     ev.extend(assocs.iter().take(10).map(|a| {
+                        let u = PodIdentityUse {
+                            cluster: c,
+                            association: a,
+                        };
                         Evidence::new(
                             "AwsEksPodIdentityAssociation",
-                            a.association_arn.clone().unwrap_or_else(|| {
-                                format!(
-                                    "{}/pod-identity-association/{}",
-                                    c.cluster.arn, a.association_id
-                                )
-                            }),
+                            u.id(),
                             format!("service account {}/{}", a.namespace, a.service_account),
                         )
                     }));

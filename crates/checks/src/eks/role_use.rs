@@ -12,7 +12,7 @@ use eksposture_model::{Evidence, Gap, Graph, Observed, Role};
 use eksposture_policy::{Effect, Policy, Principal, PrincipalSpec};
 
 use crate::emit::gap_evidence;
-use crate::iam::{node_role_use_evidence, parse_document};
+use crate::iam::{node_role_use_evidence, parse_document, PodIdentityUse};
 
 /// The service principal a cluster role is meant for.
 pub const CLUSTER_SERVICE: &str = "eks.amazonaws.com";
@@ -72,12 +72,11 @@ fn pod_identity_targets(g: &Graph<'_>, role_arn: &str, s: &mut RoleSharing) {
             let sa = format!("{}/{}", a.namespace, a.service_account);
             match &a.target_role_arn {
                 Observed::Known(Some(target)) if same_role(target, role_arn) => {
-                    let id = a.association_arn.clone().unwrap_or_else(|| {
-                        format!(
-                            "{}/podidentityassociation/{}",
-                            c.cluster.arn, a.association_id
-                        )
-                    });
+                    let id = PodIdentityUse {
+                        cluster: c,
+                        association: a,
+                    }
+                    .id();
                     let ev = Evidence::new(
                         "AwsEksPodIdentityAssociation",
                         id,
@@ -212,12 +211,11 @@ pub fn cluster_role_sharing(
             EksRoleUse::PodIdentity(c, a) => {
                 let name = &c.cluster.name;
                 let sa = format!("{}/{}", a.namespace, a.service_account);
-                let id = a.association_arn.clone().unwrap_or_else(|| {
-                    format!(
-                        "{}/podidentityassociation/{}",
-                        c.cluster.arn, a.association_id
-                    )
-                });
+                let id = PodIdentityUse {
+                    cluster: c,
+                    association: a,
+                }
+                .id();
                 let ev = Evidence::new(
                     "AwsEksPodIdentityAssociation",
                     id,
