@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use eksposture_model::arn::same_role;
 use eksposture_model::graph::{ClusterView, EksRoleUse, EksRoleUseUnread};
-use eksposture_model::{Evidence, Gap, Graph, Observed, Role};
+use eksposture_model::{Evidence, Gap, Graph, Observed, PodIdentityAssociation, Role};
 use eksposture_policy::{Effect, Policy, Principal, PrincipalSpec};
 
 use crate::emit::gap_evidence;
@@ -57,6 +57,34 @@ pub fn foreign_principals(trust: &Policy) -> Vec<String> {
     out.into_iter().collect()
 }
 
+/// Records that the pods of an association receive the role: as the
+/// association's role, or as its `target` role.
+fn pods_receive(s: &mut RoleSharing, c: ClusterView<'_>, a: &PodIdentityAssociation, target: bool) {
+    let name = &c.cluster.name;
+    let sa = format!("{}/{}", a.namespace, a.service_account);
+    let (what, how) = if target {
+        (
+            "target role",
+            "as the target role of a Pod Identity association",
+        )
+    } else {
+        ("role", "through Pod Identity")
+    };
+    let ev = Evidence::new(
+        "AwsEksPodIdentityAssociation",
+        PodIdentityUse {
+            cluster: c,
+            association: a,
+        }
+        .id(),
+        format!("Pod Identity {what} of service account {sa} in cluster {name}"),
+    );
+    s.shared(
+        format!("pods of service account {sa} in cluster {name} receive it {how}"),
+        ev,
+    );
+}
+
 /// Pod Identity associations that chain to the role as their target role
 /// (`targetRoleArn`): their pods receive its credentials. An association
 /// whose role was read but whose target was not (an inventory from before
@@ -67,32 +95,16 @@ fn pod_identity_targets(g: &Graph<'_>, role_arn: &str, s: &mut RoleSharing) {
         let Observed::Known(list) = &c.cluster.pod_identity_associations else {
             continue;
         };
-        let name = &c.cluster.name;
         for a in list.iter().filter(|a| a.role_arn.is_known()) {
-            let sa = format!("{}/{}", a.namespace, a.service_account);
             match &a.target_role_arn {
                 Observed::Known(Some(target)) if same_role(target, role_arn) => {
-                    let id = PodIdentityUse {
-                        cluster: c,
-                        association: a,
-                    }
-                    .id();
-                    let ev = Evidence::new(
-                        "AwsEksPodIdentityAssociation",
-                        id,
-                        format!(
-                            "Pod Identity target role of service account {sa} in cluster {name}"
-                        ),
-                    );
-                    s.shared(
-                        format!("pods of service account {sa} in cluster {name} receive it as the target role of a Pod Identity association"),
-                        ev,
-                    );
+                    pods_receive(s, c, a, true);
                 }
                 Observed::Known(_) => {}
                 Observed::Unknown(gap) => s.unread(
                     format!(
-                        "the target role of the Pod Identity association for {sa} in cluster {name}"
+                        "the target role of the Pod Identity association for {}/{} in cluster {}",
+                        a.namespace, a.service_account, c.cluster.name
                     ),
                     Some(gap),
                 ),
@@ -208,21 +220,7 @@ pub fn cluster_role_sharing(
                     ev,
                 );
             }
-            EksRoleUse::PodIdentity(c, a) => {
-                let name = &c.cluster.name;
-                let sa = format!("{}/{}", a.namespace, a.service_account);
-                let id = PodIdentityUse {
-                    cluster: c,
-                    association: a,
-                }
-                .id();
-                let ev = Evidence::new(
-                    "AwsEksPodIdentityAssociation",
-                    id,
-                    format!("Pod Identity role of service account {sa} in cluster {name}"),
-                );
-                s.shared(format!("pods of service account {sa} in cluster {name} receive it through Pod Identity"), ev);
-            }
+            EksRoleUse::PodIdentity(c, a) => pods_receive(&mut s, c, a, false),
         }
     }
     pod_identity_targets(g, role_arn, &mut s);
