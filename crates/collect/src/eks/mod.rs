@@ -570,6 +570,32 @@ async fn addons(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<Addon
     Observed::Known(found.into_iter().flatten().collect())
 }
 
+/// The role, target role and external id of a `DescribePodIdentityAssociation`
+/// answer. `targetRoleArn` and `externalId` are optional members (only
+/// associations with cross-account role chaining have them), so their
+/// absence from an answer that names the role means "none".
+fn pod_identity_detail(
+    ctx: &Ctx,
+    association: Option<aws_sdk_eks::types::PodIdentityAssociation>,
+) -> (Observed<String>, Observed<Option<String>>, Option<String>) {
+    if let Some(aws_sdk_eks::types::PodIdentityAssociation {
+        role_arn: Some(role),
+        target_role_arn,
+        external_id,
+        ..
+    }) = association
+    {
+        (
+            Observed::Known(role),
+            Observed::Known(target_role_arn),
+            external_id,
+        )
+    } else {
+        let gap = missing(ctx, "DescribePodIdentityAssociation", "roleArn");
+        (Observed::Unknown(gap.clone()), Observed::Unknown(gap), None)
+    }
+}
+
 async fn pod_identities(
     ctx: &Ctx,
     client: &Client,
@@ -594,13 +620,11 @@ async fn pod_identities(
     };
     let describe = |s: aws_sdk_eks::types::PodIdentityAssociationSummary| async move {
         let association_id = s.association_id.clone().unwrap_or_default();
-        // The list answer has no role: only the describe call names it.
-        let role_arn = if association_id.is_empty() {
-            Observed::Unknown(missing(
-                ctx,
-                "ListPodIdentityAssociations",
-                "association id",
-            ))
+        // The list answer has no role: only the describe call names it, and
+        // the target role of cross-account role chaining with it.
+        let (role_arn, target_role_arn, external_id) = if association_id.is_empty() {
+            let gap = missing(ctx, "ListPodIdentityAssociations", "association id");
+            (Observed::Unknown(gap.clone()), Observed::Unknown(gap), None)
         } else {
             let out = {
                 let _permit = ctx.limits.permit(&SERVICE).await;
@@ -612,18 +636,12 @@ async fn pod_identities(
                     .await
             };
             match out {
-                Ok(o) => match o.association.and_then(|a| a.role_arn) {
-                    Some(r) => Observed::Known(r),
-                    None => {
-                        Observed::Unknown(missing(ctx, "DescribePodIdentityAssociation", "roleArn"))
-                    }
-                },
+                Ok(o) => pod_identity_detail(ctx, o.association),
                 Err(e) if gone(&e) => return None,
-                Err(e) => Observed::Unknown(ctx.sdk_gap(
-                    SERVICE.name,
-                    "DescribePodIdentityAssociation",
-                    &e,
-                )),
+                Err(e) => {
+                    let gap = ctx.sdk_gap(SERVICE.name, "DescribePodIdentityAssociation", &e);
+                    (Observed::Unknown(gap.clone()), Observed::Unknown(gap), None)
+                }
             }
         };
         Some(PodIdentityAssociation {
@@ -632,6 +650,8 @@ async fn pod_identities(
             namespace: s.namespace.unwrap_or_default(),
             service_account: s.service_account.unwrap_or_default(),
             role_arn,
+            target_role_arn,
+            external_id,
         })
     };
     let mut out: Vec<_> = join_all(summaries.into_iter().map(describe))

@@ -331,6 +331,53 @@ async fn pod_identity_role_comes_from_describe() {
         assoc[0].role_arn,
         Observed::Known("arn:aws:iam::123456789012:role/cni".to_string())
     );
+    assert_eq!(assoc[0].target_role_arn, Observed::Known(None));
+    assert_eq!(assoc[0].external_id, None);
+}
+
+#[tokio::test]
+async fn pod_identity_target_role_and_external_id_come_from_describe() {
+    let rules = vec![
+        mock!(Client::list_pod_identity_associations).then_output(|| {
+            ListPodIdentityAssociationsOutput::builder()
+                .associations(
+                    PodIdentityAssociationSummary::builder()
+                        .association_id("a-2")
+                        .namespace("web")
+                        .service_account("app")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Client::describe_pod_identity_association)
+            .match_requests(|r| r.association_id() == Some("a-2"))
+            .then_output(|| {
+                DescribePodIdentityAssociationOutput::builder()
+                    .association(
+                        SdkPodIdentity::builder()
+                            .association_id("a-2")
+                            .role_arn("arn:aws:iam::123456789012:role/hop")
+                            .target_role_arn("arn:aws:iam::444455556666:role/data")
+                            .external_id("0c7e0c7e-1111-2222-3333-444455556666")
+                            .build(),
+                    )
+                    .build()
+            }),
+    ];
+    let (cluster, ctx) = collect_one(with_defaults(rules)).await;
+    let assoc = cluster
+        .pod_identity_associations
+        .known()
+        .expect("associations known");
+    assert_eq!(
+        assoc[0].target_role_arn,
+        Observed::Known(Some("arn:aws:iam::444455556666:role/data".to_string()))
+    );
+    assert_eq!(
+        assoc[0].external_id.as_deref(),
+        Some("0c7e0c7e-1111-2222-3333-444455556666")
+    );
+    assert!(ctx.gaps.take().is_empty());
 }
 
 fn not_found(code: &str) -> ErrorMetadata {

@@ -228,4 +228,14 @@ pub struct PodIdentityAssociation {
     /// Only `DescribePodIdentityAssociation` returns the role.
     #[serde(default)]
     pub role_arn: Observed<String>,
+    /// `targetRoleArn` of `DescribePodIdentityAssociation`: the role that
+    /// `role_arn` then assumes (cross-account role chaining), whose
+    /// credentials are the ones pods get; `Known(None)` without one.
+    /// Inventories from before it was collected read as unknown.
+    #[serde(default)]
+    pub target_role_arn: Observed<Option<String>>,
+    /// `externalId` of the same answer: the `sts:ExternalId` EKS passes when
+    /// it assumes the target role, for its trust policy to pin.
+    #[serde(default)]
+    pub external_id: Option<String>,
 }
