@@ -31,7 +31,8 @@ declare_check! {
     ///   `repo:org/*`): any or many repositories' workflows; from an EKS
     ///   cluster's OIDC provider with a wildcard or absent `:sub` (every
     ///   service account of that cluster); from any other OIDC provider
-    ///   without an exact `:sub` (every user of the provider or app);
+    ///   without a `:sub` condition or with `*` (every user of the provider
+    ///   or app; a `:sub` pattern in another provider's format is unknown);
     /// - a service that runs customer code with the role's credentials
     ///   (`ec2.amazonaws.com`: every process on an instance with the
     ///   profile, and whoever can launch one with it; `lambda`, `ecs-tasks`,
@@ -67,7 +68,7 @@ declare_check! {
     /// could not be listed (moto: always), and for an entry whose associated
     /// policies, policy scope, role or trust policy could not be read, whose
     /// role is not in the account's list, or whose trust grants a service
-    /// or a GitHub subject format eksposture cannot judge.
+    /// or an OIDC subject pattern eksposture cannot judge.
     ///
     /// ## Rationale
     ///

@@ -283,7 +283,10 @@ fn federated(trust: &Policy, s: &Statement, principal: &str) -> Vec<Assumer> {
         return eks_service_accounts(trust, principal, provider);
     }
     let subjects = subject_patterns(s, provider);
-    if provider.eq_ignore_ascii_case(GITHUB_ACTIONS) {
+    // GitHub Enterprise Cloud's issuer adds the enterprise as a path; its
+    // subjects read the same.
+    let host = provider.split('/').next().unwrap_or(provider);
+    if host.eq_ignore_ascii_case(GITHUB_ACTIONS) {
         return vec![github(&subjects)];
     }
     vec![generic_oidc(provider, &subjects)]
@@ -422,25 +425,38 @@ fn github_reach(subject: &str) -> Option<&'static str> {
     }
 }
 
-/// Any other OIDC provider (Cognito, Google, an IdP of the customer's):
-/// exact `sub` values name identities; otherwise every identity the
-/// provider issues a token to may assume the role (an `aud` condition only
-/// picks the application, whose every user it still admits).
+/// Any other OIDC provider (Cognito, Google, GitLab, an IdP of the
+/// customer's): exact `sub` values name identities; no `sub` condition, or
+/// a pattern that matches every subject, admits every identity the provider
+/// issues a token to (an `aud` condition only picks the application, whose
+/// every user it still admits). Other patterns depend on a subject format
+/// eksposture does not know: not judged.
 fn generic_oidc(provider: &str, subjects: &[&[String]]) -> Assumer {
-    let exact = subjects
+    if subjects
         .iter()
-        .any(|set| set.iter().all(|v| !has_wildcard(v)));
-    if exact {
-        Assumer::Named(format!(
+        .any(|set| set.iter().all(|v| !has_wildcard(v)))
+    {
+        return Assumer::Named(format!(
             "the identities of OIDC provider {provider} that its {provider}:sub condition names"
-        ))
-    } else if subjects.is_empty() {
-        Assumer::Broad(format!(
+        ));
+    }
+    if subjects.is_empty() {
+        return Assumer::Broad(format!(
             "every identity OIDC provider {provider} issues a token to (no {provider}:sub condition)"
+        ));
+    }
+    let values: Vec<&str> = subjects
+        .iter()
+        .flat_map(|set| set.iter().map(String::as_str))
+        .collect();
+    let everything = |v: &&str| v.chars().all(|c| c == '*') && v.contains('*');
+    if values.iter().any(everything) {
+        Assumer::Broad(format!(
+            "every identity OIDC provider {provider} issues a token to ({provider}:sub {values:?})"
         ))
     } else {
-        Assumer::Broad(format!(
-            "every identity of OIDC provider {provider} whose subject matches a {provider}:sub pattern"
+        Assumer::Unjudged(format!(
+            "the identities of OIDC provider {provider} whose subject matches {values:?}, a subject format eksposture cannot read"
         ))
     }
 }

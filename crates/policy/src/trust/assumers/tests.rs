@@ -183,6 +183,29 @@ fn generic_oidc_needs_an_exact_sub() {
         json!({"StringEquals": {"cognito-identity.amazonaws.com:sub": "us-east-1:id"}}),
     ));
     assert!(is_named(&named));
+    let star = cognito(Some(
+        json!({"StringLike": {"cognito-identity.amazonaws.com:sub": "*"}}),
+    ));
+    assert!(is_broad(&star));
+    // A pattern in a format eksposture does not know (GitLab's project
+    // path) is not judged either way.
+    let gitlab = one(
+        &json!({"Federated": "arn:aws:iam::111122223333:oidc-provider/gitlab.com"}),
+        "sts:AssumeRoleWithWebIdentity",
+        Some(json!({"StringLike": {"gitlab.com:sub": "project_path:acme/infra:*"}})),
+    );
+    assert!(matches!(gitlab, Assumer::Unjudged(_)), "{gitlab:?}");
+}
+
+#[test]
+fn github_enterprise_issuers_read_like_github() {
+    let provider = "token.actions.githubusercontent.com/acme";
+    let a = one(
+        &json!({"Federated": format!("arn:aws:iam::111122223333:oidc-provider/{provider}")}),
+        "sts:AssumeRoleWithWebIdentity",
+        Some(json!({"StringLike": {format!("{provider}:sub"): "repo:acme/infra:*"}})),
+    );
+    assert!(is_named(&a), "{a:?}");
 }
 
 #[test]
