@@ -1,6 +1,7 @@
 //! Access entries: how to name them, which of their associated access
-//! policies grant admin over the whole cluster, and how widely the role that
-//! holds one can be assumed.
+//! policies grant admin over the whole cluster, how widely the principal
+//! that holds one can be acted as, and the verdict on a principal's admin
+//! or Kubernetes-group access (shared with `aws-auth` mappings).
 
 use eksposture_model::graph::{ClusterView, Lookup};
 use eksposture_model::{AccessEntry, AssociatedAccessPolicy, Evidence, Gap, Graph, ResourceRef};
