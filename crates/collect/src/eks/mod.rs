@@ -22,8 +22,8 @@ pub(crate) mod tests;
 
 use aws_sdk_eks::Client;
 use eksposture_model::{
-    AccessEntry, Addon, Cluster, ClusterConfig, ClusterVersionInfo, FargateProfile, GapReason,
-    KmsKey, Nodegroup, Observed, PodIdentityAssociation,
+    AccessEntry, Addon, AwsAuth, Cluster, ClusterConfig, ClusterVersionInfo, FargateProfile,
+    GapReason, KmsKey, Nodegroup, Observed, PodIdentityAssociation,
 };
 use futures::future::join_all;
 
@@ -264,6 +264,7 @@ async fn cluster(ctx: &Ctx, clients: &Clients, name: &str) -> Option<Cluster> {
         crate::logs::cluster_log_group(ctx, &clients.logs, name),
         secrets_key(ctx, &clients.kms, &config),
     );
+    let aws_auth = aws_auth(ctx, name, &config);
     Some(Cluster {
         name: name.to_string(),
         arn,
@@ -275,7 +276,33 @@ async fn cluster(ctx: &Ctx, clients: &Clients, name: &str) -> Option<Cluster> {
         pod_identity_associations,
         log_group,
         secrets_key,
+        aws_auth,
     })
+}
+
+/// What the `kube-system/aws-auth` ConfigMap grants: nothing in the `API`
+/// authentication mode, where EKS ignores it. In the other modes (and when
+/// the mode is unknown) only the Kubernetes API shows it, and that is not
+/// read: a `kubernetes`/`aws-auth` gap of reason `not_read` says so, and
+/// marks the scan incomplete. A failed DescribeCluster does not replace
+/// that gap: the ConfigMap is unread either way.
+fn aws_auth(ctx: &Ctx, cluster: &str, config: &Observed<ClusterConfig>) -> Observed<AwsAuth> {
+    let mode = match config {
+        Observed::Known(c) => c.authentication_mode.as_deref(),
+        Observed::Unknown(_) => None,
+    };
+    let why = match (mode, config.is_known()) {
+        (Some(m), _) if m.eq_ignore_ascii_case("API") => return Observed::Known(AwsAuth::default()),
+        (Some(m), _) => format!("its authentication mode {m} honours"),
+        (None, true) => "DescribeCluster returned no authentication mode, so it may honour".into(),
+        (None, false) => "DescribeCluster failed, so it may honour".into(),
+    };
+    Observed::Unknown(ctx.gap(
+        "kubernetes",
+        "aws-auth",
+        GapReason::NotRead,
+        format!("cluster {cluster}: {why} the kube-system/aws-auth ConfigMap, and the Kubernetes API is not read"),
+    ))
 }
 
 /// The KMS key named by the encryption entry that covers `secrets`: `None`
