@@ -1,5 +1,6 @@
-//! ECR: repositories, their policies, lifecycle policies and images, and the
-//! registry scanning configuration.
+//! ECR: repositories, their policies, lifecycle policies, images and
+//! effective scanning configurations, who manages their KMS keys (KMS
+//! `DescribeKey`, once per key), and the registry scanning configuration.
 //!
 //! Concurrency: every call takes one permit of the ECR bound for its own
 //! duration only (never across another call), so per-repository and
@@ -16,12 +17,16 @@ mod map;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
+
 use aws_sdk_ecr::operation::describe_image_scan_findings::DescribeImageScanFindingsError;
 use aws_sdk_ecr::operation::get_lifecycle_policy::GetLifecyclePolicyError;
 use aws_sdk_ecr::operation::get_repository_policy::GetRepositoryPolicyError;
 use aws_sdk_ecr::types::ImageIdentifier;
 use aws_sdk_ecr::Client;
-use eksposture_model::{GapReason, Image, Observed, RegistryScanning, Repository};
+use eksposture_model::{
+    GapReason, Image, Observed, RegistryScanning, Repository, RepositoryScanning,
+};
 use serde_json::Value;
 
 use crate::service::Service;
@@ -31,6 +36,7 @@ pub const SERVICE: Service = Service {
     name: "ecr",
     concurrency: 8,
     operations: &[
+        "BatchGetRepositoryScanningConfiguration",
         "DescribeImageScanFindings",
         "DescribeImages",
         "DescribeRepositories",
@@ -44,6 +50,10 @@ pub const SERVICE: Service = Service {
 /// `DescribeImageScanFindings` calls per repository at most.
 pub(crate) const MAX_SCAN_LOOKUPS: usize = 100;
 
+/// Repositories per `BatchGetRepositoryScanningConfiguration` call: the
+/// API's maximum (`repositoryNames`: 1 to 25 names).
+pub(crate) const SCANNING_BATCH: usize = 25;
+
 pub struct EcrData {
     pub repositories: Observed<Vec<Repository>>,
     pub registry_scanning: Observed<RegistryScanning>,
@@ -51,19 +61,25 @@ pub struct EcrData {
 
 pub async fn collect(ctx: &Ctx) -> EcrData {
     let client = eksposture_aws::client!(aws_sdk_ecr, &ctx.sdk, ctx.region());
-    collect_with(ctx, &client).await
+    collect_with(ctx, &client, &crate::kms::client(ctx)).await
 }
 
-pub(crate) async fn collect_with(ctx: &Ctx, client: &Client) -> EcrData {
-    let (repositories, registry_scanning) =
-        tokio::join!(repositories(ctx, client), registry_scanning(ctx, client));
+pub(crate) async fn collect_with(ctx: &Ctx, client: &Client, kms: &aws_sdk_kms::Client) -> EcrData {
+    let (repositories, registry_scanning) = tokio::join!(
+        repositories(ctx, client, kms),
+        registry_scanning(ctx, client)
+    );
     EcrData {
         repositories,
         registry_scanning,
     }
 }
 
-async fn repositories(ctx: &Ctx, client: &Client) -> Observed<Vec<Repository>> {
+async fn repositories(
+    ctx: &Ctx,
+    client: &Client,
+    kms: &aws_sdk_kms::Client,
+) -> Observed<Vec<Repository>> {
     let mut found = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -102,7 +118,81 @@ async fn repositories(ctx: &Ctx, client: &Client) -> Observed<Vec<Repository>> {
     )
     .await;
     repos.sort_by(|a, b| a.arn.cmp(&b.arn));
+    let names: Vec<String> = repos.iter().map(|r| r.name.clone()).collect();
+    let keys = repos.iter().filter_map(|r| r.kms_key.as_deref());
+    let (mut scanning, managers) = tokio::join!(
+        repository_scanning(ctx, client, &names),
+        crate::kms::key_managers(ctx, kms, keys),
+    );
+    for repo in &mut repos {
+        if let Some(s) = scanning.remove(&repo.name) {
+            repo.scanning = s;
+        }
+        repo.kms_key_manager = repo.kms_key.as_ref().and_then(|k| managers.get(k)).cloned();
+    }
     Observed::Known(repos)
+}
+
+/// Each repository's effective scanning configuration, by name, in batches
+/// of [`SCANNING_BATCH`]. A failed call leaves its batch unknown; a
+/// repository the answer lists under `failures` (`REPOSITORY_NOT_FOUND`:
+/// deleted since it was listed) or does not mention is unknown too.
+async fn repository_scanning(
+    ctx: &Ctx,
+    client: &Client,
+    names: &[String],
+) -> BTreeMap<String, Observed<RepositoryScanning>> {
+    const OP: &str = "BatchGetRepositoryScanningConfiguration";
+    let batches = names.chunks(SCANNING_BATCH).map(|batch| async move {
+        let out = {
+            let _permit = ctx.limits.permit(&SERVICE).await;
+            client
+                .batch_get_repository_scanning_configuration()
+                .set_repository_names(Some(batch.to_vec()))
+                .send()
+                .await
+        };
+        let mut found = BTreeMap::new();
+        let out = match out {
+            Ok(o) => o,
+            Err(e) => {
+                let gap = ctx.sdk_gap(SERVICE.name, OP, &e);
+                for name in batch {
+                    found.insert(name.clone(), Observed::Unknown(gap.clone()));
+                }
+                return found;
+            }
+        };
+        for c in out.scanning_configurations() {
+            if let Some(name) = c.repository_name() {
+                let scanning = Observed::Known(map::repository_scanning(c));
+                found.insert(name.to_string(), scanning);
+            }
+        }
+        for f in out.failures() {
+            let Some(name) = f.repository_name() else {
+                continue;
+            };
+            let code = f.failure_code().map_or("no failure code", |c| c.as_str());
+            let why = f.failure_reason().unwrap_or_default();
+            let message = format!("repository {name}: {code} {why}");
+            let gap = ctx.gap(SERVICE.name, OP, GapReason::Error, message.trim_end());
+            found.insert(name.to_string(), Observed::Unknown(gap));
+        }
+        for name in batch {
+            if !found.contains_key(name) {
+                let message = format!("the answer did not mention repository {name}");
+                let gap = ctx.gap(SERVICE.name, OP, GapReason::Error, message);
+                found.insert(name.clone(), Observed::Unknown(gap));
+            }
+        }
+        found
+    });
+    futures::future::join_all(batches)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
 }
 
 async fn repository_details(ctx: &Ctx, client: &Client, mut repo: Repository) -> Repository {

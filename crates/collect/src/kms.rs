@@ -1,9 +1,12 @@
-//! KMS: the key that envelope-encrypts a cluster's Kubernetes secrets.
+//! KMS: the key that envelope-encrypts a cluster's Kubernetes secrets, and
+//! who manages the keys of ECR repositories.
 //!
 //! The key may belong to another account (EKS accepts any key the cluster
 //! role may use), so every call names the key by its full ARN: KMS resolves a
 //! bare key id in the caller's own account only. A key ARN naming another
 //! region is read through a client for that region.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_kms::types::{KeyManagerType, KeyMetadata};
 use aws_sdk_kms::Client;
@@ -66,32 +69,69 @@ pub fn map_key(meta: &KeyMetadata, configured_arn: &str, rotation: Observed<bool
     }
 }
 
-/// The secrets key named by a cluster's encryption configuration.
-pub async fn secrets_key(ctx: &Ctx, client: &Client, key_arn: &str) -> Observed<KmsKey> {
-    let client = client_for(client, key_arn);
+/// `DescribeKey` of the key `key_arn` names, through `client` (already the
+/// client for the ARN's region).
+async fn describe(ctx: &Ctx, client: &Client, key_arn: &str) -> Observed<KeyMetadata> {
     let described = {
         let _permit = ctx.limits.permit(&SERVICE).await;
         client.describe_key().key_id(key_arn).send().await
     };
-    let meta = match described {
+    match described {
         Ok(out) => match out.key_metadata {
-            Some(m) => m,
-            None => {
-                return Observed::Unknown(ctx.gap(
-                    SERVICE.name,
-                    "DescribeKey",
-                    GapReason::Error,
-                    "the response carried no key metadata",
-                ))
-            }
+            Some(m) => Observed::Known(m),
+            None => Observed::Unknown(ctx.gap(
+                SERVICE.name,
+                "DescribeKey",
+                GapReason::Error,
+                "the response carried no key metadata",
+            )),
         },
-        Err(e) => return Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeKey", &e)),
+        Err(e) => Observed::Unknown(ctx.sdk_gap(SERVICE.name, "DescribeKey", &e)),
+    }
+}
+
+/// The secrets key named by a cluster's encryption configuration.
+pub async fn secrets_key(ctx: &Ctx, client: &Client, key_arn: &str) -> Observed<KmsKey> {
+    let client = client_for(client, key_arn);
+    let meta = match describe(ctx, &client, key_arn).await {
+        Observed::Known(m) => m,
+        Observed::Unknown(gap) => return Observed::Unknown(gap),
     };
     // The configured ARN may be an alias; `GetKeyRotationStatus` takes key
     // ids and key ARNs only, so it is asked about the key DescribeKey found.
     let key_id = meta.arn.clone().unwrap_or_else(|| key_arn.to_string());
     let rotation = rotation(ctx, &client, &meta, &key_id).await;
     Observed::Known(map_key(&meta, key_arn, rotation))
+}
+
+/// Who manages each key (`DescribeKey` `KeyManager`: `AWS` or `CUSTOMER`),
+/// one call per distinct key ARN.
+pub async fn key_managers<'k>(
+    ctx: &Ctx,
+    client: &Client,
+    keys: impl IntoIterator<Item = &'k str>,
+) -> BTreeMap<String, Observed<String>> {
+    let keys: BTreeSet<&str> = keys.into_iter().collect();
+    let managers = keys.into_iter().map(|key| async move {
+        let client = client_for(client, key);
+        let manager = match describe(ctx, &client, key).await {
+            Observed::Known(meta) => match meta.key_manager {
+                Some(m) => Observed::Known(m.as_str().to_string()),
+                None => Observed::Unknown(ctx.gap(
+                    SERVICE.name,
+                    "DescribeKey",
+                    GapReason::Error,
+                    format!("the key metadata of {key} carried no KeyManager"),
+                )),
+            },
+            Observed::Unknown(gap) => Observed::Unknown(gap),
+        };
+        (key.to_string(), manager)
+    });
+    futures::future::join_all(managers)
+        .await
+        .into_iter()
+        .collect()
 }
 
 async fn rotation(ctx: &Ctx, client: &Client, meta: &KeyMetadata, key_id: &str) -> Observed<bool> {
@@ -322,5 +362,59 @@ mod tests {
         ];
         let key = secrets_key(&ctx, &client(&rules), remote).await;
         assert_eq!(key.known().map(|k| k.arn.as_str()), Some(remote));
+    }
+
+    #[tokio::test]
+    async fn key_managers_describe_each_key_once() {
+        let ctx = crate::eks::tests::test_ctx();
+        let other = "arn:aws:kms:us-east-1:123456789012:key/aws-ecr";
+        let customer = mock!(Client::describe_key)
+            .match_requests(|r| r.key_id() == Some(KEY))
+            .then_output(|| {
+                DescribeKeyOutput::builder()
+                    .key_metadata(meta(KEY, KeyManagerType::Customer, KeyState::Enabled))
+                    .build()
+            });
+        let aws = mock!(Client::describe_key)
+            .match_requests(move |r| r.key_id() == Some(other))
+            .then_output(move || {
+                DescribeKeyOutput::builder()
+                    .key_metadata(meta(other, KeyManagerType::Aws, KeyState::Enabled))
+                    .build()
+            });
+        let client = eksposture_aws::mock_client!(aws_sdk_kms, "us-east-1", [&customer, &aws]);
+        let managers = key_managers(&ctx, &client, [KEY, other, KEY]).await;
+        assert_eq!(
+            managers,
+            BTreeMap::from([
+                (other.to_string(), Observed::Known("AWS".to_string())),
+                (KEY.to_string(), Observed::Known("CUSTOMER".to_string())),
+            ])
+        );
+        assert_eq!(
+            customer.num_calls() + aws.num_calls(),
+            2,
+            "one call per key"
+        );
+        assert!(ctx.gaps.take().is_empty());
+    }
+
+    #[tokio::test]
+    async fn key_managers_unread_are_unknown_with_a_gap() {
+        let ctx = crate::eks::tests::test_ctx();
+        let rules = [mock!(Client::describe_key)
+            .then_error(|| DescribeKeyError::generic(denied("DescribeKey")))];
+        let managers = key_managers(&ctx, &client(&rules), [KEY]).await;
+        let gap = managers[KEY].gap().expect("unknown");
+        assert_eq!(gap.reason, GapReason::AccessDenied);
+        assert_eq!(ctx.gaps.take().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn key_metadata_without_a_manager_is_unknown() {
+        let ctx = crate::eks::tests::test_ctx();
+        let bare = KeyMetadata::builder().key_id("k").arn(KEY).build().unwrap();
+        let managers = key_managers(&ctx, &client(&[describe(bare)]), [KEY]).await;
+        assert!(managers[KEY].gap().is_some());
     }
 }

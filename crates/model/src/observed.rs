@@ -14,6 +14,9 @@ pub enum GapReason {
     /// No connection: a private Kubernetes endpoint seen from outside its
     /// VPC, a firewall, DNS.
     Unreachable,
+    /// The scanner does not read this source at all (yet): e.g. a cluster's
+    /// `kube-system/aws-auth` ConfigMap, which only the Kubernetes API shows.
+    NotRead,
     /// Anything else: network, timeout, malformed response, a value absent
     /// from a hand-written inventory.
     Error,
@@ -26,6 +29,7 @@ impl GapReason {
             GapReason::NotSupported => "not_supported",
             GapReason::Throttled => "throttled",
             GapReason::Unreachable => "unreachable",
+            GapReason::NotRead => "not_read",
             GapReason::Error => "error",
         }
     }
@@ -173,5 +177,22 @@ mod tests {
         ));
         let v = serde_json::to_value(&u).unwrap();
         assert_eq!(v["unknown"]["reason"], "not_supported");
+    }
+
+    #[test]
+    fn every_reason_serialises_as_its_name() {
+        for r in [
+            GapReason::AccessDenied,
+            GapReason::NotSupported,
+            GapReason::Throttled,
+            GapReason::NotRead,
+            GapReason::Error,
+        ] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+            assert_eq!(
+                serde_json::from_value::<GapReason>(r.as_str().into()).unwrap(),
+                r
+            );
+        }
     }
 }

@@ -10,6 +10,7 @@
 //! never names the AWS SDK. Wildcard matching is `eksposture_model::wildcard`,
 //! re-exported here.
 
+pub mod account_wildcards;
 mod decode;
 mod document;
 mod error;

@@ -4,8 +4,9 @@
 //! A grant is judged by the documents, never by policy names. Three kinds of
 //! grant are risky, each reported once with the statements behind it:
 //! full administrator access; a whole-service wildcard (`iam:*`, `s3:*`, ...)
-//! on every resource; and sensitive actions (privilege escalation, secrets,
-//! ECR write, ...) on every resource of their type in the account.
+//! on every resource; and the actions of `SENSITIVE` (privilege escalation
+//! and lateral movement, secrets, ECR write, ...) on every resource of their
+//! type in the account.
 //!
 //! "Every resource of its type" is decided by asking the policy evaluator
 //! about a probe ARN with a name no policy would spell out
@@ -40,6 +41,22 @@ enum Kind {
     User,
     Group,
     ManagedPolicy,
+    /// An EC2 instance (a node, with its instance-profile role).
+    Instance,
+    /// An EC2 instance together with the AWS-owned `AWS-RunShellScript`
+    /// document: `ssm:SendCommand` is authorized on both, so a grant limited
+    /// to the holder's own documents runs no arbitrary command.
+    ShellCommand,
+    Function,
+    Cluster,
+    AccessEntry,
+    PodIdentityAssociation,
+    /// An ECS task of a cluster: `ecs:ExecuteCommand` is authorized on both.
+    EcsTask,
+    Stack,
+    BuildProject,
+    DevEndpoint,
+    Notebook,
     Secret,
     Parameter,
     Key,
@@ -50,11 +67,9 @@ enum Kind {
 impl Kind {
     fn class(self) -> GrantClass {
         match self {
-            Kind::Role | Kind::User | Kind::Group | Kind::ManagedPolicy => {
-                GrantClass::PrivilegeEscalation
-            }
             Kind::Secret | Kind::Parameter | Kind::Key | Kind::Object => GrantClass::DataAccess,
             Kind::Repository => GrantClass::ImageWrite,
+            _ => GrantClass::PrivilegeEscalation,
         }
     }
 
@@ -64,6 +79,16 @@ impl Kind {
             Kind::User => "IAM user",
             Kind::Group => "IAM group",
             Kind::ManagedPolicy => "managed policy",
+            Kind::Instance | Kind::ShellCommand => "EC2 instance",
+            Kind::Function => "Lambda function",
+            Kind::Cluster => "EKS cluster",
+            Kind::AccessEntry => "EKS access entry",
+            Kind::PodIdentityAssociation => "EKS Pod Identity association",
+            Kind::EcsTask => "ECS task",
+            Kind::Stack => "CloudFormation stack",
+            Kind::BuildProject => "CodeBuild project",
+            Kind::DevEndpoint => "Glue development endpoint",
+            Kind::Notebook => "SageMaker notebook instance",
             Kind::Secret => "secret",
             Kind::Parameter => "SSM parameter",
             Kind::Key => "KMS key",
@@ -73,39 +98,87 @@ impl Kind {
     }
 }
 
-/// Actions beyond the worker-node baseline when granted on every resource of
-/// their type: privilege escalation, credential and data reads, image writes.
-const SENSITIVE: &[(&str, Kind)] = &[
-    ("iam:PassRole", Kind::Role),
-    ("iam:CreateRole", Kind::Role),
-    ("iam:AttachRolePolicy", Kind::Role),
-    ("iam:PutRolePolicy", Kind::Role),
-    ("iam:UpdateAssumeRolePolicy", Kind::Role),
-    ("iam:DeleteRolePermissionsBoundary", Kind::Role),
-    ("sts:AssumeRole", Kind::Role),
-    ("iam:CreateAccessKey", Kind::User),
-    ("iam:CreateLoginProfile", Kind::User),
-    ("iam:UpdateLoginProfile", Kind::User),
-    ("iam:AttachUserPolicy", Kind::User),
-    ("iam:PutUserPolicy", Kind::User),
-    ("iam:AttachGroupPolicy", Kind::Group),
-    ("iam:PutGroupPolicy", Kind::Group),
-    ("iam:AddUserToGroup", Kind::Group),
-    ("iam:CreatePolicyVersion", Kind::ManagedPolicy),
-    ("iam:SetDefaultPolicyVersion", Kind::ManagedPolicy),
-    ("secretsmanager:GetSecretValue", Kind::Secret),
-    ("ssm:GetParameter", Kind::Parameter),
-    ("ssm:GetParameters", Kind::Parameter),
-    ("ssm:GetParametersByPath", Kind::Parameter),
-    ("kms:Decrypt", Kind::Key),
-    ("s3:GetObject", Kind::Object),
-    ("ecr:PutImage", Kind::Repository),
-    ("ecr:InitiateLayerUpload", Kind::Repository),
-    ("ecr:UploadLayerPart", Kind::Repository),
-    ("ecr:CompleteLayerUpload", Kind::Repository),
-    ("ecr:BatchDeleteImage", Kind::Repository),
-    ("ecr:DeleteRepository", Kind::Repository),
-    ("ecr:SetRepositoryPolicy", Kind::Repository),
+/// An action beyond the worker-node baseline when granted on every resource
+/// of its type, and why it matters.
+struct Sensitive {
+    action: &'static str,
+    kind: Kind,
+    why: &'static str,
+}
+
+const fn sensitive(action: &'static str, kind: Kind, why: &'static str) -> Sensitive {
+    Sensitive { action, kind, why }
+}
+
+/// The one list of risky grants every role check uses: privilege escalation
+/// and lateral movement (becoming or running code as another principal),
+/// credential and data reads, image writes.
+///
+/// Sources: Rhino Security Labs' IAM privilege-escalation methods, PMapper's
+/// edges, Cloudsplaining's privilege-escalation list and pathfinding.cloud's
+/// paths (`existing-passrole` paths need no `iam:PassRole`: the resource
+/// already runs as a role). Paths that need `iam:PassRole` plus a launch
+/// action (`ec2:RunInstances`, `lambda:CreateFunction`,
+/// `cloudformation:CreateStack`, `glue:CreateDevEndpoint`, `ecs:RunTask`,
+/// `eks:CreateNodegroup`, ...) are reported through `iam:PassRole` on any
+/// role: the launch action alone passes no role. Nor are paths that need
+/// several actions of which none alone is a path (`ec2:ModifyInstanceAttribute`
+/// user data takes `ec2:StopInstances` and `ec2:StartInstances` too).
+/// `eks:UpdateClusterConfig`
+/// is not here: it changes endpoint access, logging and the authentication
+/// mode, not who holds which identity (the endpoint and logging checks judge
+/// its effects), and moving to `API` access entries grants nobody access.
+const SENSITIVE: &[Sensitive] = &[
+    sensitive("iam:PassRole", Kind::Role, "hands any role to a new instance, function, stack, task or Pod Identity association, which then runs as it"),
+    sensitive("iam:CreateRole", Kind::Role, "creates roles the holder can trust itself in"),
+    sensitive("iam:AttachRolePolicy", Kind::Role, "attaches any managed policy (AdministratorAccess) to a role"),
+    sensitive("iam:PutRolePolicy", Kind::Role, "writes any inline policy on a role"),
+    sensitive("iam:UpdateAssumeRolePolicy", Kind::Role, "rewrites a role's trust to let the holder assume it"),
+    sensitive("iam:DeleteRolePermissionsBoundary", Kind::Role, "lifts the permissions boundary that caps a role"),
+    sensitive("iam:PutRolePermissionsBoundary", Kind::Role, "swaps the permissions boundary that caps a role for a looser one"),
+    sensitive("sts:AssumeRole", Kind::Role, "assumes every role whose trust admits the holder's account"),
+    sensitive("iam:CreateAccessKey", Kind::User, "mints long-lived keys for other users"),
+    sensitive("iam:CreateLoginProfile", Kind::User, "sets a console password for users that have none"),
+    sensitive("iam:UpdateLoginProfile", Kind::User, "resets other users' console passwords"),
+    sensitive("iam:AttachUserPolicy", Kind::User, "attaches any managed policy to a user"),
+    sensitive("iam:PutUserPolicy", Kind::User, "writes any inline policy on a user"),
+    sensitive("iam:DeleteUserPermissionsBoundary", Kind::User, "lifts the permissions boundary that caps a user"),
+    sensitive("iam:PutUserPermissionsBoundary", Kind::User, "swaps the permissions boundary that caps a user for a looser one"),
+    sensitive("iam:AttachGroupPolicy", Kind::Group, "attaches any managed policy to a group"),
+    sensitive("iam:PutGroupPolicy", Kind::Group, "writes any inline policy on a group"),
+    sensitive("iam:AddUserToGroup", Kind::Group, "adds a user to a more privileged group"),
+    sensitive("iam:CreatePolicyVersion", Kind::ManagedPolicy, "rewrites customer managed policies (a new version can be made the default)"),
+    sensitive("iam:SetDefaultPolicyVersion", Kind::ManagedPolicy, "reverts a managed policy to an older, broader version"),
+    sensitive("eks:CreateAccessEntry", Kind::Cluster, "gives any IAM principal an access entry, and so Kubernetes access, to any cluster"),
+    sensitive("eks:CreatePodIdentityAssociation", Kind::Cluster, "binds a Pod Identity role to a service account the holder runs pods as"),
+    sensitive("eks:AssociateAccessPolicy", Kind::AccessEntry, "associates AmazonEKSClusterAdminPolicy with an access entry: cluster admin"),
+    sensitive("eks:UpdateAccessEntry", Kind::AccessEntry, "changes the Kubernetes groups an access entry maps to"),
+    sensitive("eks:UpdatePodIdentityAssociation", Kind::PodIdentityAssociation, "re-points an existing association to another role or target role"),
+    sensitive("ssm:SendCommand", Kind::ShellCommand, "runs shell commands as root on any instance, and so takes its role"),
+    sensitive("ssm:StartSession", Kind::Instance, "opens a shell on any instance, and so takes its role"),
+    sensitive("ec2-instance-connect:SendSSHPublicKey", Kind::Instance, "pushes an SSH key to any instance, and so takes its role"),
+    sensitive("ec2-instance-connect:SendSerialConsoleSSHPublicKey", Kind::Instance, "opens the serial console of any instance"),
+    sensitive("lambda:UpdateFunctionCode", Kind::Function, "replaces a function's code, which then runs as its execution role"),
+    sensitive("lambda:UpdateFunctionConfiguration", Kind::Function, "adds a layer or environment that runs the holder's code as the function's role"),
+    sensitive("ecs:ExecuteCommand", Kind::EcsTask, "opens a shell in any running container, with its task role"),
+    sensitive("cloudformation:UpdateStack", Kind::Stack, "makes a stack's service role create whatever the holder's template says"),
+    sensitive("codebuild:StartBuild", Kind::BuildProject, "overrides a project's buildspec, run as its service role"),
+    sensitive("codebuild:StartBuildBatch", Kind::BuildProject, "overrides a project's buildspec, run as its service role"),
+    sensitive("glue:UpdateDevEndpoint", Kind::DevEndpoint, "adds an SSH key to a development endpoint, which runs as its role"),
+    sensitive("sagemaker:CreatePresignedNotebookInstanceUrl", Kind::Notebook, "opens a notebook instance's Jupyter, which runs as its role"),
+    sensitive("secretsmanager:GetSecretValue", Kind::Secret, "reads every secret"),
+    sensitive("ssm:GetParameter", Kind::Parameter, "reads every parameter, SecureString ones included"),
+    sensitive("ssm:GetParameters", Kind::Parameter, "reads every parameter, SecureString ones included"),
+    sensitive("ssm:GetParametersByPath", Kind::Parameter, "reads every parameter, SecureString ones included"),
+    sensitive("kms:Decrypt", Kind::Key, "decrypts with every key whose key policy delegates to IAM"),
+    sensitive("s3:GetObject", Kind::Object, "reads every object of every bucket"),
+    sensitive("ecr:PutImage", Kind::Repository, "pushes images that nodes then pull and run"),
+    sensitive("ecr:InitiateLayerUpload", Kind::Repository, "pushes images that nodes then pull and run"),
+    sensitive("ecr:UploadLayerPart", Kind::Repository, "pushes images that nodes then pull and run"),
+    sensitive("ecr:CompleteLayerUpload", Kind::Repository, "pushes images that nodes then pull and run"),
+    sensitive("ecr:BatchDeleteImage", Kind::Repository, "deletes the images workloads run"),
+    sensitive("ecr:DeleteRepository", Kind::Repository, "deletes repositories workloads pull from"),
+    sensitive("ecr:SetRepositoryPolicy", Kind::Repository, "opens any repository to other accounts or the public"),
 ];
 
 /// What a risky grant gives, so that a check can weigh the kinds differently
@@ -117,8 +190,10 @@ pub enum GrantClass {
     Admin,
     /// A whole-service wildcard (`iam:*`, `s3:*`, ...) on every resource.
     ServiceWildcard,
-    /// IAM writes, `iam:PassRole` or `sts:AssumeRole` on every role, user,
-    /// group or managed policy: the holder can become someone else.
+    /// Becoming or running code as another principal: IAM writes,
+    /// `iam:PassRole` or `sts:AssumeRole` on every role, user, group or
+    /// managed policy; the EKS access API on every cluster; commands, shells
+    /// or code on every instance, container, function, stack or build.
     PrivilegeEscalation,
     /// Secrets, SSM parameters, KMS decrypt or S3 object reads on every
     /// resource of their type.
@@ -137,6 +212,9 @@ pub struct RiskyGrant {
     pub class: GrantClass,
     /// Every granting statement carries a `Condition`.
     pub conditional: bool,
+    /// Why each action of the grant matters, `; `-separated; empty for
+    /// admin and service wildcards, which say it themselves.
+    pub why: String,
     /// `(policy source, statement)`: a managed policy ARN or `inline:<name>`.
     pub statements: Vec<(String, String)>,
 }
@@ -271,7 +349,7 @@ pub fn role_power(
 enum What {
     Admin(String),
     Wildcards(Vec<String>),
-    Actions(Kind, Vec<&'static str>),
+    Actions(Kind, Vec<&'static Sensitive>),
 }
 
 struct Draft {
@@ -353,34 +431,42 @@ fn risky_grants(
         .iter()
         .flat_map(|d| d.stmts.iter().copied())
         .collect();
-    for &(action, kind) in SENSITIVE {
+    for entry in SENSITIVE {
+        let (action, kind) = (entry.action, entry.kind);
         let mut hits = BTreeSet::new();
-        for probe in probes(account, kind) {
-            let allowed = set.allows(action, &probe).may_allow()
-                && boundary.is_none_or(|b| b.allows(action, &probe).may_allow());
+        for resources in probes(account, kind) {
+            let allowed = resources.iter().all(|probe| {
+                set.allows(action, probe).may_allow()
+                    && boundary.is_none_or(|b| b.allows(action, probe).may_allow())
+            });
+            if !allowed {
+                continue;
+            }
             hits.extend(stmts.iter().enumerate().filter_map(|(i, (src, s))| {
                 let grants = s.effect == Effect::Allow
                     && s.matches_action(action)
-                    && s.matches_resource(&probe);
-                (allowed && grants && !exempt(account, src, action)).then_some(i)
+                    && resources.iter().any(|probe| s.matches_resource(probe));
+                (grants && !exempt(account, src, action)).then_some(i)
             }));
         }
         if hits.is_empty() || !hits.is_disjoint(&broad) {
             continue;
         }
-        let same = drafts
-            .iter_mut()
-            .find(|d| d.stmts == hits && matches!(d.what, What::Actions(k, _) if k == kind));
+        // Actions on the same kind of resource granted by the same
+        // statements read as one grant.
+        let same = drafts.iter_mut().find(|d| {
+            d.stmts == hits && matches!(&d.what, What::Actions(k, _) if k.noun() == kind.noun())
+        });
         if let Some(Draft {
             what: What::Actions(_, actions),
             ..
         }) = same
         {
-            actions.push(action);
+            actions.push(entry);
         } else {
             let conditional = hits.iter().all(|i| stmts[*i].1.is_conditional());
             drafts.push(Draft {
-                what: What::Actions(kind, vec![action]),
+                what: What::Actions(kind, vec![entry]),
                 stmts: hits,
                 conditional,
             });
@@ -393,7 +479,8 @@ fn risky_grants(
                 What::Admin(label) => label.clone(),
                 What::Wildcards(ps) => format!("{} on any resource", ps.join(", ")),
                 What::Actions(kind, actions) => {
-                    format!("{} on any {}", actions.join(", "), kind.noun())
+                    let names: Vec<&str> = actions.iter().map(|a| a.action).collect();
+                    format!("{} on any {}", names.join(", "), kind.noun())
                 }
             },
             admin: matches!(d.what, What::Admin(_)),
@@ -403,6 +490,18 @@ fn risky_grants(
                 What::Actions(kind, _) => kind.class(),
             },
             conditional: d.conditional,
+            why: match &d.what {
+                What::Admin(_) | What::Wildcards(_) => String::new(),
+                What::Actions(_, actions) => {
+                    let mut why: Vec<&str> = Vec::new();
+                    for a in actions {
+                        if !why.contains(&a.why) {
+                            why.push(a.why);
+                        }
+                    }
+                    why.join("; ")
+                }
+            },
             statements: d
                 .stmts
                 .iter()
@@ -419,33 +518,74 @@ fn exempt(account: &Account<'_>, source: &str, action: &str) -> bool {
     })
 }
 
-/// ARNs of made-up resources of a kind, in the account and its regions.
-fn probes(account: &Account<'_>, kind: Kind) -> Vec<String> {
+/// ARNs of made-up resources of a kind, in the account and its regions: one
+/// set per region, each of whose ARNs the action must be allowed on (an
+/// action authorized on two resources, like `ssm:SendCommand` on the
+/// instance and the document, is granted only when both are allowed).
+fn probes(account: &Account<'_>, kind: Kind) -> Vec<Vec<String>> {
     const NAME: &str = "eksposture-probe";
+    // Instance ids read `i-<hex>`: a pattern like `instance/i-*` means every
+    // instance, so the probe keeps the prefix.
+    const INSTANCE: &str = "i-0e5c0e5c0e5c0e5c0";
+    const UUID: &str = "e5c0e5c0-0000-4000-8000-e5c0e5c0e5c0";
     let (p, a) = (account.partition, account.id);
-    let iam = |what: &str| vec![format!("arn:{p}:iam::{a}:{what}/{NAME}")];
+    let iam = |what: &str| vec![vec![format!("arn:{p}:iam::{a}:{what}/{NAME}")]];
     let default = BTreeSet::from(["us-east-1"]);
     let regions = if account.regions.is_empty() {
         &default
     } else {
         account.regions
     };
-    let regional = |svc: &str, what: &str| {
+    let regional = |resources: &[(&str, &str)]| -> Vec<Vec<String>> {
         regions
             .iter()
-            .map(|r| format!("arn:{p}:{svc}:{r}:{a}:{what}"))
+            .map(|r| {
+                resources
+                    .iter()
+                    .map(|(svc, what)| format!("arn:{p}:{svc}:{r}:{a}:{what}"))
+                    .collect()
+            })
             .collect()
     };
+    let instance = format!("instance/{INSTANCE}");
     match kind {
         Kind::Role => iam("role"),
         Kind::User => iam("user"),
         Kind::Group => iam("group"),
         Kind::ManagedPolicy => iam("policy"),
-        Kind::Object => vec![format!("arn:{p}:s3:::{NAME}/{NAME}")],
-        Kind::Secret => regional("secretsmanager", &format!("secret:{NAME}-AbCdEf")),
-        Kind::Parameter => regional("ssm", &format!("parameter/{NAME}")),
-        Kind::Key => regional("kms", &format!("key/{NAME}")),
-        Kind::Repository => regional("ecr", &format!("repository/{NAME}")),
+        Kind::Object => vec![vec![format!("arn:{p}:s3:::{NAME}/{NAME}")]],
+        Kind::Instance => regional(&[("ec2", &instance)]),
+        // AWS-owned documents have no account in their ARN.
+        Kind::ShellCommand => regions
+            .iter()
+            .map(|r| {
+                vec![
+                    format!("arn:{p}:ec2:{r}:{a}:{instance}"),
+                    format!("arn:{p}:ssm:{r}::document/AWS-RunShellScript"),
+                ]
+            })
+            .collect(),
+        Kind::Function => regional(&[("lambda", &format!("function:{NAME}"))]),
+        Kind::Cluster => regional(&[("eks", &format!("cluster/{NAME}"))]),
+        Kind::AccessEntry => regional(&[(
+            "eks",
+            &format!("access-entry/{NAME}/role/{a}/{NAME}/{UUID}"),
+        )]),
+        Kind::PodIdentityAssociation => {
+            regional(&[("eks", &format!("podidentityassociation/{NAME}/a-{NAME}"))])
+        }
+        Kind::EcsTask => regional(&[
+            ("ecs", &format!("cluster/{NAME}")),
+            ("ecs", &format!("task/{NAME}/{}", UUID.replace('-', ""))),
+        ]),
+        Kind::Stack => regional(&[("cloudformation", &format!("stack/{NAME}/{UUID}"))]),
+        Kind::BuildProject => regional(&[("codebuild", &format!("project/{NAME}"))]),
+        Kind::DevEndpoint => regional(&[("glue", &format!("devEndpoint/{NAME}"))]),
+        Kind::Notebook => regional(&[("sagemaker", &format!("notebook-instance/{NAME}"))]),
+        Kind::Secret => regional(&[("secretsmanager", &format!("secret:{NAME}-AbCdEf"))]),
+        Kind::Parameter => regional(&[("ssm", &format!("parameter/{NAME}"))]),
+        Kind::Key => regional(&[("kms", &format!("key/{NAME}"))]),
+        Kind::Repository => regional(&[("ecr", &format!("repository/{NAME}"))]),
     }
 }
 

@@ -25,11 +25,12 @@ use eksposture_model::{
 };
 
 pub use sg::{
-    security_group_arn, security_group_references, world_ingress, world_ingress_any_port,
-    WorldOpenPorts, EXPOSURES,
+    lb_ingress, lb_verdict, security_group_arn, security_group_references, world_ingress,
+    world_ingress_any_port, world_ingress_any_port_but_lb, LbIngress, LbVerdict, WorldOpenPorts,
+    EXPOSURES,
 };
 
-pub use public::{node_exposure, template_verdict, Exposure};
+pub use public::{node_exposure, nodes_behind, template_verdict, Exposure, NodesBehind};
 pub use sharing::{other_users, OtherUsers};
 
 use crate::imds::{self, Source};
@@ -213,6 +214,22 @@ pub mod fixtures {
             }
         }
         json!({"regions": {"us-east-1": r}})
+    }
+
+    /// Puts subnet-1 of vpc-1 into region fragment `r`, with a main route
+    /// table sending 0.0.0.0/0 to `target` (an internet gateway for `igw-`,
+    /// else a NAT gateway).
+    pub fn routed_subnet(r: &mut Value, target: &str) {
+        let key = if target.starts_with("igw-") {
+            "gateway_id"
+        } else {
+            "nat_gateway_id"
+        };
+        let mut route = json!({"destination_cidr": "0.0.0.0/0", "state": "active"});
+        route[key] = json!(target);
+        r["subnets"] = json!({"known": [{"subnet_id": "subnet-1", "vpc_id": "vpc-1"}]});
+        r["route_tables"] = json!({"known": [{"route_table_id": "rtb-1", "vpc_id": "vpc-1",
+            "main": true, "routes": [route]}]});
     }
 
     /// An instance tagged as a node of cluster `prod`; `metadata` null for none.

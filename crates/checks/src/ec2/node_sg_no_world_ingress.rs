@@ -1,7 +1,7 @@
 use eksposture_model::graph::Lookup;
-use eksposture_model::{Evidence, Graph, ResourceRef};
+use eksposture_model::{Evidence, Graph, ResourceRef, Status};
 
-use super::{security_group_arn, security_group_references, world_ingress};
+use super::{lb_ingress, lb_verdict, security_group_arn, security_group_references, world_ingress};
 use crate::{declare_check, Findings};
 
 declare_check! {
@@ -26,6 +26,28 @@ declare_check! {
     /// those read (deleted, shared from another account, or an emulator's
     /// placeholder), or what references groups (clusters, nodegroups,
     /// instances, launch-template versions) could not be read.
+    ///
+    /// A world-open rule that a load balancer controller manages is judged
+    /// by the nodes behind it instead: a TCP or UDP rule within the NodePort
+    /// range whose world source carries the description
+    /// `kubernetes.io/rule/nlb/client=<lb>` or
+    /// `kubernetes.io/rule/nlb/health=<lb>` (the in-tree service
+    /// controller's rules for a `type: nlb` Service, which open each
+    /// NodePort to the Service's `loadBalancerSourceRanges`, `0.0.0.0/0` by
+    /// default) or `elbv2.k8s.aws/targetGroupBinding=shared` (the AWS Load
+    /// Balancer Controller's). An NLB preserves client addresses for
+    /// instance targets, so the nodes must admit the clients themselves;
+    /// that is the load balancer's intended exposure (judged on the load
+    /// balancer), not the nodes', unless a node can be reached directly.
+    /// **fail** when a live node carrying the group has a public IPv4
+    /// address (for `0.0.0.0/0`); **pass** when every live node carrying it
+    /// has none, or sits in a subnet without a route to an internet gateway,
+    /// with a message naming the load balancer; **unknown** when a node in
+    /// a subnet routed to an internet gateway is admitted from `::/0`
+    /// (instance IPv6 addresses are not collected), a node's subnet or route
+    /// table could not be read, the region's instances could not be listed,
+    /// or no live node carries the group. The same descriptions on other
+    /// ports or protocols count like any other rule.
     ///
     /// ## Rationale
     ///
@@ -64,6 +86,34 @@ declare_check! {
     ///   "instances": {"known": [{"instance_id": "i-1", "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
     ///     "tags": {"eks:cluster-name": "prod"}, "security_group_ids": ["sg-gone"]}]},
     ///   "security_groups": {"known": []}}}}
+    /// ```
+    ///
+    /// An NLB's client rule on the NodePort of nodes in a private subnet (a
+    /// NAT route only), then on a node with a public IPv4 address:
+    ///
+    /// ```json,pass
+    /// {"regions": {"us-east-1": {"clusters": {"known": []},
+    ///   "instances": {"known": [{"instance_id": "i-1", "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+    ///     "tags": {"eks:cluster-name": "prod"}, "subnet_id": "subnet-1", "security_group_ids": ["sg-1"]}]},
+    ///   "subnets": {"known": [{"subnet_id": "subnet-1", "vpc_id": "vpc-1"}]},
+    ///   "route_tables": {"known": [{"route_table_id": "rtb-1", "vpc_id": "vpc-1", "main": true,
+    ///     "routes": [{"destination_cidr": "0.0.0.0/0", "nat_gateway_id": "nat-1", "state": "active"}]}]},
+    ///   "security_groups": {"known": [{"group_id": "sg-1", "arn": "arn:aws:ec2:us-east-1:111122223333:security-group/sg-1",
+    ///     "ingress": [{"ip_protocol": "tcp", "from_port": 31380, "to_port": 31380, "ipv4_ranges": ["0.0.0.0/0"],
+    ///       "range_descriptions": {"0.0.0.0/0": "kubernetes.io/rule/nlb/client=a1b2c3d4e5f6"}}]}]}}}}
+    /// ```
+    ///
+    /// ```json,fail
+    /// {"regions": {"us-east-1": {"clusters": {"known": []},
+    ///   "instances": {"known": [{"instance_id": "i-1", "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+    ///     "tags": {"eks:cluster-name": "prod"}, "public_ip_address": "203.0.113.7", "subnet_id": "subnet-1",
+    ///     "security_group_ids": ["sg-1"]}]},
+    ///   "subnets": {"known": [{"subnet_id": "subnet-1", "vpc_id": "vpc-1"}]},
+    ///   "route_tables": {"known": [{"route_table_id": "rtb-1", "vpc_id": "vpc-1", "main": true,
+    ///     "routes": [{"destination_cidr": "0.0.0.0/0", "gateway_id": "igw-1", "state": "active"}]}]},
+    ///   "security_groups": {"known": [{"group_id": "sg-1", "arn": "arn:aws:ec2:us-east-1:111122223333:security-group/sg-1",
+    ///     "ingress": [{"ip_protocol": "tcp", "from_port": 31380, "to_port": 31380, "ipv4_ranges": ["0.0.0.0/0"],
+    ///       "range_descriptions": {"0.0.0.0/0": "kubernetes.io/rule/nlb/client=a1b2c3d4e5f6"}}]}]}}}}
     /// ```
     id: "ec2-node-sg-no-world-ingress",
     title: "Node and cluster security groups should not admit the internet to SSH, RDP, the kubelet, NodePorts or all ports",
@@ -115,6 +165,10 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 .map(|l| Evidence::new("AwsEc2SecurityGroup", &arn, l))
                 .collect::<Vec<_>>()
         };
+        let lb = lb_ingress(sg);
+        let lb = (open.exposures.is_empty() && !lb.rules.is_empty())
+            .then(|| lb_verdict(g, &region, &id, &arn, &lb))
+            .filter(|v| v.status != Status::Pass || open.undecided.is_empty());
         if !open.exposures.is_empty() {
             evidence.extend(rule_evidence(&open.rules));
             let msg = format!(
@@ -123,6 +177,10 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 open.exposures.join(", ")
             );
             out.fail(r, msg, evidence);
+        } else if let Some(v) = lb {
+            evidence.extend(v.evidence);
+            let msg = format!("security group {id}{name} {}", v.message);
+            out.emit(v.status, r, msg, evidence);
         } else if let Some(first) = open.undecided.first() {
             let msg =
                 format!("security group {id}{name} may admit the internet to node ports: {first}");
@@ -145,7 +203,7 @@ mod tests {
     use eksposture_model::{Finding, Status};
     use serde_json::{json, Value};
 
-    use crate::ec2::fixtures::{cluster, node, region};
+    use crate::ec2::fixtures::{cluster, node, region, routed_subnet};
     use crate::testing::{self, statuses};
 
     /// Node i-1 in sg-1 (or `groups`), and sg-1 with `rules` as its ingress.
@@ -228,6 +286,183 @@ mod tests {
             "{}",
             f.message
         );
+    }
+
+    /// Node i-1 (public IPv4 `ip`) in subnet-1, whose main route table
+    /// sends 0.0.0.0/0 to `target`, and sg-1 with `rules`.
+    fn routed(ip: Option<&str>, target: &str, rules: Value) -> Value {
+        let mut v = fixture(json!(["sg-1"]), rules);
+        let r = &mut v["regions"]["us-east-1"];
+        r["instances"]["known"][0]["subnet_id"] = json!("subnet-1");
+        r["instances"]["known"][0]["public_ip_address"] = json!(ip);
+        routed_subnet(r, target);
+        v
+    }
+
+    /// A world-open rule on `port` whose `cidr` source has `description`.
+    fn described(port: i32, cidr: &str, description: &str) -> Value {
+        let key = if cidr.contains(':') {
+            "ipv6_ranges"
+        } else {
+            "ipv4_ranges"
+        };
+        let mut rule = json!({"ip_protocol": "tcp", "from_port": port, "to_port": port,
+            "range_descriptions": {cidr: description}});
+        rule[key] = json!([cidr]);
+        rule
+    }
+
+    const NLB: &str = "kubernetes.io/rule/nlb/client=a1b2c3d4e5f6";
+    const LBC: &str = "elbv2.k8s.aws/targetGroupBinding=shared";
+
+    #[test]
+    fn load_balancer_nodeport_rules_pass_on_private_nodes_naming_the_load_balancer() {
+        for desc in [NLB, "kubernetes.io/rule/nlb/health=a1b2c3d4e5f6", LBC] {
+            let rules = json!([described(31380, "0.0.0.0/0", desc)]);
+            let f = one(routed(None, "nat-1", rules), Status::Pass);
+            assert!(
+                f.message.contains("no node carrying it can be reached"),
+                "{}",
+                f.message
+            );
+            assert!(!f
+                .message
+                .contains("admits 0.0.0.0/0 to NodePorts 30000-32767,"));
+        }
+        let f = one(
+            routed(None, "nat-1", json!([described(31380, "0.0.0.0/0", NLB)])),
+            Status::Pass,
+        );
+        assert!(
+            f.message.contains("for load balancer a1b2c3d4e5f6"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("node i-1 has no public IPv4 address"),
+            "{}",
+            f.message
+        );
+        let kinds: Vec<&str> = f.evidence.iter().map(|e| e.kind.as_str()).collect();
+        assert!(
+            kinds.contains(&"AwsEc2Subnet") && kinds.contains(&"AwsEc2RouteTable"),
+            "{kinds:?}"
+        );
+    }
+
+    #[test]
+    fn a_node_without_public_ipv4_in_a_public_subnet_is_not_reached_over_ipv4() {
+        let rules = json!([described(31380, "0.0.0.0/0", LBC)]);
+        let f = one(routed(None, "igw-1", rules), Status::Pass);
+        assert!(
+            f.message.contains("has no public IPv4 address"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn load_balancer_nodeport_rules_fail_on_a_node_with_a_public_ip() {
+        let rules = json!([described(31380, "0.0.0.0/0", NLB)]);
+        let f = one(routed(Some("203.0.113.7"), "igw-1", rules), Status::Fail);
+        assert!(
+            f.message
+                .contains("node i-1 has the public IPv4 address 203.0.113.7"),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("directly"), "{}", f.message);
+    }
+
+    #[test]
+    fn load_balancer_rules_are_unknown_when_the_nodes_behind_cannot_be_judged() {
+        // ::/0 on a node in a subnet routed to an internet gateway: its IPv6
+        // address is not collected.
+        let f = one(
+            routed(None, "igw-1", json!([described(31380, "::/0", LBC)])),
+            Status::Unknown,
+        );
+        assert!(f.message.contains("IPv6 address"), "{}", f.message);
+        // The node's subnet is not among those read.
+        let mut v = routed(None, "nat-1", json!([described(31380, "0.0.0.0/0", NLB)]));
+        v["regions"]["us-east-1"]["subnets"] = json!({"known": []});
+        let f = one(v, Status::Unknown);
+        assert!(
+            f.message.contains("subnet subnet-1 of node i-1"),
+            "{}",
+            f.message
+        );
+        // The subnets could not be read.
+        let mut v = routed(None, "nat-1", json!([described(31380, "0.0.0.0/0", NLB)]));
+        v["regions"]["us-east-1"]["subnets"] =
+            testing::denied("ec2", "us-east-1", "DescribeSubnets");
+        let f = one(v, Status::Unknown);
+        assert!(
+            f.message.contains("could not be read (access_denied"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.evidence.iter().any(|e| e.kind == "Gap"),
+            "{:#?}",
+            f.evidence
+        );
+        // No live node carries the group (only a cluster references it).
+        let mut v = fixture(
+            json!(["sg-other"]),
+            json!([described(31380, "0.0.0.0/0", NLB)]),
+        );
+        v["regions"]["us-east-1"]["security_groups"]["known"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"group_id": "sg-other"}));
+        v["regions"]["us-east-1"]["clusters"] = cluster(json!({}));
+        v["regions"]["us-east-1"]["clusters"]["known"][0]["config"] =
+            json!({"known": {"security_group_ids": ["sg-1"]}});
+        let f = testing::run(&super::META, v);
+        let sg1 = f.iter().find(|f| f.resource.id.ends_with("/sg-1")).unwrap();
+        assert_eq!(sg1.status, Status::Unknown, "{sg1:#?}");
+        assert!(
+            sg1.message.contains("no live node carries"),
+            "{}",
+            sg1.message
+        );
+    }
+
+    #[test]
+    fn controller_descriptions_do_not_excuse_other_ports_or_undescribed_sources() {
+        // SSH is no NodePort, whatever the description says.
+        let f = one(
+            routed(None, "nat-1", json!([described(22, "0.0.0.0/0", NLB)])),
+            Status::Fail,
+        );
+        assert!(
+            f.message.ends_with("admits 0.0.0.0/0 to SSH 22"),
+            "{}",
+            f.message
+        );
+        // A range reaching past the NodePorts.
+        let mut wide = described(30000, "0.0.0.0/0", LBC);
+        wide["to_port"] = json!(40000);
+        one(routed(None, "nat-1", json!([wide])), Status::Fail);
+        // Another description, and the ::/0 source of the same rule without one.
+        one(
+            routed(None, "nat-1", json!([described(31380, "0.0.0.0/0", "web")])),
+            Status::Fail,
+        );
+        let mut both = described(31380, "0.0.0.0/0", NLB);
+        both["ipv6_ranges"] = json!(["::/0"]);
+        let f = one(routed(None, "nat-1", json!([both])), Status::Fail);
+        assert!(
+            f.message.ends_with("admits ::/0 to NodePorts 30000-32767"),
+            "{}",
+            f.message
+        );
+        // A prefix-list rule keeps a private load balancer rule unknown.
+        let rules = json!([described(31380, "0.0.0.0/0", NLB),
+            {"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "prefix_list_ids": ["pl-1"]}]);
+        let f = one(routed(None, "nat-1", rules), Status::Unknown);
+        assert!(f.message.contains("prefix list pl-1"), "{}", f.message);
     }
 
     #[test]

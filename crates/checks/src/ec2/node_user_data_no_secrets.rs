@@ -21,9 +21,13 @@ declare_check! {
     ///
     /// The user data of every launch-template version a nodegroup *uses*
     /// (not the template's other versions), as scanned by the collector for
-    /// AWS access key ids, private keys, API tokens and literal values
-    /// assigned to names like `PASSWORD`, `SECRET`, `TOKEN`, `API_KEY`
-    /// (only the kind and line of each hit are kept, never the value):
+    /// AWS access key ids, private keys, API tokens, URLs with credentials
+    /// in them (`user:password@`, a `password`/`token`/signature query
+    /// parameter) and literal values assigned to names like `PASSWORD`,
+    /// `SECRET`, `TOKEN`, `API_KEY`, but not references assigned to them (an
+    /// ARN, an absolute path or SSM parameter name, a URL without
+    /// credentials; the rules of `ecs-task-no-env-secrets`) (only the kind
+    /// and line of each hit are kept, never the value):
     /// **fail** when any credential was spotted (listed by kind and
     /// location); **pass** when the version has no user data, or user data
     /// with nothing spotted; **unknown** when the version could not be read,

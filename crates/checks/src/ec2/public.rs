@@ -2,6 +2,7 @@
 //! a subnet whose route table sends the default route to an internet
 //! gateway.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use eksposture_model::graph::{Lookup, NodeView};
@@ -169,6 +170,84 @@ pub fn node_exposure(g: &Graph<'_>, node: &NodeView<'_>) -> (Exposure, Vec<Evide
         Ok(_) | Err(_) => {}
     }
     (Exposure::Public(reasons), ev)
+}
+
+/// Whether the nodes that carry a security group can be reached from the
+/// internet through its world-open load balancer rules.
+#[derive(Debug)]
+pub enum NodesBehind {
+    /// One phrase per reachable node (`node i-1 has the public IPv4 ...`).
+    Exposed(Vec<String>),
+    /// One phrase per node, saying why it is not reachable.
+    Private(Vec<String>),
+    /// As [`Exposure::Unknown`], for the first node that cannot be judged.
+    Unknown { what: String, gap: Option<Gap> },
+}
+
+/// [`NodesBehind`] for the live nodes carrying group `group_id` of
+/// `region`, for rules admitting `0.0.0.0/0` (`ipv4`) or `::/0` (`ipv6`),
+/// with the evidence chain of each node. As in the path checks, only a
+/// public IPv4 address takes IPv4 connections from the internet; a node
+/// in a subnet routed to an internet gateway may take IPv6 ones if it has
+/// an IPv6 address, which is not collected.
+pub fn nodes_behind(
+    g: &Graph<'_>,
+    region: &str,
+    group_id: &str,
+    (ipv4, ipv6): (bool, bool),
+) -> (NodesBehind, Vec<Evidence>) {
+    if let Some(gap) = g.instance_listing_gap(region) {
+        let what = format!(
+            "the instances of region {region} (the nodes carrying security group {group_id})"
+        );
+        return (
+            NodesBehind::Unknown {
+                what,
+                gap: Some(gap.clone()),
+            },
+            Vec::new(),
+        );
+    }
+    let mut ev = BTreeSet::new();
+    let (mut exposed, mut private, mut unknown) = (Vec::new(), Vec::new(), None);
+    let carriers = g.live_nodes().filter(|n| {
+        n.region == region && n.instance.security_group_ids.iter().any(|s| s == group_id)
+    });
+    for node in carriers {
+        let (exposure, chain) = node_exposure(g, node);
+        ev.extend(chain);
+        let id = &node.instance.instance_id;
+        let public_ipv4 = node
+            .instance
+            .public_ip_address
+            .as_deref()
+            .is_some_and(|ip| !ip.is_empty());
+        match exposure {
+            Exposure::Private(why) => private.push(format!("node {id} {why}")),
+            Exposure::Unknown { what, gap } => {
+                unknown.get_or_insert(NodesBehind::Unknown { what, gap });
+            }
+            Exposure::Public(why) if public_ipv4 && ipv4 => {
+                exposed.push(format!("node {id} {}", why.join(" and ")));
+            }
+            Exposure::Public(why) if ipv6 => {
+                let what = format!("node {id} {}, so it takes connections from ::/0 if it has an IPv6 address (instance IPv6 addresses are not collected)", why.join(" and "));
+                unknown.get_or_insert(NodesBehind::Unknown { what, gap: None });
+            }
+            Exposure::Public(_) => private.push(format!("node {id} has no public IPv4 address, without which its subnet's internet gateway lets no IPv4 connection in")),
+        }
+    }
+    let verdict = if !exposed.is_empty() {
+        NodesBehind::Exposed(exposed)
+    } else if let Some(unknown) = unknown {
+        unknown
+    } else if private.is_empty() {
+        let what = format!("no live node carries security group {group_id}, so whether the nodes its load balancer rules admit the internet to are reachable cannot be told");
+        NodesBehind::Unknown { what, gap: None }
+    } else {
+        NodesBehind::Private(private)
+    };
+    (verdict, ev.into_iter().collect())
 }
 
 /// Whether a launch-template version assigns public IPv4 addresses, as a

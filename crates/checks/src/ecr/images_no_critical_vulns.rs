@@ -14,16 +14,24 @@ declare_check! {
     /// Inspector (`ListFindings`) reports on the image (resource id = the
     /// image ARN `<repository ARN>/<digest>`, or its digest).
     ///
-    /// - **fail** when either counts at least one critical finding; the
-    ///   message gives the critical and high counts and their source.
-    /// - **pass** when a completed scan shows no critical finding: ECR's scan
-    ///   is `COMPLETE`/`ACTIVE`, or Inspector's coverage lists the image
-    ///   `ACTIVE` and its findings were read.
-    /// - **unknown** when no completed scan covers the image (never scanned,
-    ///   scan in progress, failed or unsupported: an unscanned image has no
+    /// - **fail** when either counts at least one critical finding, however
+    ///   old the scan; the message gives the critical and high counts and
+    ///   their source.
+    /// - **pass** when a current scan shows no critical finding: ECR's scan
+    ///   is `ACTIVE` (continuous enhanced scanning), or `COMPLETE` at most
+    ///   30 days (`SCAN_MAX_AGE_DAYS`) before the scan's start
+    ///   (`scan.started_at`; the age is counted from the earlier of
+    ///   `imageScanCompletedAt` and `vulnerabilitySourceUpdatedAt`), or
+    ///   Inspector's coverage lists the image `ACTIVE` and its findings were
+    ///   read.
+    /// - **unknown** when no current scan covers the image: never scanned,
+    ///   scan in progress, failed or unsupported (an unscanned image has no
     ///   findings only because nobody looked; `ecr-images-scanned` reports
-    ///   that), its scan status or the repository's images could not be
-    ///   read, and for a region whose repositories could not be listed.
+    ///   that), a `COMPLETE` scan older than 30 days or without a completion
+    ///   time (a basic scan is never repeated by itself, and misses every
+    ///   vulnerability published after it ran); and when its scan status or
+    ///   the repository's images could not be read, and for a region whose
+    ///   repositories could not be listed.
     ///
     /// ## Rationale
     ///
@@ -49,13 +57,25 @@ declare_check! {
     /// {"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
     ///   "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
     ///   "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"],
-    ///     "scan": {"known": {"status": "COMPLETE", "finding_counts": {"MEDIUM": 3}}}}]}}]}}}}
+    ///     "scan": {"known": {"status": "COMPLETE", "completed_at": "2026-10-25T00:00:00Z",
+    ///       "finding_counts": {"MEDIUM": 3}}}}]}}]}}}}
     /// ```
     ///
     /// ```json,unknown
     /// {"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
     ///   "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
     ///   "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"], "scan": {"known": null}}]}}]}}}}
+    /// ```
+    ///
+    /// A basic scan from August, read by a scan started on 1 November:
+    ///
+    /// ```json,unknown
+    /// {"scan": {"started_at": "2026-11-01T00:00:00Z"},
+    ///  "regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
+    ///   "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
+    ///   "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"],
+    ///     "scan": {"known": {"status": "COMPLETE", "completed_at": "2026-08-01T00:00:00Z",
+    ///       "finding_counts": {"MEDIUM": 3}}}}]}}]}}}}
     /// ```
     id: "ecr-images-no-critical-vulns",
     title: "ECR images should have no critical vulnerabilities",
@@ -107,7 +127,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 }
                 Criticals::Unscanned(why) => {
                     let msg = format!(
-                        "no completed scan shows whether image {label} has critical findings: {why}"
+                        "no current scan shows whether image {label} has critical findings: {why}"
                     );
                     out.unknown_because(res, msg, ev);
                 }
@@ -133,8 +153,13 @@ mod tests {
         testing::run(&super::META, inv)
     }
 
+    /// A basic scan completed a week before the scan's start (2026-11-01).
     fn complete(counts: &Value) -> Value {
-        json!({"known": {"status": "COMPLETE", "finding_counts": counts}})
+        completed_at("2026-10-25T00:00:00Z", counts)
+    }
+
+    fn completed_at(at: &str, counts: &Value) -> Value {
+        json!({"known": {"status": "COMPLETE", "completed_at": at, "finding_counts": counts}})
     }
 
     fn inspector(critical: u32, high: u32) -> Value {
@@ -196,5 +221,67 @@ mod tests {
         let f = run(&json!({"known": null}), &insp);
         assert_eq!(statuses(&f), [Status::Unknown]);
         assert!(f[0].evidence.iter().any(|e| e.kind == "Gap"));
+    }
+
+    #[test]
+    fn fails_on_criticals_found_by_an_old_scan() {
+        let f = run(
+            &completed_at("2025-01-01T00:00:00Z", &json!({"CRITICAL": 1})),
+            &json!({}),
+        );
+        assert_eq!(statuses(&f), [Status::Fail]);
+    }
+
+    #[test]
+    fn passes_on_a_scan_within_thirty_days_or_continuous_scanning_of_any_age() {
+        // 30 days and some hours before 2026-11-01T00:00:00Z: 30 whole days.
+        let f = run(
+            &completed_at("2026-10-01T12:00:00Z", &json!({})),
+            &json!({}),
+        );
+        assert_eq!(statuses(&f), [Status::Pass]);
+        let active = json!({"known": {"status": "ACTIVE", "completed_at": "2025-01-01T00:00:00Z",
+            "finding_counts": {"HIGH": 1}}});
+        assert_eq!(statuses(&run(&active, &json!({}))), [Status::Pass]);
+    }
+
+    #[test]
+    fn unknown_when_the_basic_scan_is_stale_or_undated() {
+        let f = run(
+            &completed_at("2026-09-30T23:00:00Z", &json!({"HIGH": 1})),
+            &json!({}),
+        );
+        assert_eq!(statuses(&f), [Status::Unknown]);
+        assert!(
+            f[0].message.contains("31 days before this scan started"),
+            "{}",
+            f[0].message
+        );
+        // Fresh completion, but matched against vulnerability data from June.
+        let old_data = json!({"known": {"status": "COMPLETE", "completed_at": "2026-10-30T00:00:00Z",
+            "vulnerability_source_updated_at": "2026-06-01T00:00:00Z", "finding_counts": {}}});
+        assert_eq!(statuses(&run(&old_data, &json!({}))), [Status::Unknown]);
+        let undated = json!({"known": {"status": "COMPLETE", "finding_counts": {}}});
+        let f = run(&undated, &json!({}));
+        assert_eq!(statuses(&f), [Status::Unknown]);
+        assert!(
+            f[0].message.contains("no completion time"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn a_stale_scan_with_current_inspector_coverage_passes_on_inspector() {
+        let f = run(
+            &completed_at("2025-01-01T00:00:00Z", &json!({})),
+            &inspector(0, 2),
+        );
+        assert_eq!(statuses(&f), [Status::Pass]);
+        assert!(
+            f[0].message.contains("(Amazon Inspector; 2 high)"),
+            "{}",
+            f[0].message
+        );
     }
 }

@@ -19,9 +19,9 @@ declare_check! {
     ///   inventory keeps no reason code to tell them apart.
     /// - **fail** when ECR confirms the image was never scanned (no
     ///   `imageScanStatus`) or its scan ended `FAILED`, `UNSUPPORTED_IMAGE`,
-    ///   `SCAN_ELIGIBILITY_EXPIRED`, `FINDINGS_UNAVAILABLE`, `LIMIT_EXCEEDED`
-    ///   or `IMAGE_ARCHIVED` (the message names it), and Inspector does not
-    ///   cover it.
+    ///   `SCAN_ELIGIBILITY_EXPIRED`, `FINDINGS_UNAVAILABLE`, `LIMIT_EXCEEDED`,
+    ///   `IMAGE_ARCHIVED` or `IMAGE_SIZE_EXCEEDED` (the message names it),
+    ///   and Inspector does not cover it.
     /// - **unknown** when a scan is `IN_PROGRESS` or `PENDING` (not yet a
     ///   completed scan), the status is unrecognised or could not be read,
     ///   the repository's images could not be listed (one finding for the
@@ -31,7 +31,10 @@ declare_check! {
     /// Unreadable Inspector coverage does not turn ECR's answer into unknown:
     /// under enhanced scanning ECR reports Inspector's status in the image's
     /// own `imageScanStatus`. A repository with no images yields no finding:
-    /// nothing was evaluated.
+    /// nothing was evaluated. A completed basic scan passes however old it
+    /// is: this check asks whether the image was scanned;
+    /// `ecr-images-no-critical-vulns` does not rest a pass on a basic scan
+    /// older than 30 days.
     ///
     /// ## Rationale
     ///
@@ -191,10 +194,12 @@ mod tests {
     }
 
     #[test]
-    fn fails_and_names_the_status_when_image_unsupported() {
-        let f = image(&status("UNSUPPORTED_IMAGE"), &json!({"known": []}));
-        assert_eq!(statuses(&f), [Status::Fail]);
-        assert!(f[0].message.contains("UNSUPPORTED_IMAGE"));
+    fn fails_and_names_the_status_when_image_unsupported_or_too_large() {
+        for s in ["UNSUPPORTED_IMAGE", "IMAGE_SIZE_EXCEEDED"] {
+            let f = image(&status(s), &json!({"known": []}));
+            assert_eq!(statuses(&f), [Status::Fail], "{s}");
+            assert!(f[0].message.contains(s));
+        }
     }
 
     #[test]

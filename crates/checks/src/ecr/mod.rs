@@ -10,8 +10,10 @@ pub mod tags_immutable;
 
 use eksposture_model::wildcard::wildcard_match;
 use eksposture_model::{
-    Evidence, Graph, Image, Observed, RegistryScanning, Repository, ScanningRule,
+    Evidence, Graph, Image, ImageScan, Observed, RegistryScanning, Repository, ScanningRule,
 };
+
+use crate::support::unix_seconds;
 
 /// Whether an ECR registry scanning filter (type `WILDCARD`) selects a
 /// repository. As the ECR user guide documents it ("Filters to choose which
@@ -126,6 +128,7 @@ pub fn ecr_scan_verdict(image: &Image) -> ScanVerdict {
                 }
                 "FAILED"
                 | "UNSUPPORTED_IMAGE"
+                | "IMAGE_SIZE_EXCEEDED"
                 | "SCAN_ELIGIBILITY_EXPIRED"
                 | "FINDINGS_UNAVAILABLE"
                 | "LIMIT_EXCEEDED"
@@ -165,21 +168,59 @@ pub fn image_evidence(repo: &Repository, image: &Image) -> Evidence {
     )
 }
 
-/// What the completed vulnerability scans of one image say about critical
-/// findings: ECR's scan findings summary (basic scan `COMPLETE`, or enhanced
-/// scanning `ACTIVE`, whose summary is Inspector's) and the active findings
-/// Amazon Inspector reports on the image.
+/// How old a point-in-time scan (status `COMPLETE`) may be, in days before
+/// the scan's start (`scan.started_at`, never the clock), and still show
+/// that an image has no critical finding. Such a scan matched the image
+/// against the vulnerabilities known when it ran; one published since is
+/// not in its findings, and basic scanning never rescans an image by
+/// itself. 30 days is eksposture's choice, one monthly patch cycle, not an
+/// AWS or benchmark figure. Enhanced scanning in status `ACTIVE` is
+/// continuous: Amazon Inspector rescans the image as new vulnerabilities
+/// are published, so it is always current.
+pub const SCAN_MAX_AGE_DAYS: i64 = 30;
+
+/// What the vulnerability scans of one image say about critical findings:
+/// ECR's scan findings summary (a basic scan `COMPLETE` at most
+/// [`SCAN_MAX_AGE_DAYS`] old, or enhanced scanning `ACTIVE`, whose summary
+/// is Inspector's) and the active findings Amazon Inspector reports on the
+/// image. Criticals found by an older scan still count.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Criticals {
     /// `2 critical and 5 high (ECR scan)`, one per source with criticals.
     Found(Vec<String>),
-    /// Completed scans show none: their sources and the most high findings.
+    /// Current scans show none: their sources and the most high findings.
     None {
         sources: Vec<&'static str>,
         high: i64,
     },
-    /// No completed scan covers the image: why.
+    /// No current completed scan covers the image: why.
     Unscanned(String),
+}
+
+/// Why a `COMPLETE` ECR scan is too old to show the image has no critical
+/// finding, measured at the scan's start `started_at`; `None` when it is
+/// current. The findings are as of the earlier of the scan's completion and
+/// its vulnerability data's last update.
+fn stale_scan(scan: &ImageScan, started_at: &str) -> Option<String> {
+    let as_of = [&scan.completed_at, &scan.vulnerability_source_updated_at]
+        .into_iter()
+        .flatten()
+        .filter_map(|t| unix_seconds(t).map(|s| (s, t.as_str())))
+        .min();
+    let Some((as_of, when)) = as_of else {
+        return Some("its ECR scan gives no completion time, so its age is unknown".into());
+    };
+    let Some(started) = unix_seconds(started_at) else {
+        return Some(format!(
+            "the scan's start time {started_at:?} is not a date, so the age of its ECR scan ({when}) is unknown"
+        ));
+    };
+    let days = (started - as_of).div_euclid(86_400);
+    (days > SCAN_MAX_AGE_DAYS).then(|| {
+        format!(
+            "its ECR scan is as of {when}, {days} days before this scan started: older than {SCAN_MAX_AGE_DAYS} days, it misses vulnerabilities published since"
+        )
+    })
 }
 
 /// [`Criticals`] of an image of a repository of `region`, pushing the
@@ -193,12 +234,19 @@ pub fn image_criticals(
     image: &Image,
     ev: &mut Vec<Evidence>,
 ) -> Criticals {
-    // (critical, high, source) of each completed scan read.
+    // (critical, high, source) of each current scan read, and of an old one
+    // that found criticals.
     let mut scans: Vec<(i64, i64, &'static str)> = Vec::new();
+    let mut stale = None;
     let verdict = ecr_scan_verdict(image);
     if let (ScanVerdict::Scanned(_), Observed::Known(Some(scan))) = (&verdict, &image.scan) {
         let count = |s: &str| scan.finding_counts.get(s).copied().unwrap_or(0);
-        scans.push((count("CRITICAL"), count("HIGH"), "ECR scan"));
+        stale = (scan.status != "ACTIVE")
+            .then(|| stale_scan(scan, g.started_at()))
+            .flatten();
+        if stale.is_none() || count("CRITICAL") > 0 {
+            scans.push((count("CRITICAL"), count("HIGH"), "ECR scan"));
+        }
     }
     let covered = match g.inspector_image_coverage(region, repo, image) {
         Ok(entry) => entry.is_some(),
@@ -228,15 +276,15 @@ pub fn image_criticals(
     if !found.is_empty() {
         return Criticals::Found(found);
     }
-    match scans.iter().map(|(_, h, _)| *h).max() {
-        Some(high) => Criticals::None {
+    if let Some(high) = scans.iter().map(|(_, h, _)| *h).max() {
+        return Criticals::None {
             sources: scans.iter().map(|(_, _, s)| *s).collect(),
             high,
-        },
-        None => Criticals::Unscanned(match verdict {
-            ScanVerdict::NotScanned(m) | ScanVerdict::Undecided(m) | ScanVerdict::Scanned(m) => m,
-        }),
+        };
     }
+    let (ScanVerdict::NotScanned(m) | ScanVerdict::Undecided(m) | ScanVerdict::Scanned(m)) =
+        verdict;
+    Criticals::Unscanned(stale.unwrap_or(m))
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@ use eksposture_model::{Evidence, Graph, Observed};
 use crate::iam::parse_document;
 use crate::support::{repositories_of_region_ref, repository_ref};
 use crate::{declare_check, Findings};
+use eksposture_policy::account_wildcards::pinning_keys;
 use eksposture_policy::principals::{actions_text, broad_statements, Breadth};
 
 declare_check! {
@@ -20,7 +21,13 @@ declare_check! {
     /// ...; not with `IfExists`, `ForAllValues:` or a value matching
     /// everything), or by a `Deny` to anyone with the negated condition
     /// covering its actions; `aws:SecureTransport` and the like narrow
-    /// nothing. **Pass** when there is no policy, when it only names
+    /// nothing. A condition whose value leaves the account open narrows
+    /// nothing either: `arn:aws:iam::*:role/*` (or `arn:aws:iam::*:role/ci`,
+    /// a role name any account can create) in `aws:PrincipalArn` or
+    /// `aws:SourceArn`, `o-*` in `aws:PrincipalOrgID`, any
+    /// `aws:username` (user names are unique only within an account). A
+    /// named organisation, organisation path, account, VPC or endpoint, or
+    /// an ARN naming its account, stays narrowing. **Pass** when there is no policy, when it only names
     /// principals, or when every open statement is narrowed (the message
     /// names the keys). **Unknown** when the policy could not be read or
     /// parsed, and for a region whose repositories could not be listed.
@@ -46,6 +53,14 @@ declare_check! {
     ///   "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
     ///   "policy": {"known": {"Version": "2012-10-17", "Statement": [{"Sid": "pull", "Effect": "Allow",
     ///     "Principal": "*", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]}}}]}}}}
+    /// ```
+    ///
+    /// ```json,fail
+    /// {"regions": {"us-east-1": {"repositories": {"known": [{"name": "api",
+    ///   "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
+    ///   "policy": {"known": {"Version": "2012-10-17", "Statement": [{"Sid": "roles", "Effect": "Allow",
+    ///     "Principal": "*", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+    ///     "Condition": {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}}}]}}}]}}}}
     /// ```
     ///
     /// ```json,pass
@@ -126,15 +141,24 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 actions_text(b.statement),
                 b.breadth.describe()
             );
-            if b.narrowed_by.is_empty() {
+            let narrowed_by = pinning_keys(&policy, &b);
+            if narrowed_by.is_empty() {
+                let unpinned = if b.narrowed_by.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", under conditions on {} whose values admit any account",
+                        b.narrowed_by.join(", ")
+                    )
+                };
                 ev.push(Evidence::new(
                     "AwsEcrRepositoryPolicy",
                     &repo.arn,
-                    format!("Allow {what}"),
+                    format!("Allow {what}{unpinned}"),
                 ));
                 open.push(what);
             } else {
-                let keys = b.narrowed_by.join(", ");
+                let keys = narrowed_by.join(", ");
                 ev.push(Evidence::new(
                     "AwsEcrRepositoryPolicy",
                     &repo.arn,
@@ -212,6 +236,53 @@ mod tests {
         let f = run(&statement(&json!("*"), &json!("ecr:BatchGetImage"), &cond));
         assert_eq!(statuses(&f), [Status::Fail]);
         assert!(!f[0].message.contains("including push"));
+    }
+
+    #[test]
+    fn fails_when_the_condition_admits_any_account() {
+        for (op, key, value) in [
+            ("ArnLike", "aws:PrincipalArn", "arn:aws:iam::*:role/*"),
+            (
+                "StringLike",
+                "aws:PrincipalArn",
+                "arn:aws:iam::*:role/deploy",
+            ),
+            (
+                "ArnLike",
+                "aws:SourceArn",
+                "arn:aws:codebuild:us-east-1:*:project/*",
+            ),
+            ("StringLike", "aws:PrincipalOrgID", "o-*"),
+            ("StringEquals", "aws:username", "deploy"),
+        ] {
+            let cond = json!({op: {key: value}});
+            let f = run(&statement(&json!("*"), &json!("ecr:BatchGetImage"), &cond));
+            assert_eq!(statuses(&f), [Status::Fail], "{op} {key} {value}");
+            assert!(
+                f[0].evidence[1].detail.contains("admit any account"),
+                "{}",
+                f[0].evidence[1].detail
+            );
+        }
+    }
+
+    #[test]
+    fn passes_when_an_account_org_or_arn_naming_the_account_narrows() {
+        for (op, key, value) in [
+            ("StringEquals", "aws:PrincipalOrgID", "o-a1b2c3d4e5"),
+            ("StringEquals", "aws:SourceAccount", "111122223333"),
+            ("StringEquals", "aws:PrincipalAccount", "222233334444"),
+            (
+                "ArnLike",
+                "aws:PrincipalArn",
+                "arn:aws:iam::222233334444:role/*",
+            ),
+        ] {
+            let cond = json!({op: {key: value}});
+            let f = run(&statement(&json!("*"), &json!("ecr:BatchGetImage"), &cond));
+            assert_eq!(statuses(&f), [Status::Pass], "{op} {key} {value}");
+            assert!(f[0].message.contains(key), "{}", f[0].message);
+        }
     }
 
     #[test]

@@ -1,4 +1,6 @@
-use eksposture_model::{Evidence, Graph, Observed};
+use eksposture_model::{
+    Evidence, Graph, Observed, RegistryScanning, Repository, RepositoryScanning, Status,
+};
 
 use super::{automatic_scanning_rule, registry_scanning_evidence};
 use crate::emit::gap_evidence;
@@ -8,8 +10,23 @@ use crate::{declare_check, Findings};
 declare_check! {
     /// ## What it checks
     ///
-    /// For every ECR repository, against its region's registry scanning
-    /// configuration (`GetRegistryScanningConfiguration`):
+    /// For every ECR repository, the scanning ECR applies to it: its
+    /// effective `scanFrequency` (`BatchGetRepositoryScanningConfiguration`,
+    /// ECR's own resolution of the registry rules) where AWS answered it,
+    /// with the region's registry scanning configuration
+    /// (`GetRegistryScanningConfiguration`):
+    ///
+    /// - `CONTINUOUS_SCAN` or `SCAN_ON_PUSH`: **pass**.
+    /// - `MANUAL`: **fail** under `ENHANCED` scanning (the repository's own
+    ///   `scanOnPush` does not apply); under `BASIC` scanning **pass** when
+    ///   the repository has `scanOnPush=true` (basic scanning honours it),
+    ///   **fail** when `false`, **unknown** when not returned; with the
+    ///   registry configuration unread, **fail** when `scanOnPush=false`
+    ///   (no scanning under either type), else **unknown**.
+    ///
+    /// Where the effective configuration was not read (the call failed: its
+    /// gap is in the evidence), the verdict is derived from the registry
+    /// rules as the ECR user guide documents them:
     ///
     /// - registry **`ENHANCED`** (Amazon Inspector): **pass** when a
     ///   `CONTINUOUS_SCAN` or `SCAN_ON_PUSH` rule has a filter matching the
@@ -28,7 +45,10 @@ declare_check! {
     ///
     /// Filters follow the ECR rules: without `*` a filter matches names that
     /// contain it; with `*` it must match the whole name. `MANUAL` rules and
-    /// rules with no filters match nothing.
+    /// rules with no filters match nothing. The derivation is a fallback,
+    /// not a guess: it reads the same rules ECR resolves, by ECR's
+    /// documented semantics, and the failed call still marks the scan
+    /// incomplete.
     ///
     /// ## Rationale
     ///
@@ -51,6 +71,23 @@ declare_check! {
     ///     {"scan_frequency": "CONTINUOUS_SCAN", "repository_filters": ["team-a/*"]}]}},
     ///   "repositories": {"known": [{"name": "team-b/api", "scan_on_push": true,
     ///     "arn": "arn:aws:ecr:us-east-1:111122223333:repository/team-b/api"}]}}}}
+    /// ```
+    ///
+    /// ```json,fail
+    /// {"regions": {"us-east-1": {
+    ///   "registry_scanning": {"known": {"scan_type": "ENHANCED", "rules": [
+    ///     {"scan_frequency": "CONTINUOUS_SCAN", "repository_filters": ["*"]}]}},
+    ///   "repositories": {"known": [{"name": "api", "scan_on_push": true,
+    ///     "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
+    ///     "scanning": {"known": {"scan_frequency": "MANUAL", "applied_filters": []}}}]}}}}
+    /// ```
+    ///
+    /// ```json,pass
+    /// {"regions": {"us-east-1": {
+    ///   "registry_scanning": {"known": {"scan_type": "ENHANCED", "rules": []}},
+    ///   "repositories": {"known": [{"name": "api", "scan_on_push": false,
+    ///     "arn": "arn:aws:ecr:us-east-1:111122223333:repository/api",
+    ///     "scanning": {"known": {"scan_frequency": "CONTINUOUS_SCAN", "applied_filters": ["*"]}}}]}}}}
     /// ```
     ///
     /// ```json,pass
@@ -78,6 +115,50 @@ declare_check! {
     compliance: ["CIS-EKS-1.8:5.1.1", "AWS-FSBP:ECR.1", "NIST-800-190:4.1.1", "PCI-DSS-4.0:6.3.1", "PCI-DSS-4.0:11.3.1", "EKS-BPG:image"],
 }
 
+/// The verdict on ECR's effective scan frequency for a repository.
+fn effective(
+    repo: &Repository,
+    frequency: &str,
+    registry: &Observed<RegistryScanning>,
+) -> (Status, String) {
+    let name = &repo.name;
+    let scan_type = registry.known().map(|r| r.scan_type.as_str());
+    match (frequency, scan_type, repo.scan_on_push) {
+        ("CONTINUOUS_SCAN" | "SCAN_ON_PUSH", _, _) => (
+            Status::Pass,
+            format!("repository {name} is scanned: ECR applies scanFrequency {frequency} to it"),
+        ),
+        ("MANUAL", Some("ENHANCED"), flag) => (
+            Status::Fail,
+            format!("repository {name} is not scanned: ECR applies scanFrequency MANUAL to it under enhanced scanning (its own scanOnPush={} does not apply)", flag.map_or_else(|| "unset".to_string(), |f| f.to_string())),
+        ),
+        ("MANUAL", Some("BASIC"), Some(true)) => (
+            Status::Pass,
+            format!("repository {name} scans on push (its own scanOnPush=true, basic scanning)"),
+        ),
+        ("MANUAL", Some("BASIC") | None, Some(false)) => (
+            Status::Fail,
+            format!("repository {name} is not scanned: ECR applies scanFrequency MANUAL to it and its own scanOnPush is false"),
+        ),
+        ("MANUAL", Some("BASIC"), None) => (
+            Status::Unknown,
+            format!("ECR applies scanFrequency MANUAL to repository {name} and DescribeRepositories returned no scanOnPush for it"),
+        ),
+        ("MANUAL", None, _) => (
+            Status::Unknown,
+            format!("ECR applies scanFrequency MANUAL to repository {name}; whether its own scanOnPush applies depends on the registry scan type, which could not be read"),
+        ),
+        ("MANUAL", Some(other), _) => (
+            Status::Unknown,
+            format!("whether repository {name} is scanned is unknown: the registry scan type {other:?} is unrecognised"),
+        ),
+        (other, _, _) => (
+            Status::Unknown,
+            format!("ECR applies an unrecognised scanFrequency {other:?} to repository {name}"),
+        ),
+    }
+}
+
 pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
     for (region, gap) in g.repository_listing_gaps() {
         out.unknown(
@@ -100,6 +181,29 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             &repo.arn,
             format!("repository {}, scanOnPush={flag}", repo.name),
         )];
+        match &repo.scanning {
+            Observed::Known(RepositoryScanning {
+                scan_frequency: Some(frequency),
+                applied_filters,
+            }) => {
+                evidence.push(Evidence::new(
+                    "AwsEcrRepository",
+                    &repo.arn,
+                    format!(
+                        "BatchGetRepositoryScanningConfiguration: scanFrequency={frequency}, appliedScanFilters=[{}]",
+                        applied_filters.join(",")
+                    ),
+                ));
+                if let Observed::Unknown(gap) = registry_scanning {
+                    evidence.push(gap_evidence(gap));
+                }
+                let (status, msg) = effective(repo, frequency, registry_scanning);
+                out.emit(status, repository_ref(&r), msg, evidence);
+                continue;
+            }
+            Observed::Known(_) => {}
+            Observed::Unknown(gap) => evidence.push(gap_evidence(gap)),
+        }
         let scanning = match registry_scanning {
             Observed::Known(s) => s,
             Observed::Unknown(gap) => {
@@ -263,5 +367,70 @@ mod tests {
             f[0].resource.id,
             "arn:aws:ecr:us-east-1:111122223333:repository/*"
         );
+    }
+
+    /// Repository `team-a/api` as above, with ECR's effective scan frequency.
+    fn run_effective(
+        scanning: &Value,
+        scan_on_push: Option<bool>,
+        frequency: &str,
+    ) -> Vec<Finding> {
+        testing::run(
+            &super::META,
+            json!({"regions": {"us-east-1": {"registry_scanning": scanning,
+            "repositories": {"known": [{"name": "team-a/api", "scan_on_push": scan_on_push,
+            "arn": "arn:aws:ecr:us-east-1:111122223333:repository/team-a/api",
+            "scanning": {"known": {"scan_frequency": frequency, "applied_filters": []}}}]}}}}),
+        )
+    }
+
+    #[test]
+    fn aws_effective_frequency_wins_over_the_derivation() {
+        // The registry rule would match, but ECR says MANUAL.
+        let enhanced = registry("ENHANCED", "CONTINUOUS_SCAN", &["team-a/*"]);
+        let f = run_effective(&enhanced, Some(true), "MANUAL");
+        assert_eq!(statuses(&f), [Status::Fail]);
+        assert!(f[0]
+            .evidence
+            .iter()
+            .any(|e| e.detail.contains("scanFrequency=MANUAL")));
+        // No rule would match, but ECR says it scans continuously.
+        let none = registry("ENHANCED", "CONTINUOUS_SCAN", &["team-b/*"]);
+        let f = run_effective(&none, Some(false), "CONTINUOUS_SCAN");
+        assert_eq!(statuses(&f), [Status::Pass]);
+    }
+
+    #[test]
+    fn effective_manual_follows_the_flag_under_basic_and_fails_without_it_when_unread() {
+        let basic = json!({"known": {"scan_type": "BASIC", "rules": []}});
+        let unread = testing::denied("ecr", "us-east-1", "GetRegistryScanningConfiguration");
+        let table = [
+            (&basic, Some(true), "MANUAL", Status::Pass),
+            (&basic, Some(false), "MANUAL", Status::Fail),
+            (&basic, None, "MANUAL", Status::Unknown),
+            (&basic, Some(true), "SCAN_ON_PUSH", Status::Pass),
+            (&unread, Some(false), "MANUAL", Status::Fail),
+            (&unread, Some(true), "MANUAL", Status::Unknown),
+            (&unread, None, "SCAN_ON_PUSH", Status::Pass),
+            (&unread, None, "WEEKLY", Status::Unknown),
+        ];
+        for (registry, flag, frequency, want) in table {
+            let f = run_effective(registry, flag, frequency);
+            assert_eq!(statuses(&f), [want], "{registry} {flag:?} {frequency}");
+        }
+    }
+
+    #[test]
+    fn an_unread_effective_configuration_falls_back_to_the_rules_with_its_gap() {
+        let f = testing::run(
+            &super::META,
+            json!({"regions": {"us-east-1": {
+            "registry_scanning": registry("ENHANCED", "CONTINUOUS_SCAN", &["team-a/*"]),
+            "repositories": {"known": [{"name": "team-a/api", "scan_on_push": false,
+            "arn": "arn:aws:ecr:us-east-1:111122223333:repository/team-a/api",
+            "scanning": testing::denied("ecr", "us-east-1", "BatchGetRepositoryScanningConfiguration")}]}}}}),
+        );
+        assert_eq!(statuses(&f), [Status::Pass]);
+        assert!(f[0].evidence.iter().any(|e| e.kind == "Gap"));
     }
 }

@@ -11,8 +11,20 @@ declare_check! {
     /// `RunTask` tasks are not evaluated). **fail** when a plain
     /// `environment` variable of any container looks like a credential: its
     /// name holds a secret word (`password`, `secret`, `token`, `api_key`,
-    /// `credential`, ...) and it has a literal value, or its value looks
-    /// like an AWS access key id, a private key or a known API token format.
+    /// `credential`, ...) and it has a literal value that is neither a
+    /// switch (`true`, `false`, `yes`, `no`, `on`, `off`, `enabled`,
+    /// `disabled`) nor a reference, or its value looks like an AWS access key id, a private
+    /// key, a known API token format or a URL with credentials in it (a
+    /// password in `user:password@`, or a `password`, `token`, `key`, `sig`,
+    /// `X-Amz-Signature`... query parameter). References name where a
+    /// credential lives without holding it and are not flagged: an ARN
+    /// (`arn:aws:secretsmanager:...`, `arn:aws:ssm:...`), an absolute path
+    /// (a mounted secret file such as `/run/secrets/db`, or an SSM parameter
+    /// name such as `/prod/db/password`), and a URL without credentials
+    /// (`https://vault.example.com/v1/secret/db`); a path or URL segment
+    /// that reads like a generated token (a webhook token, a base64 key
+    /// that starts with `/`) keeps the value a secret, and so does a
+    /// relative name (`prod/db`), which cannot be told from a password.
     /// The collector scans the values and keeps only the variable's name and
     /// the kind of credential; findings name the variables, never a value.
     /// **pass** when no variable does (references in `secrets`, resolved
@@ -53,6 +65,27 @@ declare_check! {
     ///   "used_by": ["arn:aws:ecs:us-east-1:111122223333:service/prod/web"],
     ///   "detail": {"known": {"family": "web", "revision": 3, "containers": [{"name": "app",
     ///     "environment_names": ["LOG_LEVEL"], "secret_refs": ["DB_PASSWORD"]}]}}}]}}}}
+    /// ```
+    ///
+    /// Variables whose values were references (`DB_SECRET_ARN` an ARN,
+    /// `DB_PASSWORD_FILE` a path) carry no hint, and a `DATABASE_URL` with a
+    /// password in it does:
+    ///
+    /// ```json,pass
+    /// {"regions": {"us-east-1": {"ecs_task_definitions": {"known": [{
+    ///   "arn": "arn:aws:ecs:us-east-1:111122223333:task-definition/web:3",
+    ///   "used_by": ["arn:aws:ecs:us-east-1:111122223333:service/prod/web"],
+    ///   "detail": {"known": {"family": "web", "revision": 3, "containers": [{"name": "app",
+    ///     "environment_names": ["DB_PASSWORD_FILE", "DB_SECRET_ARN"]}]}}}]}}}}
+    /// ```
+    ///
+    /// ```json,fail
+    /// {"regions": {"us-east-1": {"ecs_task_definitions": {"known": [{
+    ///   "arn": "arn:aws:ecs:us-east-1:111122223333:task-definition/web:3",
+    ///   "used_by": ["arn:aws:ecs:us-east-1:111122223333:service/prod/web"],
+    ///   "detail": {"known": {"family": "web", "revision": 3, "containers": [{"name": "app",
+    ///     "environment_names": ["DATABASE_URL", "DB_SECRET_ARN"],
+    ///     "environment_secret_hints": [{"kind": "url-credentials", "location": "DATABASE_URL"}]}]}}}]}}}}
     /// ```
     ///
     /// ```json,unknown
@@ -159,6 +192,35 @@ mod tests {
         assert_eq!(
             f[0].evidence[2].detail,
             "container app: 1 plain environment variables, none holding a credential; secrets references: DB_PASSWORD"
+        );
+    }
+
+    #[test]
+    fn references_pass_and_a_url_with_a_password_fails() {
+        // The collector gave no hint for values that were references.
+        let refs = container(
+            "app",
+            &json!({"environment_names": ["DB_PASSWORD_FILE", "DB_SECRET_ARN", "TOKEN_URL"]}),
+        );
+        let f = testing::run(
+            &super::META,
+            region(&[task_definition(&[refs], &json!(null))]),
+        );
+        assert_eq!(statuses(&f), [Status::Pass]);
+        let url = container(
+            "app",
+            &json!({"environment_names": ["DATABASE_URL"],
+                "environment_secret_hints": [{"kind": "url-credentials", "location": "DATABASE_URL"}]}),
+        );
+        let f = testing::run(
+            &super::META,
+            region(&[task_definition(&[url], &json!(null))]),
+        );
+        assert_eq!(statuses(&f), [Status::Fail]);
+        assert!(
+            f[0].message.ends_with("DATABASE_URL (url-credentials))"),
+            "{}",
+            f[0].message
         );
     }
 

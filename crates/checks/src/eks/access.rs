@@ -1,10 +1,11 @@
 //! Access entries: how to name them, which of their associated access
-//! policies grant admin over the whole cluster, and how widely the role that
-//! holds one can be assumed.
+//! policies grant admin over the whole cluster, how widely the principal
+//! that holds one can be acted as, and the verdict on a principal's admin
+//! or Kubernetes-group access (shared with `aws-auth` mappings).
 
 use eksposture_model::graph::{ClusterView, Lookup};
 use eksposture_model::{AccessEntry, AssociatedAccessPolicy, Evidence, Gap, Graph, ResourceRef};
-use eksposture_policy::trust::trust_breadth;
+use eksposture_policy::trust::{assumers, broad, Assumer};
 
 use crate::iam::{parse_document, role_evidence};
 
@@ -76,19 +77,39 @@ pub fn admin_grants<'a>(policies: &'a [AssociatedAccessPolicy], names: &[&str]) 
     out
 }
 
-/// Who can act as the principal of an access entry.
+/// The Kubernetes group that is cluster-admin by definition: the API
+/// server grants it everything, whatever the RBAC bindings say.
+pub const MASTERS: &str = "system:masters";
+
+/// The groups among `groups` whose authority only RBAC bindings define:
+/// every group but the `system:` ones, which Kubernetes and EKS bind
+/// themselves (`system:masters` is cluster-admin and judged as such;
+/// `system:nodes`, `system:bootstrappers` are what nodes join with).
+pub fn bound_groups(groups: &[String]) -> Vec<&str> {
+    groups
+        .iter()
+        .map(String::as_str)
+        .filter(|g| !g.starts_with("system:"))
+        .collect()
+}
+
+/// Who can act as the principal of an access entry or aws-auth mapping.
 pub enum Holder<'a> {
     /// More than named principals: the text says who (an IAM user's keys,
-    /// another account, a trust open to an account or anyone).
+    /// another account, a trust open to an account, anyone, any GitHub
+    /// repository, code run by a compute service).
     Broad(String),
-    /// A role of the scanned account whose trust names its principals.
-    Narrow,
-    /// The text says what could not be read, with the failed read if any.
+    /// A role of the scanned account whose trust names who may assume it:
+    /// the text says whom.
+    Narrow(String),
+    /// The text says what could not be read or judged, with the failed read
+    /// if any.
     Unread(String, Option<&'a Gap>),
 }
 
-/// Classifies an access entry's principal, pushing the role (when one is
-/// judged) onto the evidence.
+/// Classifies a principal by every way it can be acted as (for a role:
+/// every grant of its trust policy, see [`assumers`]), pushing the role
+/// (when one is judged) onto the evidence.
 pub fn holder<'a>(g: &Graph<'a>, principal: &str, ev: &mut Vec<Evidence>) -> Holder<'a> {
     let Some(arn) = eksposture_model::arn::parse(principal) else {
         return Holder::Unread("its principal is not an ARN".into(), None);
@@ -120,18 +141,92 @@ pub fn holder<'a>(g: &Graph<'a>, principal: &str, ev: &mut Vec<Evidence>) -> Hol
         }
         Err(gap) => return Holder::Unread("its trust policy could not be read".into(), Some(gap)),
     };
-    let broad = trust_breadth(&policy, g.account_id());
-    if broad.is_empty() {
-        ev.push(role_evidence(
-            role,
-            "trust policy names the principals that may assume it",
-        ));
-        Holder::Narrow
-    } else {
-        let who = broad.join("; ");
+    let all = assumers(&policy, g.account_id());
+    let wide = broad(&all);
+    if !wide.is_empty() {
+        let who = wide.join("; ");
         ev.push(role_evidence(role, format!("trust policy admits {who}")));
-        Holder::Broad(format!("its trust policy lets {who} assume it"))
+        return Holder::Broad(format!("its trust policy lets {who} assume it"));
     }
+    let text =
+        |pick: fn(&Assumer) -> Option<&str>| -> Vec<&str> { all.iter().filter_map(pick).collect() };
+    let unjudged = text(|a| match a {
+        Assumer::Unjudged(t) => Some(t),
+        _ => None,
+    });
+    if !unjudged.is_empty() {
+        let what = unjudged.join("; ");
+        ev.push(role_evidence(role, format!("trust policy admits {what}")));
+        return Holder::Unread(format!("its trust policy admits {what}"), None);
+    }
+    let named = text(|a| match a {
+        Assumer::Named(t) => Some(t),
+        _ => None,
+    });
+    let who = if named.is_empty() {
+        "no one (its trust policy grants no way to assume it)".to_string()
+    } else {
+        named.join("; ")
+    };
+    ev.push(role_evidence(
+        role,
+        format!("trust policy admits only {who}"),
+    ));
+    Holder::Narrow(who)
+}
+
+/// A verdict on one principal's access to a cluster.
+pub enum Verdict<'a> {
+    Pass(String),
+    Fail(String),
+    /// With the failed read, if one is the cause.
+    Unknown(String, Option<&'a Gap>),
+}
+
+/// Judges `principal` (`who`, for messages) holding `admin` (what makes it
+/// cluster admin, when something does) or else membership of `groups`
+/// (whose RBAC bindings are not read). `None` when it holds neither.
+///
+/// Admin fails on a broad holder and passes on a narrow one. Groups on a
+/// broad holder are unknown, never a pass: a ClusterRoleBinding the AWS API
+/// cannot show may make them cluster-admin.
+pub fn judge_principal<'a>(
+    g: &Graph<'a>,
+    principal: &str,
+    admin: Option<&str>,
+    groups: &[&str],
+    ev: &mut Vec<Evidence>,
+) -> Option<Verdict<'a>> {
+    if admin.is_none() && groups.is_empty() {
+        return None;
+    }
+    let holder = holder(g, principal, ev);
+    Some(match (admin, holder) {
+        (Some(admin), Holder::Broad(why)) => Verdict::Fail(format!("{admin}, and {why}")),
+        (Some(admin), Holder::Narrow(who)) => {
+            Verdict::Pass(format!("{admin}, and only {who} may act as it"))
+        }
+        (Some(admin), Holder::Unread(why, gap)) => Verdict::Unknown(
+            format!("{admin}, but who can act as it is unknown: {why}"),
+            gap,
+        ),
+        (None, holder) => {
+            let member = format!(
+                "{principal} is in the Kubernetes groups {}, whose RBAC bindings eksposture does not read (a ClusterRoleBinding may make them cluster-admin)",
+                groups.join(", ")
+            );
+            match holder {
+                Holder::Broad(why) => Verdict::Unknown(format!("{member}, and {why}"), None),
+                Holder::Narrow(who) => {
+                    Verdict::Pass(format!("{member}, but only {who} may act as it"))
+                }
+                Holder::Unread(why, gap) => Verdict::Unknown(
+                    format!("{member}, and who can act as it is unknown: {why}"),
+                    gap,
+                ),
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -17,9 +17,11 @@ declare_check! {
     /// `API_AND_CONFIG_MAP` passes because every access entry is then
     /// visible and auditable through the EKS API, and it is the mode a
     /// migration off `aws-auth` must go through. Whether `aws-auth` still
-    /// grants anything is inside the cluster, out of an AWS-side scanner's
-    /// sight: eksposture cannot claim it does, so it names the residual risk
-    /// instead of failing. Switch to `API` once `aws-auth` is empty.
+    /// grants anything is inside the cluster, out of the AWS API's sight:
+    /// this check names the residual risk instead of failing, and
+    /// `eks-cluster-admin-access-restricted` judges what the ConfigMap
+    /// grants (unknown, with a `kubernetes`/`aws-auth` gap, while it is not
+    /// read). Switch to `API` once `aws-auth` is empty.
     ///
     /// ## Rationale
     ///

@@ -14,7 +14,8 @@ declare_check! {
     /// the role is not dedicated to that cluster: it is also the cluster role
     /// of another cluster (any region), a node role (of a nodegroup, or of a
     /// node instance through its instance profile), the pod execution role of
-    /// a Fargate profile, the role of a Pod Identity association, or its trust
+    /// a Fargate profile, the role or target role of a Pod Identity
+    /// association, or its trust
     /// policy's `Allow` statements admit any principal besides the service
     /// `eks.amazonaws.com` (other services such as `ec2.amazonaws.com`, AWS
     /// accounts, users or roles, OIDC providers, so IRSA, or `*`); every
@@ -26,7 +27,8 @@ declare_check! {
     /// or the role's trust policy could not be read (or the role is not
     /// among them), another cluster's configuration, a cluster's nodegroups,
     /// Fargate profiles or Pod Identity associations (moto implements no
-    /// `ListPodIdentityAssociations`), a nodegroup's configuration, or, when
+    /// `ListPodIdentityAssociations`) or an association's target role, a
+    /// nodegroup's configuration, or, when
     /// the role sits in an instance profile, the node instances of a region.
     ///
     /// ## Rationale
@@ -252,10 +254,14 @@ mod tests {
     fn fails_when_fargate_pod_identity_or_trust_share_the_role() {
         let fargate = json!({"fargate_profiles": {"known": [{"name": "fp", "pod_execution_role_arn": ROLE}]}});
         let pods = json!({"pod_identity_associations": {"known": [{"association_id": "a-1", "namespace": "ns",
-            "service_account": "sa", "role_arn": {"known": ROLE}}]}});
+            "service_account": "sa", "role_arn": {"known": ROLE}, "target_role_arn": {"known": null}}]}});
+        let target = json!({"pod_identity_associations": {"known": [{"association_id": "a-2", "namespace": "ns",
+            "service_account": "sa", "role_arn": {"known": "arn:aws:iam::111122223333:role/hop"},
+            "target_role_arn": {"known": ROLE}}]}});
         for (trust, over) in [
             (eks_only(), fargate),
             (eks_only(), pods),
+            (eks_only(), target),
             (
                 trust(json!({"Service": ["eks.amazonaws.com", "ec2.amazonaws.com"]})),
                 json!({}),
@@ -285,6 +291,9 @@ mod tests {
             json!({"fargate_profiles": unread("ListFargateProfiles")}),
             json!({"nodegroups": unread("ListNodegroups")}),
             json!({"config": {"known": {}}}),
+            // An association whose target role was not collected.
+            json!({"pod_identity_associations": {"known": [{"association_id": "a-3", "namespace": "ns",
+                "service_account": "sa", "role_arn": {"known": "arn:aws:iam::111122223333:role/hop"}}]}}),
         ] {
             let f = testing::run(&super::META, one_region(eks_only(), over.clone()));
             assert_eq!(statuses(&f), [Status::Unknown], "{over}");

@@ -1,9 +1,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use eksposture_model::graph::Lookup;
-use eksposture_model::{Evidence, Graph, ResourceRef};
+use eksposture_model::{Evidence, Graph, ResourceRef, Status};
 
-use crate::ec2::{security_group_arn, world_ingress_any_port};
+use crate::ec2::{lb_ingress, lb_verdict, security_group_arn, world_ingress_any_port_but_lb};
 use crate::support::{cluster_evidence, cluster_ref, for_each_cluster_config};
 use crate::{declare_check, Findings};
 
@@ -17,7 +17,9 @@ declare_check! {
     /// ingress rule admits a CIDR of prefix length 0 (`0.0.0.0/0`, `::/0`)
     /// on any port or protocol (443 included: unlike nodes, nothing on the
     /// control-plane network interfaces should be reachable from the whole
-    /// internet); every opened port is named. **pass** when no rule does.
+    /// internet); every opened port is named, and a rule admitting TCP 443
+    /// is said to reach the private API endpoint. **pass** when no rule
+    /// does.
     /// **unknown** when no rule fails but a rule admits a managed prefix list
     /// (its entries are not read) or a world-open rule came without its
     /// protocol or port range; when the region's security groups could not
@@ -27,13 +29,28 @@ declare_check! {
     /// `clusterSecurityGroupId` (moto never returns it): the additional
     /// groups are still judged.
     ///
+    /// A world-open NodePort rule that a load balancer controller manages
+    /// (TCP or UDP within 30000-32767, its source described
+    /// `kubernetes.io/rule/nlb/client=<lb>`, `kubernetes.io/rule/nlb/health=<lb>`
+    /// or `elbv2.k8s.aws/targetGroupBinding=shared`) is judged by the nodes
+    /// that carry the group, as in `ec2-node-sg-no-world-ingress`: the
+    /// in-tree service controller writes its NLB rules on the security group
+    /// of the target instances, which for managed nodes is the cluster
+    /// security group. **fail** when such a node has a public IPv4 address;
+    /// **pass** (naming the load balancer) when no node carrying the group
+    /// can be reached from the internet, the control-plane interfaces
+    /// serving nothing on NodePorts; **unknown** when a node's reach, or
+    /// which nodes carry the group, cannot be told.
+    ///
     /// ## Rationale
     ///
     /// These groups guard the elastic network interfaces through which the
     /// control plane reaches the nodes and through which the private API
-    /// endpoint is served; the cluster security group also sits on every
-    /// managed node. A world-open rule there exposes the private endpoint
-    /// and the nodes beyond what the endpoint's own CIDR restrictions say.
+    /// endpoint is served (on TCP 443 only); the cluster security group also
+    /// sits on every managed node. A world-open rule on 443 exposes the
+    /// private endpoint beyond what the endpoint's own CIDR restrictions
+    /// say, and a world-open rule on other ports exposes the nodes that
+    /// carry the group.
     ///
     /// ## Remediation
     ///
@@ -63,6 +80,24 @@ declare_check! {
     ///   "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
     ///   "config": {"known": {"security_group_ids": []}}}]},
     ///   "security_groups": {"known": []}}}}
+    /// ```
+    ///
+    /// An NLB's client rule on the cluster security group of managed nodes
+    /// in a private subnet (a NAT route only):
+    ///
+    /// ```json,pass
+    /// {"regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
+    ///   "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+    ///   "config": {"known": {"cluster_security_group_id": "sg-c"}}}]},
+    ///   "instances": {"known": [{"instance_id": "i-1", "arn": "arn:aws:ec2:us-east-1:111122223333:instance/i-1",
+    ///     "tags": {"eks:cluster-name": "prod"}, "subnet_id": "subnet-1", "security_group_ids": ["sg-c"]}]},
+    ///   "subnets": {"known": [{"subnet_id": "subnet-1", "vpc_id": "vpc-1"}]},
+    ///   "route_tables": {"known": [{"route_table_id": "rtb-1", "vpc_id": "vpc-1", "main": true,
+    ///     "routes": [{"destination_cidr": "0.0.0.0/0", "nat_gateway_id": "nat-1", "state": "active"}]}]},
+    ///   "security_groups": {"known": [{"group_id": "sg-c", "arn": "arn:aws:ec2:us-east-1:111122223333:security-group/sg-c",
+    ///     "ingress": [{"ip_protocol": "tcp", "from_port": 31380, "to_port": 31380, "ipv4_ranges": ["0.0.0.0/0"],
+    ///       "range_descriptions": {"0.0.0.0/0": "kubernetes.io/rule/nlb/client=a1b2c3d4e5f6"}},
+    ///       {"ip_protocol": "-1", "referenced_group_ids": ["sg-c"]}]}]}}}}
     /// ```
     id: "eks-cluster-sg-no-world-ingress",
     title: "EKS control-plane security groups should not admit the internet on any port",
@@ -120,7 +155,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 continue;
             }
         };
-        let open = world_ingress_any_port(sg);
+        let open = world_ingress_any_port_but_lb(sg);
         let label = sg
             .group_name
             .as_deref()
@@ -131,14 +166,27 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 .map(|l| Evidence::new("AwsEc2SecurityGroup", &arn, l))
                 .collect::<Vec<_>>()
         };
+        let lb = lb_ingress(sg);
+        let lb = (open.ports.is_empty() && !lb.rules.is_empty())
+            .then(|| lb_verdict(g, &region, &id, &arn, &lb))
+            .filter(|v| v.status != Status::Pass || open.undecided.is_empty());
         if !open.ports.is_empty() {
             evidence.extend(lines(&open.rules));
+            let endpoint = if open.api_port {
+                ", which reaches the private API endpoint served on tcp 443"
+            } else {
+                ""
+            };
             let msg = format!(
-                "control-plane security group {label} admits {} to {}",
+                "control-plane security group {label} admits {} to {}{endpoint}",
                 open.sources.join(" and "),
                 open.ports.join(", ")
             );
             out.fail(resource, msg, evidence);
+        } else if let Some(v) = lb {
+            evidence.extend(v.evidence);
+            let msg = format!("control-plane security group {label} {}", v.message);
+            out.emit(v.status, resource, msg, evidence);
         } else if let Some(first) = open.undecided.first() {
             let msg =
                 format!("control-plane security group {label} may admit the internet: {first}");
@@ -198,7 +246,8 @@ mod tests {
         );
         assert_eq!(
             f[1].message,
-            "control-plane security group sg-x (sg-x-name) admits ::/0 to tcp 443"
+            "control-plane security group sg-x (sg-x-name) admits ::/0 to tcp 443, \
+             which reaches the private API endpoint served on tcp 443"
         );
         assert_eq!(f[1].evidence[0].id, ARN);
     }
@@ -210,8 +259,9 @@ mod tests {
         let f = testing::run(&super::META, fixture(both(), rules, json!([])));
         assert_eq!(statuses(&f), [Status::Fail, Status::Pass]);
         assert!(
-            f[0].message
-                .ends_with("admits 0.0.0.0/0 to all traffic, udp 53"),
+            f[0].message.ends_with(
+                "admits 0.0.0.0/0 to all traffic, udp 53, which reaches the private API endpoint served on tcp 443"
+            ),
             "{}",
             f[0].message
         );
@@ -269,6 +319,84 @@ mod tests {
         let listed = json!([{"ip_protocol": "tcp", "from_port": 443, "to_port": 443, "prefix_list_ids": ["pl-1"]}]);
         let f = testing::run(&super::META, fixture(both(), listed, json!([])));
         assert_eq!(statuses(&f), [Status::Unknown, Status::Pass]);
+    }
+
+    /// [`fixture`] with node i-1 (public IPv4 `ip`) carrying sg-c in
+    /// subnet-1, whose main route table sends 0.0.0.0/0 to `target`.
+    fn with_node(c_rules: Value, ip: Option<&str>, target: &str) -> Value {
+        let mut v = fixture(both(), c_rules, json!([]));
+        let r = &mut v["regions"]["us-east-1"];
+        r["instances"] = json!({"known": [{"instance_id": "i-1", "tags": {"eks:cluster-name": "prod"},
+            "public_ip_address": ip, "subnet_id": "subnet-1", "security_group_ids": ["sg-c"]}]});
+        crate::ec2::fixtures::routed_subnet(r, target);
+        v
+    }
+
+    fn nlb_client(port: i32) -> Value {
+        json!({"ip_protocol": "tcp", "from_port": port, "to_port": port, "ipv4_ranges": ["0.0.0.0/0"],
+            "range_descriptions": {"0.0.0.0/0": "kubernetes.io/rule/nlb/client=a1b2c3d4e5f6"}})
+    }
+
+    #[test]
+    fn an_nlb_nodeport_rule_passes_on_private_nodes_and_never_names_the_endpoint() {
+        let f = testing::run(
+            &super::META,
+            with_node(json!([nlb_client(31380)]), None, "nat-1"),
+        );
+        assert_eq!(statuses(&f), [Status::Pass, Status::Pass], "{f:#?}");
+        assert!(
+            f[0].message.contains("load balancer a1b2c3d4e5f6"),
+            "{}",
+            f[0].message
+        );
+        assert!(!f[0].message.contains("endpoint"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn an_nlb_nodeport_rule_fails_on_a_public_node_without_naming_the_endpoint() {
+        let rules = json!([nlb_client(31380)]);
+        let f = testing::run(&super::META, with_node(rules, Some("203.0.113.7"), "igw-1"));
+        assert_eq!(statuses(&f), [Status::Fail, Status::Pass], "{f:#?}");
+        assert!(
+            f[0].message
+                .contains("node i-1 has the public IPv4 address"),
+            "{}",
+            f[0].message
+        );
+        assert!(!f[0].message.contains("endpoint"), "{}", f[0].message);
+    }
+
+    #[test]
+    fn an_nlb_nodeport_rule_is_unknown_when_the_nodes_cannot_be_judged() {
+        let mut v = with_node(json!([nlb_client(31380)]), None, "nat-1");
+        v["regions"]["us-east-1"]["route_tables"] =
+            testing::denied("ec2", "us-east-1", "DescribeRouteTables");
+        let f = testing::run(&super::META, v);
+        assert_eq!(statuses(&f), [Status::Unknown, Status::Pass], "{f:#?}");
+        let mut v = with_node(json!([nlb_client(31380)]), None, "nat-1");
+        v["regions"]["us-east-1"]["instances"] =
+            testing::denied("ec2", "us-east-1", "DescribeInstances");
+        let f = testing::run(&super::META, v);
+        assert_eq!(statuses(&f), [Status::Unknown, Status::Pass], "{f:#?}");
+        assert!(
+            f[0].message.contains("the instances of region us-east-1"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn the_description_does_not_excuse_https_or_a_non_nodeport() {
+        let mut https = nlb_client(443);
+        https["from_port"] = json!(443);
+        let f = testing::run(&super::META, with_node(json!([https]), None, "nat-1"));
+        assert_eq!(statuses(&f), [Status::Fail, Status::Pass], "{f:#?}");
+        assert!(
+            f[0].message
+                .ends_with("reaches the private API endpoint served on tcp 443"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]

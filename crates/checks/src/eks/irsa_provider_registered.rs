@@ -1,6 +1,7 @@
 use eksposture_model::graph::Lookup;
 use eksposture_model::{Evidence, Graph, Observed};
 
+use crate::iam::PodIdentityUse;
 use crate::support::{cluster_evidence, cluster_ref, for_each_cluster_config};
 use crate::{declare_check, Findings};
 
@@ -14,8 +15,18 @@ declare_check! {
     /// accounts (IRSA) cannot work; **pass** instead when the cluster has
     /// EKS Pod Identity associations, which give pods their own role without
     /// an OIDC provider. **unknown** when `DescribeCluster` failed or
-    /// returned no issuer, when `ListOpenIDConnectProviders` failed, and when
-    /// the region's clusters could not be listed.
+    /// returned no issuer, when `ListOpenIDConnectProviders` failed, when the
+    /// region's clusters could not be listed, and when there is no provider
+    /// and the cluster's Pod Identity associations could not be listed (moto:
+    /// not supported): they may be how its pods get roles.
+    ///
+    /// Cross-account IRSA: a role in another account can trust this
+    /// cluster's issuer, registered as an OIDC provider in *that* account
+    /// (IAM checks a web-identity token against the provider of the role's
+    /// own account). Then this account needs no provider of its own, and
+    /// this scan, which reads one account, cannot see the other. The
+    /// **fail** message says so: it is a fail only for roles of the scanned
+    /// account.
     ///
     /// ## Rationale
     ///
@@ -40,7 +51,8 @@ declare_check! {
     /// {"iam": {"oidc_providers": {"known": []}},
     ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
     ///   "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
-    ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"}}}]}}}}
+    ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"}},
+    ///   "pod_identity_associations": {"known": []}}]}}}}
     /// ```
     ///
     /// ```json,pass
@@ -58,6 +70,17 @@ declare_check! {
     ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
     ///   "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
     ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"}}}]}}}}
+    /// ```
+    ///
+    /// No provider, and the Pod Identity associations could not be listed:
+    ///
+    /// ```json,unknown
+    /// {"iam": {"oidc_providers": {"known": []}},
+    ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod",
+    ///   "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+    ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"}},
+    ///   "pod_identity_associations": {"unknown": {"service": "eks", "region": "us-east-1",
+    ///     "operation": "ListPodIdentityAssociations", "reason": "not_supported", "message": "404"}}}]}}}}
     /// ```
     id: "eks-irsa-provider-registered",
     title: "EKS cluster OIDC issuers should be registered as IAM OIDC providers so pods can have their own IAM roles",
@@ -100,28 +123,31 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
             Lookup::Missing => match &c.cluster.pod_identity_associations {
                 Observed::Known(assocs) if !assocs.is_empty() => {
                     ev.extend(assocs.iter().take(10).map(|a| {
+                        let u = PodIdentityUse {
+                            cluster: c,
+                            association: a,
+                        };
                         Evidence::new(
                             "AwsEksPodIdentityAssociation",
-                            a.association_arn.clone().unwrap_or_else(|| {
-                                format!(
-                                    "{}/pod-identity-association/{}",
-                                    c.cluster.arn, a.association_id
-                                )
-                            }),
+                            u.id(),
                             format!("service account {}/{}", a.namespace, a.service_account),
                         )
                     }));
                     let msg = format!("cluster {name} has no IAM OIDC provider, but its pods get their own roles through {} EKS Pod Identity association(s)", assocs.len());
                     out.pass(cluster_ref(&c), msg, ev);
                 }
-                other => {
-                    let pod_identity = if other.is_known() {
-                        "and no EKS Pod Identity associations"
-                    } else {
-                        "(its EKS Pod Identity associations could not be read)"
-                    };
-                    let msg = format!("cluster {name}'s OIDC issuer has no IAM OIDC provider {pod_identity}: IRSA cannot work, so pods that call AWS fall back to the node role");
+                Observed::Known(_) => {
+                    let msg = format!(
+                        "cluster {name}'s OIDC issuer has no IAM OIDC provider in account {account} and the cluster has no EKS Pod Identity associations: no role of this account can be assumed through IRSA, so pods that call AWS fall back to the node role (unless their IRSA roles live in another account that registers this issuer as its own provider, which a scan of this account cannot see)",
+                        account = g.account_id()
+                    );
                     out.fail(cluster_ref(&c), msg, ev);
+                }
+                Observed::Unknown(gap) => {
+                    let what = format!(
+                        "cluster {name}'s OIDC issuer has no IAM OIDC provider, and its EKS Pod Identity associations (which may give its pods their own roles)"
+                    );
+                    out.unknown(cluster_ref(&c), &what, gap, ev);
                 }
             },
         }
@@ -152,14 +178,37 @@ mod tests {
     }
 
     #[test]
-    fn fails_when_issuer_has_no_provider() {
+    fn fails_when_issuer_has_no_provider_and_no_pod_identity_naming_cross_account_irsa() {
         let f = run(
             &provider("oidc.eks.us-east-1.amazonaws.com/id/OTHER"),
-            &json!({}),
+            &json!({"pod_identity_associations": {"known": []}}),
         );
         assert_eq!(statuses(&f), [Status::Fail]);
-        assert!(f[0].message.contains("fall back to the node role"));
-        assert!(f[0].message.contains("could not be read"));
+        let m = &f[0].message;
+        assert!(m.contains("fall back to the node role"), "{m}");
+        assert!(
+            m.contains("in account 111122223333")
+                && m.contains("IRSA roles live in another account that registers this issuer"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn unknown_not_fail_when_pod_identity_associations_are_unread() {
+        // Before: FAIL, "(its EKS Pod Identity associations could not be read)".
+        let f = run(
+            &provider("oidc.eks.us-east-1.amazonaws.com/id/OTHER"),
+            &json!({"pod_identity_associations": {"unknown": {"service": "eks", "region": "us-east-1",
+                "operation": "ListPodIdentityAssociations", "reason": "not_supported", "message": "404"}}}),
+        );
+        assert_eq!(statuses(&f), [Status::Unknown]);
+        assert!(
+            f[0].message.contains("Pod Identity associations")
+                && f[0].message.contains("could not be read"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0].evidence.iter().any(|e| e.kind == "Gap"));
     }
 
     #[test]

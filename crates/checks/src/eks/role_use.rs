@@ -8,11 +8,11 @@ use std::collections::BTreeSet;
 
 use eksposture_model::arn::same_role;
 use eksposture_model::graph::{ClusterView, EksRoleUse, EksRoleUseUnread};
-use eksposture_model::{Evidence, Gap, Graph, Role};
+use eksposture_model::{Evidence, Gap, Graph, Observed, PodIdentityAssociation, Role};
 use eksposture_policy::{Effect, Policy, Principal, PrincipalSpec};
 
 use crate::emit::gap_evidence;
-use crate::iam::{node_role_use_evidence, parse_document};
+use crate::iam::{node_role_use_evidence, parse_document, PodIdentityUse};
 
 /// The service principal a cluster role is meant for.
 pub const CLUSTER_SERVICE: &str = "eks.amazonaws.com";
@@ -55,6 +55,62 @@ pub fn foreign_principals(trust: &Policy) -> Vec<String> {
         }
     }
     out.into_iter().collect()
+}
+
+/// Records that the pods of an association receive the role: as the
+/// association's role, or as its `target` role.
+fn pods_receive(s: &mut RoleSharing, c: ClusterView<'_>, a: &PodIdentityAssociation, target: bool) {
+    let name = &c.cluster.name;
+    let sa = format!("{}/{}", a.namespace, a.service_account);
+    let (what, how) = if target {
+        (
+            "target role",
+            "as the target role of a Pod Identity association",
+        )
+    } else {
+        ("role", "through Pod Identity")
+    };
+    let ev = Evidence::new(
+        "AwsEksPodIdentityAssociation",
+        PodIdentityUse {
+            cluster: c,
+            association: a,
+        }
+        .id(),
+        format!("Pod Identity {what} of service account {sa} in cluster {name}"),
+    );
+    s.shared(
+        format!("pods of service account {sa} in cluster {name} receive it {how}"),
+        ev,
+    );
+}
+
+/// Pod Identity associations that chain to the role as their target role
+/// (`targetRoleArn`): their pods receive its credentials. An association
+/// whose role was read but whose target was not (an inventory from before
+/// targets were collected) may do so. Associations whose role could not be
+/// read are already unread uses of [`Graph::eks_role_uses`].
+fn pod_identity_targets(g: &Graph<'_>, role_arn: &str, s: &mut RoleSharing) {
+    for c in g.clusters() {
+        let Observed::Known(list) = &c.cluster.pod_identity_associations else {
+            continue;
+        };
+        for a in list.iter().filter(|a| a.role_arn.is_known()) {
+            match &a.target_role_arn {
+                Observed::Known(Some(target)) if same_role(target, role_arn) => {
+                    pods_receive(s, c, a, true);
+                }
+                Observed::Known(_) => {}
+                Observed::Unknown(gap) => s.unread(
+                    format!(
+                        "the target role of the Pod Identity association for {}/{} in cluster {}",
+                        a.namespace, a.service_account, c.cluster.name
+                    ),
+                    Some(gap),
+                ),
+            }
+        }
+    }
 }
 
 /// What sharing a role was found, and what could not be read.
@@ -164,24 +220,10 @@ pub fn cluster_role_sharing(
                     ev,
                 );
             }
-            EksRoleUse::PodIdentity(c, a) => {
-                let name = &c.cluster.name;
-                let sa = format!("{}/{}", a.namespace, a.service_account);
-                let id = a.association_arn.clone().unwrap_or_else(|| {
-                    format!(
-                        "{}/podidentityassociation/{}",
-                        c.cluster.arn, a.association_id
-                    )
-                });
-                let ev = Evidence::new(
-                    "AwsEksPodIdentityAssociation",
-                    id,
-                    format!("Pod Identity role of service account {sa} in cluster {name}"),
-                );
-                s.shared(format!("pods of service account {sa} in cluster {name} receive it through Pod Identity"), ev);
-            }
+            EksRoleUse::PodIdentity(c, a) => pods_receive(&mut s, c, a, false),
         }
     }
+    pod_identity_targets(g, role_arn, &mut s);
     for u in uses.unread {
         match u {
             EksRoleUseUnread::Clusters(region, gap) => {

@@ -13,9 +13,12 @@ declare_check! {
     /// all its permission policies, judged by content exactly as
     /// `iam-node-role-least-privilege` judges a node role: **fail** when they
     /// grant, on every resource, full administrator access, a whole-service
-    /// wildcard (`iam:*`, `s3:*`, ...), privilege escalation
-    /// (`iam:PassRole`, `iam:CreateRole`, `iam:AttachRolePolicy`,
-    /// `sts:AssumeRole`, ...), secrets, SSM parameters, `kms:Decrypt`,
+    /// wildcard (`iam:*`, `s3:*`, ...), privilege escalation or lateral
+    /// movement (`iam:PassRole`, `iam:CreateRole`, `iam:AttachRolePolicy`,
+    /// `sts:AssumeRole`, `eks:CreateAccessEntry`,
+    /// `eks:AssociateAccessPolicy`, `ssm:SendCommand`, `ssm:StartSession`,
+    /// `ec2-instance-connect:SendSSHPublicKey`,
+    /// `lambda:UpdateFunctionCode`, ...), secrets, SSM parameters, `kms:Decrypt`,
     /// `s3:GetObject` or ECR writes (conditional grants count and are
     /// marked). The role needs only ECR image pulls and, for Fargate
     /// logging, CloudWatch Logs writes: AmazonEKSFargatePodExecutionRolePolicy

@@ -103,8 +103,51 @@ pub fn irsa_trusts<'a>(
     }
 }
 
+/// Who a web-identity trust admits, for messages: its `:sub` scope, and the
+/// conditions on another issuer's claims that restrict nothing.
+pub fn describe_trust(trust: &FederatedTrust) -> String {
+    let scope = describe_scope(&trust.subject, trust.audience_restricted_to_sts);
+    if trust.vacuous.is_empty() || trust.subject.is_scoped() {
+        return scope;
+    }
+    let (these, name) = if trust.vacuous.len() == 1 {
+        ("it names", "a claim")
+    } else {
+        ("they name", "claims")
+    };
+    format!(
+        "{scope}; {} restricts nothing: {these} {name} of another issuer, absent from this provider's tokens",
+        trust.vacuous.join(", ")
+    )
+}
+
+/// The message for a role none of whose web-identity statements is open:
+/// `lines` are `(who the statement admits, whether it admits no token)`.
+pub fn scoped_message(name: &str, lines: &[(String, bool)]) -> String {
+    let pick = |closed: bool| -> Vec<&str> {
+        lines
+            .iter()
+            .filter(|(_, c)| *c == closed)
+            .map(|(l, _)| l.as_str())
+            .collect()
+    };
+    let (named, closed) = (pick(false), pick(true));
+    match (named.is_empty(), closed.is_empty()) {
+        (true, _) => format!(
+            "role {name} cannot be assumed through IRSA: {}",
+            closed.join("; ")
+        ),
+        (false, true) => format!("role {name} trusts only {}", named.join("; ")),
+        (false, false) => format!(
+            "role {name} trusts only {}; its other statements admit {}",
+            named.join("; "),
+            closed.join("; ")
+        ),
+    }
+}
+
 /// Who a `:sub` scope admits, for messages.
-pub fn describe_scope(subject: &SubjectScope, aud_pinned: bool) -> String {
+fn describe_scope(subject: &SubjectScope, aud_pinned: bool) -> String {
     let sa = |ns: &str, name: &str| format!("system:serviceaccount:{ns}:{name}");
     match subject {
         SubjectScope::SingleServiceAccount { namespace, name } => {
@@ -126,6 +169,9 @@ pub fn describe_scope(subject: &SubjectScope, aud_pinned: bool) -> String {
         SubjectScope::Wildcard { pattern } => {
             format!("any service account matching the :sub wildcard {pattern:?}")
         }
+        SubjectScope::Unassumable { condition } => format!(
+            "no token of the provider ({condition} needs a claim of another issuer, which the provider's tokens never carry)"
+        ),
         SubjectScope::Unconstrained if aud_pinned => {
             "any service account (only :aud is constrained, no :sub condition)".into()
         }

@@ -1,6 +1,11 @@
 use eksposture_model::{Evidence, Graph};
 
-use super::{describe_scope, irsa_providers, irsa_trusts, role_evidence, IrsaProvider, TrustRead};
+use eksposture_policy::SubjectScope;
+
+use super::{
+    describe_trust, irsa_providers, irsa_trusts, role_evidence, scoped_message, IrsaProvider,
+    TrustRead,
+};
 use crate::support::{cluster_ref, role_ref};
 use crate::{declare_check, Findings};
 
@@ -14,7 +19,19 @@ declare_check! {
     /// (`system:serviceaccount:*`, `system:serviceaccount:ns:*`, `*`) or no
     /// `:sub` condition at all (`:aud`-only). **Pass** when every such
     /// statement names exact subjects (`StringEquals`
-    /// `system:serviceaccount:<ns>:<name>`). **Unknown** for a cluster whose
+    /// `system:serviceaccount:<ns>:<name>`).
+    ///
+    /// A token carries only its own issuer's claims. On the provider's own
+    /// `:sub` and `:aud`, `StringEqualsIfExists`/`StringLikeIfExists` and
+    /// `ForAnyValue:`/`ForAllValues:` act like the base operator (the claims
+    /// are always there). A condition on **another** issuer's claim (a trust
+    /// for cluster A whose keys name cluster B's issuer, a copy-paste slip)
+    /// is about a key the token never has: under a plain positive operator
+    /// it never holds, so the statement admits no token of this provider
+    /// (scoped: nobody gets in); under `...IfExists`, `ForAllValues:` or a
+    /// negated operator it holds vacuously and restricts nothing, so the
+    /// statement **fails** as unconditioned. Keys are matched
+    /// case-insensitively, as IAM does. **Unknown** for a cluster whose
     /// configuration, the region's clusters, or the account's OIDC providers
     /// or roles could not be read, or whose `DescribeCluster` answer has no
     /// OIDC issuer; and for a role whose trust policy could not be read (it
@@ -55,6 +72,32 @@ declare_check! {
     ///   {"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
     ///    "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A"},
     ///    "Condition": {"StringEquals": {"oidc.eks.us-east-1.amazonaws.com/id/A:sub": "system:serviceaccount:web:app"}}}]}}}]}},
+    ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+    ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/A"}}}]}}}}
+    /// ```
+    ///
+    /// `IfExists` on another cluster's issuer restricts nothing:
+    ///
+    /// ```json,fail
+    /// {"iam": {"oidc_providers": {"known": [{"arn": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A",
+    ///   "url": "oidc.eks.us-east-1.amazonaws.com/id/A"}]},
+    ///  "roles": {"known": [{"role_name": "app", "arn": "arn:aws:iam::111122223333:role/app", "trust_policy": {"known": {"Statement": [
+    ///   {"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+    ///    "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A"},
+    ///    "Condition": {"StringEqualsIfExists": {"oidc.eks.us-east-1.amazonaws.com/id/B:sub": "system:serviceaccount:web:app"}}}]}}}]}},
+    ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+    ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/A"}}}]}}}}
+    /// ```
+    ///
+    /// `IfExists` on the provider's own `:sub` scopes like `StringEquals`:
+    ///
+    /// ```json,pass
+    /// {"iam": {"oidc_providers": {"known": [{"arn": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A",
+    ///   "url": "oidc.eks.us-east-1.amazonaws.com/id/A"}]},
+    ///  "roles": {"known": [{"role_name": "app", "arn": "arn:aws:iam::111122223333:role/app", "trust_policy": {"known": {"Statement": [
+    ///   {"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+    ///    "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A"},
+    ///    "Condition": {"StringEqualsIfExists": {"oidc.eks.us-east-1.amazonaws.com/id/A:sub": "system:serviceaccount:web:app"}}}]}}}]}},
     ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
     ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/A"}}}]}}}}
     /// ```
@@ -125,7 +168,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         ev.push(role_evidence(role, format!("IRSA role {}", role.role_name)));
         let (mut bad, mut good) = (Vec::new(), Vec::new());
         for t in &trusts {
-            let scope = describe_scope(&t.subject, t.audience_restricted_to_sts);
+            let scope = describe_trust(t);
             let sid = t
                 .sid
                 .as_deref()
@@ -137,18 +180,15 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 providers[t.provider_arn.as_str()].cluster_names()
             );
             if t.subject.is_scoped() {
-                good.push(line);
+                let closed = matches!(t.subject, SubjectScope::Unassumable { .. });
+                good.push((line, closed));
             } else {
                 bad.push(line);
             }
         }
         let name = &role.role_name;
         if bad.is_empty() {
-            out.pass(
-                role_ref(role),
-                format!("role {name} trusts only {}", good.join("; ")),
-                ev,
-            );
+            out.pass(role_ref(role), scoped_message(name, &good), ev);
         } else {
             out.fail(
                 role_ref(role),
@@ -230,6 +270,59 @@ mod tests {
         let f = run("StringEquals", "sub", "system:serviceaccount:web:app");
         assert_eq!(statuses(&f), [Status::Pass]);
         assert!(f[0].message.contains("system:serviceaccount:web:app"));
+    }
+
+    const OTHER: &str = "oidc.eks.us-east-1.amazonaws.com/id/B";
+
+    /// Role `app` trusting the provider under `operator: {<key>: value}`.
+    fn run_key(operator: &str, key: &str, value: &str) -> Vec<Finding> {
+        let trust = json!({"known": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+            "Principal": {"Federated": PROVIDER}, "Condition": {operator: {key: value}}}]}});
+        testing::run(&super::META, account(&trust))
+    }
+
+    #[test]
+    fn if_exists_on_the_providers_own_sub_scopes_like_the_base_operator() {
+        let f = run(
+            "StringEqualsIfExists",
+            "sub",
+            "system:serviceaccount:web:app",
+        );
+        assert_eq!(statuses(&f), [Status::Pass]);
+        let f = run("StringLikeIfExists", "SUB", "system:serviceaccount:web:*");
+        assert_eq!(statuses(&f), [Status::Fail]);
+    }
+
+    #[test]
+    fn if_exists_on_another_issuers_sub_restricts_nothing() {
+        let key = format!("{OTHER}:sub");
+        for operator in [
+            "StringEqualsIfExists",
+            "StringLikeIfExists",
+            "ForAllValues:StringEquals",
+        ] {
+            let f = run_key(operator, &key, "system:serviceaccount:web:app");
+            assert_eq!(statuses(&f), [Status::Fail], "{operator}");
+            let m = &f[0].message;
+            assert!(
+                m.contains("any service account (no :sub condition)")
+                    && m.contains(&format!("{operator} {key} restricts nothing")),
+                "{m}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_plain_condition_on_another_issuers_sub_admits_no_token() {
+        let key = format!("{}:SUB", OTHER.to_uppercase());
+        let f = run_key("StringEquals", &key, "system:serviceaccount:web:app");
+        assert_eq!(statuses(&f), [Status::Pass]);
+        let m = &f[0].message;
+        assert!(
+            m.contains("cannot be assumed through IRSA: no token of the provider")
+                && !m.contains("any service account"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -30,8 +30,12 @@ use eksposture_policy::power::{Power, RolePower};
 use eksposture_policy::Policy;
 use serde_json::Value;
 
-pub use irsa::{describe_scope, irsa_providers, irsa_trusts, IrsaProvider, TrustRead};
-pub use pod_identity::{pod_identity_roles, PodIdentityUse};
+pub use irsa::{
+    describe_trust, irsa_providers, irsa_trusts, scoped_message, IrsaProvider, TrustRead,
+};
+pub use pod_identity::{
+    pod_identity_roles, roles_trusting_pods, PodCredentials, PodIdentityUse, PodTrustingRoles,
+};
 pub use power::{role_power, PowerVerdict};
 
 /// Evidence naming a policy of a role: its ARN, or an id under the role for

@@ -14,10 +14,20 @@ declare_check! {
     /// than name. **Fail** when they grant, on every resource (`*`,
     /// `arn:aws:iam::*:role/*`, `NotResource`, ...): full administrator
     /// access; any whole-service wildcard (`iam:*`, `s3:*`, `ec2:*`, ...);
-    /// privilege escalation (`iam:PassRole`, `iam:CreateRole`,
-    /// `iam:AttachRolePolicy`, `iam:PutRolePolicy`, `iam:CreateAccessKey`,
-    /// `iam:CreatePolicyVersion`, ...); `sts:AssumeRole`;
-    /// `secretsmanager:GetSecretValue`; `ssm:GetParameter*`; `kms:Decrypt`;
+    /// privilege escalation and lateral movement (`iam:PassRole`,
+    /// `iam:CreateRole`, `iam:AttachRolePolicy`, `iam:PutRolePolicy`,
+    /// `iam:CreateAccessKey`, `iam:CreatePolicyVersion`, `sts:AssumeRole`,
+    /// ...; the EKS access API: `eks:CreateAccessEntry`,
+    /// `eks:AssociateAccessPolicy`, `eks:UpdateAccessEntry`,
+    /// `eks:CreatePodIdentityAssociation`,
+    /// `eks:UpdatePodIdentityAssociation`; commands, shells or code as
+    /// another resource's role: `ssm:SendCommand` with
+    /// `AWS-RunShellScript`, `ssm:StartSession`,
+    /// `ec2-instance-connect:SendSSHPublicKey`,
+    /// `lambda:UpdateFunctionCode`, `ecs:ExecuteCommand`,
+    /// `cloudformation:UpdateStack`, `codebuild:StartBuild`, ...; the list
+    /// and a reason for each is `eksposture_policy::power`, and the evidence
+    /// gives the reason); `secretsmanager:GetSecretValue`; `ssm:GetParameter*`; `kms:Decrypt`;
     /// `s3:GetObject`; or ECR writes (`ecr:PutImage`, layer uploads,
     /// `ecr:BatchDeleteImage`, ...). Grants under a `Condition` count and are
     /// marked "(conditional)"; an unconditional `Deny` cancels a grant, and a

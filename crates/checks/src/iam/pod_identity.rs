@@ -1,14 +1,36 @@
-//! EKS Pod Identity: which roles the clusters' associations hand to pods.
-//! How narrowly a role's trust lets the Pod Identity service assume it is
+//! EKS Pod Identity: which roles the clusters' associations hand to pods,
+//! where a target role (cross-account role chaining) takes over, and which
+//! roles of the account trust the Pod Identity service at all. How narrowly
+//! a role's trust lets the service assume it is
 //! `eksposture_policy::trust::pod_identity`.
 
 use std::collections::BTreeMap;
 
 use eksposture_model::graph::ClusterView;
-use eksposture_model::{Evidence, Graph, PodIdentityAssociation, ResourceRef};
+use eksposture_model::{
+    arn, Evidence, Gap, Graph, Observed, PodIdentityAssociation, ResourceRef, Role,
+};
+use eksposture_policy::trust::pod_identity::{pod_identity_trusts, POD_IDENTITY_SERVICE};
 
+use super::parse_document;
 use crate::support::{cluster_evidence, cluster_ref};
 use crate::Findings;
+
+/// Whose credentials the pods of an association receive.
+pub enum PodCredentials<'a> {
+    /// The association's role: it has no target role.
+    Role,
+    /// The target role, in the scanned account: EKS assumes the
+    /// association's role, then the target role, and hands the pods the
+    /// target role's credentials (EKS API, `targetRoleArn`).
+    Target(&'a str),
+    /// A target role of another account, whose trust and policies this scan
+    /// did not read.
+    ForeignTarget { arn: &'a str, account: &'a str },
+    /// `DescribePodIdentityAssociation` was not read: whether a target role
+    /// takes over is unknown.
+    Unread(&'a Gap),
+}
 
 /// One association that hands a role to a service account.
 pub struct PodIdentityUse<'a> {
@@ -28,13 +50,38 @@ impl PodIdentityUse<'_> {
         }
     }
 
-    /// The cluster, then the association.
+    /// `service account web/app of cluster prod`.
+    pub fn describe(&self) -> String {
+        let a = self.association;
+        format!(
+            "service account {}/{} of cluster {}",
+            a.namespace, a.service_account, self.cluster.cluster.name
+        )
+    }
+
+    /// Whose credentials the pods get, judged against the scanned account.
+    pub fn credentials(&self, g: &Graph<'_>) -> PodCredentials<'_> {
+        match &self.association.target_role_arn {
+            Observed::Known(None) => PodCredentials::Role,
+            Observed::Known(Some(target)) => match arn::parse(target) {
+                Some(parts) if parts.account != g.account_id() => PodCredentials::ForeignTarget {
+                    arn: target,
+                    account: parts.account,
+                },
+                _ => PodCredentials::Target(target),
+            },
+            Observed::Unknown(gap) => PodCredentials::Unread(gap),
+        }
+    }
+
+    /// The cluster, then the association (with its target role, if any).
     pub fn evidence(&self) -> [Evidence; 2] {
         let a = self.association;
-        let detail = format!(
-            "Pod Identity association for service account {}/{} of cluster {}",
-            a.namespace, a.service_account, self.cluster.cluster.name
-        );
+        let target = match &a.target_role_arn {
+            Observed::Known(Some(t)) => format!(", target role {t}"),
+            _ => String::new(),
+        };
+        let detail = format!("Pod Identity association for {}{target}", self.describe());
         [
             cluster_evidence(&self.cluster),
             Evidence::new("AwsEksPodIdentityAssociation", self.id(), detail),
@@ -82,4 +129,48 @@ pub fn pod_identity_roles<'a>(
         }
     }
     roles
+}
+
+/// The roles of the account whose trust policy lets `pods.eks.amazonaws.com`
+/// call `sts:AssumeRole`, whether or not an association uses them yet (anyone
+/// allowed `eks:CreatePodIdentityAssociation` and `iam:PassRole` can bind
+/// one), and the roles whose trust could not be read or parsed and so may
+/// trust the service.
+#[derive(Default)]
+pub struct PodTrustingRoles<'a> {
+    pub roles: Vec<&'a Role>,
+    /// The role, and the gap or parse error that hides its trust.
+    pub unread: Vec<(&'a Role, Result<&'a Gap, String>)>,
+}
+
+/// [`PodTrustingRoles`] of the account's role list (empty when it is unread).
+pub fn roles_trusting_pods<'a>(g: &Graph<'a>) -> PodTrustingRoles<'a> {
+    let mut out = PodTrustingRoles::default();
+    for role in g.roles() {
+        let doc = match role.trust_policy.as_result() {
+            Ok(doc) => doc,
+            Err(gap) => {
+                out.unread.push((role, Ok(gap)));
+                continue;
+            }
+        };
+        match parse_document(doc) {
+            Ok(policy) => {
+                if !pod_identity_trusts(&policy).is_empty() {
+                    out.roles.push(role);
+                }
+            }
+            // Only a document that names the service may trust it.
+            Err(e) => {
+                if doc
+                    .to_string()
+                    .to_ascii_lowercase()
+                    .contains(POD_IDENTITY_SERVICE)
+                {
+                    out.unread.push((role, Err(e)));
+                }
+            }
+        }
+    }
+    out
 }

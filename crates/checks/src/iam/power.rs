@@ -88,12 +88,13 @@ impl PowerVerdict for RolePower {
     fn evidence(&self, role: &Role) -> Vec<Evidence> {
         let mut out = Vec::new();
         for r in &self.risky {
+            let what = if r.why.is_empty() {
+                r.describe()
+            } else {
+                format!("{} ({})", r.describe(), r.why)
+            };
             for (source, text) in &r.statements {
-                out.push(policy_evidence(
-                    role,
-                    source,
-                    format!("{}: {text}", r.describe()),
-                ));
+                out.push(policy_evidence(role, source, format!("{what}: {text}")));
             }
         }
         for u in self.unreadable.iter().chain(&self.boundary_unreadable) {

@@ -1,10 +1,11 @@
 use eksposture_model::{Evidence, Graph, Status};
 use eksposture_policy::power::Power;
+use eksposture_policy::SubjectScope;
 
 use super::gains;
 use crate::iam::{
-    describe_scope, irsa_providers, irsa_trusts, role_evidence, role_power, IrsaProvider,
-    PowerVerdict, TrustRead,
+    describe_trust, irsa_providers, irsa_trusts, role_evidence, role_power, scoped_message,
+    IrsaProvider, PowerVerdict, TrustRead,
 };
 use crate::support::{cluster_ref, role_ref};
 use crate::{declare_check, Findings};
@@ -16,10 +17,15 @@ declare_check! {
     /// `sts:AssumeRoleWithWebIdentity` to the IAM OIDC provider of a
     /// cluster's issuer (trust read as in `iam-irsa-trust-scoped`). **fail**
     /// when a trust statement does not pin `<issuer>:sub` to named service
-    /// accounts (a `StringLike` wildcard, or no `:sub` condition) **and** the
+    /// accounts (a `StringLike` wildcard, or no `:sub` condition; a condition
+    /// on another issuer's claim under `IfExists` restricts nothing, and
+    /// under a plain operator admits no token at all: see
+    /// `iam-irsa-trust-scoped`) **and** the
     /// role's policies grant administrator access, a whole-service wildcard,
-    /// or privilege escalation, secret, KMS, S3 read or ECR write actions on
-    /// every resource (judged as in `iam-node-role-least-privilege`).
+    /// or privilege escalation and lateral movement (IAM writes, the EKS
+    /// access API, `ssm:SendCommand`, ...), secret, KMS, S3 read or ECR write
+    /// actions on every resource (judged as in
+    /// `iam-node-role-least-privilege`).
     /// **pass** when every statement names exact service accounts, or the
     /// role grants none of that. **unknown** when the trust is unscoped and a
     /// policy or the permissions boundary could not be read; for a role
@@ -53,6 +59,21 @@ declare_check! {
     ///   {"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
     ///    "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A"},
     ///    "Condition": {"StringLike": {"oidc.eks.us-east-1.amazonaws.com/id/A:sub": "system:serviceaccount:*"}}}]}},
+    ///   "inline_policies": [{"name": "admin", "document": {"known": {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}}}]}]}},
+    ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
+    ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/A"}}}]}}}}
+    /// ```
+    ///
+    /// `IfExists` on another cluster's issuer restricts nothing, so any
+    /// service account becomes an administrator:
+    ///
+    /// ```json,fail
+    /// {"iam": {"oidc_providers": {"known": [{"arn": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A",
+    ///   "url": "oidc.eks.us-east-1.amazonaws.com/id/A"}]},
+    ///  "roles": {"known": [{"role_name": "app", "arn": "arn:aws:iam::111122223333:role/app", "trust_policy": {"known": {"Statement": [
+    ///   {"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+    ///    "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/A"},
+    ///    "Condition": {"StringLikeIfExists": {"oidc.eks.us-east-1.amazonaws.com/id/B:sub": "system:serviceaccount:web:app"}}}]}},
     ///   "inline_policies": [{"name": "admin", "document": {"known": {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}}}]}]}},
     ///  "regions": {"us-east-1": {"clusters": {"known": [{"name": "prod", "arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod",
     ///   "config": {"known": {"oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/A"}}}]}}}}
@@ -136,7 +157,7 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
         ev.push(role_evidence(role, format!("IRSA role {name}")));
         let (mut open, mut scoped) = (Vec::new(), Vec::new());
         for t in &trusts {
-            let scope = describe_scope(&t.subject, t.audience_restricted_to_sts);
+            let scope = describe_trust(t);
             let detail = format!("AssumeRoleWithWebIdentity for {}: {scope}", t.provider);
             ev.push(Evidence::new("AwsIamRoleTrustPolicy", &role.arn, detail));
             let line = format!(
@@ -144,17 +165,14 @@ pub fn evaluate(g: &Graph<'_>, out: &mut Findings) {
                 providers[t.provider_arn.as_str()].cluster_names()
             );
             if t.subject.is_scoped() {
-                scoped.push(line);
+                let closed = matches!(t.subject, SubjectScope::Unassumable { .. });
+                scoped.push((line, closed));
             } else {
                 open.push(line);
             }
         }
         if unread.is_none() && open.is_empty() {
-            out.pass(
-                role_ref(role),
-                format!("role {name} can be assumed only by {}", scoped.join("; ")),
-                ev,
-            );
+            out.pass(role_ref(role), scoped_message(name, &scoped), ev);
             continue;
         }
         let power = role_power(g, role);
@@ -263,6 +281,41 @@ mod tests {
         assert_eq!(statuses(&run(&named, &admin(), true)), [Status::Pass]);
         let scoped = allow("s3:GetObject", "arn:aws:s3:::web-assets/*");
         assert_eq!(statuses(&run(&wildcard(), &scoped, true)), [Status::Pass]);
+    }
+
+    /// A condition on cluster B's issuer in a trust of cluster A's provider.
+    fn other_issuer(operator: &str) -> Value {
+        json!({operator: {"oidc.eks.us-east-1.amazonaws.com/id/B:sub": "system:serviceaccount:web:app"}})
+    }
+
+    #[test]
+    fn another_issuers_sub_under_if_exists_opens_the_role_and_under_a_plain_operator_closes_it() {
+        let f = run(&other_issuer("StringEqualsIfExists"), &admin(), true);
+        assert_eq!(statuses(&f), [Status::Fail]);
+        assert!(
+            f[0].message.contains("restricts nothing")
+                && f[0].message.contains("becomes a full administrator"),
+            "{}",
+            f[0].message
+        );
+        let f = run(&other_issuer("StringEquals"), &admin(), true);
+        assert_eq!(statuses(&f), [Status::Pass]);
+        assert!(
+            f[0].message
+                .contains("cannot be assumed through IRSA: no token of the provider"),
+            "{}",
+            f[0].message
+        );
+        let narrow = allow("s3:GetObject", "arn:aws:s3:::b/*");
+        let f = run(&other_issuer("StringLikeIfExists"), &narrow, true);
+        assert_eq!(statuses(&f), [Status::Pass]);
+        // The same open trust, with a policy document that cannot be parsed.
+        let f = run(
+            &other_issuer("StringLikeIfExists"),
+            &json!("%%not json"),
+            true,
+        );
+        assert_eq!(statuses(&f), [Status::Unknown]);
     }
 
     #[test]

@@ -13,8 +13,9 @@ declare_check! {
     /// can the internet open a connection to it, and is the role its
     /// instance profile hands out over-broad in the sense of
     /// `iam-node-role-least-privilege` (administrator access, a
-    /// whole-service wildcard, or privilege escalation, secret, KMS, S3 read
-    /// or ECR write actions on every resource)? Reachable means: a public
+    /// whole-service wildcard, or privilege escalation and lateral movement
+    /// (IAM writes, the EKS access API, `ssm:SendCommand`, ...), secret, KMS,
+    /// S3 read or ECR write actions on every resource)? Reachable means: a public
     /// IPv4 address, and a security group of the node with an ingress rule
     /// from `0.0.0.0/0` on some port or protocol other than ICMP. A node
     /// without a public IPv4 address is not reachable over IPv4 even in a

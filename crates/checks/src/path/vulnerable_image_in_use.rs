@@ -65,7 +65,8 @@ declare_check! {
     ///     "image": "111122223333.dkr.ecr.us-east-1.amazonaws.com/web@sha256:aa"}]}}}]},
     ///   "repositories": {"known": [{"name": "web", "arn": "arn:aws:ecr:us-east-1:111122223333:repository/web",
     ///     "images": {"known": [{"digest": "sha256:aa", "tags": ["v1"],
-    ///       "scan": {"known": {"status": "COMPLETE", "finding_counts": {"HIGH": 1}}}}]}}]}}}}
+    ///       "scan": {"known": {"status": "COMPLETE", "completed_at": "2026-10-25T00:00:00Z",
+    ///         "finding_counts": {"HIGH": 1}}}}]}}]}}}}
     /// ```
     ///
     /// ```json,unknown
@@ -196,7 +197,7 @@ mod tests {
 
     #[test]
     fn passes_when_the_digest_pinned_image_scanned_clean() {
-        let scan = json!({"known": {"status": "COMPLETE", "finding_counts": {"HIGH": 2}}});
+        let scan = json!({"known": {"status": "COMPLETE", "completed_at": "2026-10-25T00:00:00Z", "finding_counts": {"HIGH": 2}}});
         let f = run(
             "111122223333.dkr.ecr.us-east-1.amazonaws.com/web@sha256:aa",
             &scan,
@@ -207,7 +208,7 @@ mod tests {
 
     #[test]
     fn unknown_for_unscanned_missing_foreign_or_unreadable_images_never_pass() {
-        let clean = json!({"known": {"status": "COMPLETE", "finding_counts": {}}});
+        let clean = json!({"known": {"status": "COMPLETE", "completed_at": "2026-10-25T00:00:00Z", "finding_counts": {}}});
         for (image, scan) in [
             (BY_TAG, json!({"known": null})),
             (

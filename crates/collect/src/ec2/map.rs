@@ -154,6 +154,18 @@ fn map_rule(p: &types::IpPermission) -> SgRule {
                 .filter_map(|g| g.group_id.clone())
                 .collect(),
         ),
+        range_descriptions: p
+            .ip_ranges()
+            .iter()
+            .map(|r| (r.cidr_ip.as_ref(), r.description.as_ref()))
+            .chain(
+                p.ipv6_ranges()
+                    .iter()
+                    .map(|r| (r.cidr_ipv6.as_ref(), r.description.as_ref())),
+            )
+            .filter_map(|(cidr, desc)| Some((cidr?.clone(), desc?.clone())))
+            .filter(|(_, desc)| !desc.is_empty())
+            .collect(),
     }
 }
 
@@ -405,6 +417,13 @@ mod tests {
         );
         assert_eq!(ssh.ipv4_ranges, vec!["0.0.0.0/0"]);
         assert_eq!(ssh.ipv6_ranges, vec!["::/0"]);
+        // The description belongs to the IPv4 range; the IPv6 range has none.
+        let descriptions: Vec<(&str, &str)> = ssh
+            .range_descriptions
+            .iter()
+            .map(|(c, d)| (c.as_str(), d.as_str()))
+            .collect();
+        assert_eq!(descriptions, [("0.0.0.0/0", "ssh")]);
         let all = &m.ingress[1];
         assert_eq!(all.ip_protocol, "-1");
         assert_eq!((all.from_port, all.to_port), (None, None));

@@ -5,10 +5,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use aws_sdk_ecr::operation::describe_image_scan_findings::DescribeImageScanFindingsOutput;
 use aws_sdk_ecr::types::{
     FindingSeverity, ImageDetail, ImageScanningConfiguration, RegistryScanningConfiguration,
+    RepositoryScanningConfiguration,
 };
 use aws_smithy_types::date_time::Format;
 use aws_smithy_types::DateTime;
-use eksposture_model::{Image, ImageScan, Observed, RegistryScanning, Repository, ScanningRule};
+use eksposture_model::{
+    Image, ImageScan, Observed, RegistryScanning, Repository, RepositoryScanning, ScanningRule,
+    TagExclusionFilter,
+};
 
 pub(crate) fn rfc3339(t: &DateTime) -> Option<String> {
     t.fmt(Format::DateTime).ok()
@@ -27,6 +31,17 @@ pub(crate) fn repository(r: &aws_sdk_ecr::types::Repository) -> Repository {
             .image_scanning_configuration()
             .map(ImageScanningConfiguration::scan_on_push),
         tag_mutability: r.image_tag_mutability().map(|m| m.as_str().to_string()),
+        tag_mutability_exclusion_filters: r.image_tag_mutability_exclusion_filters.as_ref().map(
+            |filters| {
+                filters
+                    .iter()
+                    .map(|f| TagExclusionFilter {
+                        filter_type: f.filter_type().as_str().to_string(),
+                        filter: f.filter().to_string(),
+                    })
+                    .collect()
+            },
+        ),
         encryption_type: encryption.map(|e| e.encryption_type().as_str().to_string()),
         kms_key: encryption.and_then(|e| e.kms_key()).map(str::to_string),
         ..Repository::default()
@@ -62,6 +77,9 @@ pub(crate) fn image(d: &ImageDetail) -> (Image, Option<ImageScan>) {
             description: s.description().map(str::to_string),
             completed_at: summary
                 .and_then(|f| f.image_scan_completed_at())
+                .and_then(rfc3339),
+            vulnerability_source_updated_at: summary
+                .and_then(|f| f.vulnerability_source_updated_at())
                 .and_then(rfc3339),
             finding_counts: severity_counts(summary.and_then(|f| f.finding_severity_counts())),
         })
@@ -100,6 +118,9 @@ pub(crate) fn scan_findings(out: &DescribeImageScanFindingsOutput) -> ImageScan 
         completed_at: findings
             .and_then(|f| f.image_scan_completed_at())
             .and_then(rfc3339),
+        vulnerability_source_updated_at: findings
+            .and_then(|f| f.vulnerability_source_updated_at())
+            .and_then(rfc3339),
         finding_counts: severity_counts(findings.and_then(|f| f.finding_severity_counts())),
     }
 }
@@ -127,6 +148,21 @@ pub(crate) fn registry_scanning(
     })
 }
 
+/// A repository's effective scanning configuration
+/// (`BatchGetRepositoryScanningConfiguration`). Its `scanOnPush` is not kept:
+/// the SDK reads an absent flag as `false`, and the repository's own flag is
+/// `DescribeRepositories`'.
+pub(crate) fn repository_scanning(c: &RepositoryScanningConfiguration) -> RepositoryScanning {
+    RepositoryScanning {
+        scan_frequency: c.scan_frequency().map(|f| f.as_str().to_string()),
+        applied_filters: c
+            .applied_scan_filters()
+            .iter()
+            .map(|f| f.filter().to_string())
+            .collect(),
+    }
+}
+
 /// Parses a repository policy; `Err` carries the parse error.
 pub(crate) fn repository_policy(text: &str) -> Result<serde_json::Value, String> {
     serde_json::from_str(text).map_err(|e| e.to_string())
@@ -144,8 +180,9 @@ mod tests {
     use super::*;
     use aws_sdk_ecr::types::{
         EncryptionConfiguration, EncryptionType, ImageScanFindings, ImageScanFindingsSummary,
-        ImageScanStatus, ImageScanningConfiguration, ImageTagMutability, RegistryScanningRule,
-        ScanFrequency, ScanStatus, ScanType, ScanningRepositoryFilter,
+        ImageScanStatus, ImageScanningConfiguration, ImageTagMutability,
+        ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType,
+        RegistryScanningRule, ScanFrequency, ScanStatus, ScanType, ScanningRepositoryFilter,
         ScanningRepositoryFilterType,
     };
 
@@ -211,6 +248,58 @@ mod tests {
     }
 
     #[test]
+    fn tag_mutability_exclusion_filters_are_mapped_and_absent_ones_stay_none() {
+        let r = aws_sdk_ecr::types::Repository::builder()
+            .repository_name("app")
+            .image_tag_mutability(ImageTagMutability::ImmutableWithExclusion)
+            .image_tag_mutability_exclusion_filters(
+                ImageTagMutabilityExclusionFilter::builder()
+                    .filter_type(ImageTagMutabilityExclusionFilterType::Wildcard)
+                    .filter("latest")
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let m = repository(&r);
+        assert_eq!(
+            m.tag_mutability.as_deref(),
+            Some("IMMUTABLE_WITH_EXCLUSION")
+        );
+        assert_eq!(
+            m.tag_mutability_exclusion_filters,
+            Some(vec![TagExclusionFilter {
+                filter_type: "WILDCARD".into(),
+                filter: "latest".into()
+            }])
+        );
+        let bare = aws_sdk_ecr::types::Repository::builder()
+            .repository_name("app")
+            .image_tag_mutability(ImageTagMutability::ImmutableWithExclusion)
+            .build();
+        assert_eq!(repository(&bare).tag_mutability_exclusion_filters, None);
+    }
+
+    #[test]
+    fn effective_scanning_configuration_is_mapped() {
+        let c = RepositoryScanningConfiguration::builder()
+            .repository_name("app")
+            .scan_frequency(ScanFrequency::ContinuousScan)
+            .applied_scan_filters(
+                ScanningRepositoryFilter::builder()
+                    .filter("*")
+                    .filter_type(ScanningRepositoryFilterType::Wildcard)
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let m = repository_scanning(&c);
+        assert_eq!(m.scan_frequency.as_deref(), Some("CONTINUOUS_SCAN"));
+        assert_eq!(m.applied_filters, vec!["*"]);
+        let bare = RepositoryScanningConfiguration::builder().build();
+        assert_eq!(repository_scanning(&bare).scan_frequency, None);
+    }
+
+    #[test]
     fn repository_without_scanning_configuration_is_unknown_not_false() {
         let m = repository(
             &aws_sdk_ecr::types::Repository::builder()
@@ -237,6 +326,7 @@ mod tests {
             .image_scan_findings_summary(
                 ImageScanFindingsSummary::builder()
                     .image_scan_completed_at(DateTime::from_secs(1_700_000_100))
+                    .vulnerability_source_updated_at(DateTime::from_secs(1_700_000_000))
                     .finding_severity_counts(FindingSeverity::Critical, 2)
                     .finding_severity_counts(FindingSeverity::High, 1)
                     .build(),
@@ -250,6 +340,10 @@ mod tests {
         let scan = scan.unwrap();
         assert_eq!(scan.status, "COMPLETE");
         assert_eq!(scan.completed_at.as_deref(), Some("2023-11-14T22:15:00Z"));
+        assert_eq!(
+            scan.vulnerability_source_updated_at.as_deref(),
+            Some("2023-11-14T22:13:20Z")
+        );
         assert_eq!(scan.finding_counts.get("CRITICAL"), Some(&2));
         assert_eq!(scan.finding_counts.get("HIGH"), Some(&1));
     }
@@ -271,6 +365,7 @@ mod tests {
                 ImageScanFindings::builder()
                     .finding_severity_counts(FindingSeverity::High, 1)
                     .image_scan_completed_at(DateTime::from_secs(0))
+                    .vulnerability_source_updated_at(DateTime::from_secs(60))
                     .build(),
             )
             .build();
@@ -281,6 +376,10 @@ mod tests {
             BTreeMap::from([("HIGH".to_string(), 1)])
         );
         assert_eq!(scan.completed_at.as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(
+            scan.vulnerability_source_updated_at.as_deref(),
+            Some("1970-01-01T00:01:00Z")
+        );
 
         let failed = DescribeImageScanFindingsOutput::builder()
             .image_scan_status(

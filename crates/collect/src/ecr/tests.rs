@@ -1,6 +1,10 @@
 //! The ECR collector against mocked responses: "not found" answers that mean
-//! "not configured", and scan lookups for images without a scan status.
+//! "not configured", scan lookups for images without a scan status,
+//! effective scanning configurations in batches, and repository keys.
 
+use aws_sdk_ecr::operation::batch_get_repository_scanning_configuration::{
+    BatchGetRepositoryScanningConfigurationError, BatchGetRepositoryScanningConfigurationOutput,
+};
 use aws_sdk_ecr::operation::describe_image_scan_findings::{
     DescribeImageScanFindingsError, DescribeImageScanFindingsOutput,
 };
@@ -19,8 +23,10 @@ use aws_sdk_ecr::types::error::{
     LifecyclePolicyNotFoundException, RepositoryPolicyNotFoundException, ScanNotFoundException,
 };
 use aws_sdk_ecr::types::{
-    FindingSeverity, ImageDetail, ImageScanFindings, ImageScanFindingsSummary, ImageScanStatus,
-    RegistryScanningConfiguration, Repository, ScanStatus, ScanType,
+    EncryptionConfiguration, EncryptionType, FindingSeverity, ImageDetail, ImageScanFindings,
+    ImageScanFindingsSummary, ImageScanStatus, RegistryScanningConfiguration, Repository,
+    RepositoryScanningConfiguration, RepositoryScanningConfigurationFailure, ScanFrequency,
+    ScanStatus, ScanType, ScanningConfigurationFailureCode,
 };
 use aws_sdk_ecr::Client;
 use aws_smithy_mocks::{mock, Rule};
@@ -33,8 +39,36 @@ fn ctx() -> Ctx {
     crate::testutil::ctx("eu-west-1", "123456789012")
 }
 
+/// A client answering `rules`, and, after them, every
+/// `BatchGetRepositoryScanningConfiguration` with `MANUAL` for each name.
 fn client(rules: &[&Rule]) -> Client {
-    eksposture_aws::mock_client!(aws_sdk_ecr, "eu-west-1", rules)
+    let manual = scanning(ScanFrequency::Manual);
+    let mut all = rules.to_vec();
+    all.push(&manual);
+    eksposture_aws::mock_client!(aws_sdk_ecr, "eu-west-1", all)
+}
+
+fn scanning(frequency: ScanFrequency) -> Rule {
+    mock!(Client::batch_get_repository_scanning_configuration).then_compute_output(move |req| {
+        let mut out = BatchGetRepositoryScanningConfigurationOutput::builder();
+        for name in req.repository_names() {
+            out = out.scanning_configurations(
+                RepositoryScanningConfiguration::builder()
+                    .repository_name(name)
+                    .scan_frequency(frequency.clone())
+                    .build(),
+            );
+        }
+        out.build()
+    })
+}
+
+fn kms(rules: &[&Rule]) -> aws_sdk_kms::Client {
+    eksposture_aws::mock_client!(aws_sdk_kms, "eu-west-1", rules)
+}
+
+async fn collect(ctx: &Ctx, client: &Client) -> super::EcrData {
+    super::collect_with(ctx, client, &kms(&[])).await
 }
 
 fn one_repository(name: &'static str) -> Rule {
@@ -146,7 +180,7 @@ async fn absent_policies_are_known_none_and_unscanned_images_are_looked_up() {
         &scanned,
         &registry,
     ]);
-    let data = super::collect_with(&ctx, &client).await;
+    let data = collect(&ctx, &client).await;
 
     let repos = data.repositories.known().unwrap();
     assert_eq!(repos.len(), 1);
@@ -210,7 +244,7 @@ async fn policies_are_read_and_lookup_failures_are_unknown() {
         )
     });
     let ctx = ctx();
-    let data = super::collect_with(
+    let data = collect(
         &ctx,
         &client(&[
             &repos,
@@ -252,7 +286,7 @@ async fn describe_repositories_failure_leaves_repositories_unknown() {
     });
     let registry = basic_registry();
     let ctx = ctx();
-    let data = super::collect_with(&ctx, &client(&[&denied, &registry])).await;
+    let data = collect(&ctx, &client(&[&denied, &registry])).await;
     assert_eq!(
         data.repositories.gap().unwrap().reason,
         GapReason::AccessDenied
@@ -302,7 +336,7 @@ async fn scan_lookups_are_bounded_and_the_rest_are_unknown_not_unscanned() {
     });
     let registry = basic_registry();
     let ctx = ctx();
-    let data = super::collect_with(
+    let data = collect(
         &ctx,
         &client(&[
             &repos,
@@ -371,7 +405,7 @@ async fn repositories_and_images_are_read_across_pages() {
     });
     let registry = basic_registry();
     let ctx = ctx();
-    let data = super::collect_with(
+    let data = collect(
         &ctx,
         &client(&[&repos, &no_policy, &no_lifecycle, &images, &registry]),
     )
@@ -402,8 +436,175 @@ async fn a_repeated_page_token_is_a_gap_not_a_short_list() {
     });
     let registry = basic_registry();
     let ctx = ctx();
-    let data = super::collect_with(&ctx, &client(&[&repos, &registry])).await;
+    let data = collect(&ctx, &client(&[&repos, &registry])).await;
     let gap = data.repositories.gap().expect("repositories unknown");
     assert_eq!(gap.operation, "DescribeRepositories");
     assert_eq!(repos.num_calls(), 2);
+}
+
+/// `n` repositories `r00`, `r01`, ... in one page, each with `encryption`.
+fn repositories(n: usize, encryption: Option<EncryptionConfiguration>) -> Rule {
+    mock!(Client::describe_repositories).then_output(move || {
+        let mut out = DescribeRepositoriesOutput::builder();
+        for i in 0..n {
+            let name = format!("r{i:02}");
+            out = out.repositories(
+                Repository::builder()
+                    .repository_arn(format!(
+                        "arn:aws:ecr:eu-west-1:123456789012:repository/{name}"
+                    ))
+                    .repository_name(name)
+                    .set_encryption_configuration(encryption.clone())
+                    .build(),
+            );
+        }
+        out.build()
+    })
+}
+
+/// A client answering `rules` first; then, for every repository, no
+/// policies and no images, and a basic registry.
+fn quiet_client(rules: &[&Rule]) -> Client {
+    let (no_policy, no_lifecycle) = no_policies();
+    let no_images =
+        mock!(Client::describe_images).then_output(|| DescribeImagesOutput::builder().build());
+    let registry = basic_registry();
+    let mut all = rules.to_vec();
+    all.extend([&no_policy, &no_lifecycle, &no_images, &registry]);
+    client(&all)
+}
+
+#[tokio::test]
+async fn scanning_configurations_are_read_in_batches_of_twenty_five() {
+    let repos = repositories(30, None);
+    let continuous = scanning(ScanFrequency::ContinuousScan);
+    let batch_sizes = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = batch_sizes.clone();
+    let sized = mock!(Client::batch_get_repository_scanning_configuration)
+        .match_requests(move |req| {
+            seen.lock().unwrap().push(req.repository_names().len());
+            false
+        })
+        .then_output(|| BatchGetRepositoryScanningConfigurationOutput::builder().build());
+    let ctx = ctx();
+    let data = collect(&ctx, &quiet_client(&[&repos, &sized, &continuous])).await;
+    let mut sizes = batch_sizes.lock().unwrap().clone();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [5, super::SCANNING_BATCH]);
+    assert_eq!(continuous.num_calls(), 2);
+    let repos = data.repositories.known().unwrap();
+    assert_eq!(repos.len(), 30);
+    for r in repos {
+        let s = r.scanning.known().expect("read");
+        assert_eq!(
+            s.scan_frequency.as_deref(),
+            Some("CONTINUOUS_SCAN"),
+            "{}",
+            r.name
+        );
+    }
+    assert!(ctx.gaps.take().is_empty());
+}
+
+#[tokio::test]
+async fn scanning_failures_and_a_failed_batch_are_unknown_with_gaps() {
+    let two = repositories(2, None);
+    let one_missing =
+        mock!(Client::batch_get_repository_scanning_configuration).then_output(|| {
+            BatchGetRepositoryScanningConfigurationOutput::builder()
+                .scanning_configurations(
+                    RepositoryScanningConfiguration::builder()
+                        .repository_name("r00")
+                        .scan_frequency(ScanFrequency::ScanOnPush)
+                        .build(),
+                )
+                .failures(
+                    RepositoryScanningConfigurationFailure::builder()
+                        .repository_name("r01")
+                        .failure_code(ScanningConfigurationFailureCode::RepositoryNotFound)
+                        .failure_reason("REPOSITORY_NOT_FOUND")
+                        .build(),
+                )
+                .build()
+        });
+    let ctx = ctx();
+    let rules = [&two, &one_missing];
+    let data = collect(&ctx, &quiet_client(&rules)).await;
+    let repos = data.repositories.known().unwrap();
+    assert_eq!(
+        repos[0].scanning.known().unwrap().scan_frequency.as_deref(),
+        Some("SCAN_ON_PUSH")
+    );
+    let gap = repos[1].scanning.gap().expect("unknown");
+    assert_eq!(gap.operation, "BatchGetRepositoryScanningConfiguration");
+    assert!(
+        gap.message.contains("REPOSITORY_NOT_FOUND"),
+        "{}",
+        gap.message
+    );
+    assert_eq!(ctx.gaps.take().len(), 1);
+
+    let denied = mock!(Client::batch_get_repository_scanning_configuration).then_error(|| {
+        BatchGetRepositoryScanningConfigurationError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .build(),
+        )
+    });
+    let ctx = crate::testutil::ctx("eu-west-1", "123456789012");
+    let rules = [&two, &denied];
+    let data = collect(&ctx, &quiet_client(&rules)).await;
+    for r in data.repositories.known().unwrap() {
+        assert_eq!(r.scanning.gap().unwrap().reason, GapReason::AccessDenied);
+    }
+    assert_eq!(ctx.gaps.take().len(), 1, "one gap for the batch");
+}
+
+#[tokio::test]
+async fn repository_keys_are_described_once_per_key() {
+    use aws_sdk_kms::operation::describe_key::DescribeKeyOutput;
+    use aws_sdk_kms::types::{KeyManagerType, KeyMetadata};
+
+    const KEY: &str = "arn:aws:kms:eu-west-1:123456789012:key/aws-ecr";
+    let kms_repos = repositories(
+        3,
+        Some(
+            EncryptionConfiguration::builder()
+                .encryption_type(EncryptionType::Kms)
+                .kms_key(KEY)
+                .build()
+                .unwrap(),
+        ),
+    );
+    let describe = mock!(aws_sdk_kms::Client::describe_key)
+        .match_requests(|r| r.key_id() == Some(KEY))
+        .then_output(|| {
+            DescribeKeyOutput::builder()
+                .key_metadata(
+                    KeyMetadata::builder()
+                        .key_id("aws-ecr")
+                        .arn(KEY)
+                        .key_manager(KeyManagerType::Aws)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let ctx = ctx();
+    let data = super::collect_with(&ctx, &quiet_client(&[&kms_repos]), &kms(&[&describe])).await;
+    assert_eq!(
+        describe.num_calls(),
+        1,
+        "one DescribeKey for the shared key"
+    );
+    for r in data.repositories.known().unwrap() {
+        assert_eq!(r.kms_key_manager, Some(Observed::Known("AWS".to_string())));
+    }
+    assert!(ctx.gaps.take().is_empty());
+
+    // AES256 (or no configuration): no key, nothing to describe.
+    let plain = repositories(1, None);
+    let ctx = crate::testutil::ctx("eu-west-1", "123456789012");
+    let data = collect(&ctx, &quiet_client(&[&plain])).await;
+    assert_eq!(data.repositories.known().unwrap()[0].kms_key_manager, None);
 }

@@ -67,6 +67,35 @@ fn risky_container() -> ContainerDefinition {
 }
 
 #[test]
+fn references_under_secret_names_give_no_hint_but_a_url_password_does() {
+    let env = |name: &str, value: &str| KeyValuePair::builder().name(name).value(value).build();
+    let c = ContainerDefinition::builder()
+        .name("app")
+        .environment(env(
+            "DB_SECRET_ARN",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf",
+        ))
+        .environment(env("DB_PASSWORD_FILE", "/run/secrets/db_password"))
+        .environment(env("TOKEN_URL", "https://auth.example.com/oauth2/token"))
+        .environment(env("DATABASE_URL", "postgres://app:hunter2@db:5432/app"))
+        .environment(env("API_KEY", "AKIAIOSFODNN7EXAMPLE"))
+        .build();
+    let c = super::map::container(&c);
+    let hints: Vec<(&str, &str)> = c
+        .environment_secret_hints
+        .iter()
+        .map(|h| (h.location.as_str(), h.kind.as_str()))
+        .collect();
+    assert_eq!(
+        hints,
+        [
+            ("API_KEY", "secret-named-variable"),
+            ("DATABASE_URL", "url-credentials")
+        ]
+    );
+}
+
+#[test]
 fn container_keeps_settings_and_env_names_but_never_env_values() {
     let td = TaskDefinition::builder()
         .task_definition_arn(td_arn("web", 7))

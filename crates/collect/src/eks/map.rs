@@ -176,6 +176,7 @@ pub fn map_access_entry(e: &types::AccessEntry) -> AccessEntryDetail {
         kind: e.r#type.clone(),
         username: e.username.clone(),
         kubernetes_groups: sorted(e.kubernetes_groups.as_ref()),
+        created_at: rfc3339(e.created_at.as_ref()),
     }
 }
 

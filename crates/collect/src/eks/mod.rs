@@ -22,8 +22,8 @@ pub(crate) mod tests;
 
 use aws_sdk_eks::Client;
 use eksposture_model::{
-    AccessEntry, Addon, Cluster, ClusterConfig, ClusterVersionInfo, FargateProfile, GapReason,
-    KmsKey, Nodegroup, Observed, PodIdentityAssociation,
+    AccessEntry, Addon, AwsAuth, Cluster, ClusterConfig, ClusterVersionInfo, FargateProfile,
+    GapReason, KmsKey, Nodegroup, Observed, PodIdentityAssociation,
 };
 use futures::future::join_all;
 
@@ -264,6 +264,7 @@ async fn cluster(ctx: &Ctx, clients: &Clients, name: &str) -> Option<Cluster> {
         crate::logs::cluster_log_group(ctx, &clients.logs, name),
         secrets_key(ctx, &clients.kms, &config),
     );
+    let aws_auth = aws_auth(ctx, name, &config);
     Some(Cluster {
         name: name.to_string(),
         arn,
@@ -275,9 +276,35 @@ async fn cluster(ctx: &Ctx, clients: &Clients, name: &str) -> Option<Cluster> {
         pod_identity_associations,
         log_group,
         secrets_key,
+        aws_auth,
         // Read after the AWS side (crate eksposture-kube), when enabled.
         kubernetes: Observed::default(),
     })
+}
+
+/// What the `kube-system/aws-auth` ConfigMap grants: nothing in the `API`
+/// authentication mode, where EKS ignores it. In the other modes (and when
+/// the mode is unknown) only the Kubernetes API shows it, and that is not
+/// read: a `kubernetes`/`aws-auth` gap of reason `not_read` says so, and
+/// marks the scan incomplete. A failed DescribeCluster does not replace
+/// that gap: the ConfigMap is unread either way.
+fn aws_auth(ctx: &Ctx, cluster: &str, config: &Observed<ClusterConfig>) -> Observed<AwsAuth> {
+    let mode = match config {
+        Observed::Known(c) => c.authentication_mode.as_deref(),
+        Observed::Unknown(_) => None,
+    };
+    let why = match (mode, config.is_known()) {
+        (Some(m), _) if m.eq_ignore_ascii_case("API") => return Observed::Known(AwsAuth::default()),
+        (Some(m), _) => format!("its authentication mode {m} honours"),
+        (None, true) => "DescribeCluster returned no authentication mode, so it may honour".into(),
+        (None, false) => "DescribeCluster failed, so it may honour".into(),
+    };
+    Observed::Unknown(ctx.gap(
+        "kubernetes",
+        "aws-auth",
+        GapReason::NotRead,
+        format!("cluster {cluster}: {why} the kube-system/aws-auth ConfigMap, and the Kubernetes API is not read"),
+    ))
 }
 
 /// The KMS key named by the encryption entry that covers `secrets`: `None`
@@ -572,6 +599,32 @@ async fn addons(ctx: &Ctx, client: &Client, cluster: &str) -> Observed<Vec<Addon
     Observed::Known(found.into_iter().flatten().collect())
 }
 
+/// The role, target role and external id of a `DescribePodIdentityAssociation`
+/// answer. `targetRoleArn` and `externalId` are optional members (only
+/// associations with cross-account role chaining have them), so their
+/// absence from an answer that names the role means "none".
+fn pod_identity_detail(
+    ctx: &Ctx,
+    association: Option<aws_sdk_eks::types::PodIdentityAssociation>,
+) -> (Observed<String>, Observed<Option<String>>, Option<String>) {
+    if let Some(aws_sdk_eks::types::PodIdentityAssociation {
+        role_arn: Some(role),
+        target_role_arn,
+        external_id,
+        ..
+    }) = association
+    {
+        (
+            Observed::Known(role),
+            Observed::Known(target_role_arn),
+            external_id,
+        )
+    } else {
+        let gap = missing(ctx, "DescribePodIdentityAssociation", "roleArn");
+        (Observed::Unknown(gap.clone()), Observed::Unknown(gap), None)
+    }
+}
+
 async fn pod_identities(
     ctx: &Ctx,
     client: &Client,
@@ -596,13 +649,11 @@ async fn pod_identities(
     };
     let describe = |s: aws_sdk_eks::types::PodIdentityAssociationSummary| async move {
         let association_id = s.association_id.clone().unwrap_or_default();
-        // The list answer has no role: only the describe call names it.
-        let role_arn = if association_id.is_empty() {
-            Observed::Unknown(missing(
-                ctx,
-                "ListPodIdentityAssociations",
-                "association id",
-            ))
+        // The list answer has no role: only the describe call names it, and
+        // the target role of cross-account role chaining with it.
+        let (role_arn, target_role_arn, external_id) = if association_id.is_empty() {
+            let gap = missing(ctx, "ListPodIdentityAssociations", "association id");
+            (Observed::Unknown(gap.clone()), Observed::Unknown(gap), None)
         } else {
             let out = {
                 let _permit = ctx.limits.permit(&SERVICE).await;
@@ -614,18 +665,12 @@ async fn pod_identities(
                     .await
             };
             match out {
-                Ok(o) => match o.association.and_then(|a| a.role_arn) {
-                    Some(r) => Observed::Known(r),
-                    None => {
-                        Observed::Unknown(missing(ctx, "DescribePodIdentityAssociation", "roleArn"))
-                    }
-                },
+                Ok(o) => pod_identity_detail(ctx, o.association),
                 Err(e) if gone(&e) => return None,
-                Err(e) => Observed::Unknown(ctx.sdk_gap(
-                    SERVICE.name,
-                    "DescribePodIdentityAssociation",
-                    &e,
-                )),
+                Err(e) => {
+                    let gap = ctx.sdk_gap(SERVICE.name, "DescribePodIdentityAssociation", &e);
+                    (Observed::Unknown(gap.clone()), Observed::Unknown(gap), None)
+                }
             }
         };
         Some(PodIdentityAssociation {
@@ -634,6 +679,8 @@ async fn pod_identities(
             namespace: s.namespace.unwrap_or_default(),
             service_account: s.service_account.unwrap_or_default(),
             role_arn,
+            target_role_arn,
+            external_id,
         })
     };
     let mut out: Vec<_> = join_all(summaries.into_iter().map(describe))

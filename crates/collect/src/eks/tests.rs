@@ -27,7 +27,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::error::ErrorMetadata;
-use eksposture_model::{Cluster, GapReason, Observed};
+use eksposture_model::{AwsAuth, Cluster, GapReason, Observed};
 
 use super::Clients;
 use crate::Ctx;
@@ -61,6 +61,11 @@ fn one_empty_cluster() -> Vec<Rule> {
                             VpcConfigResponse::builder()
                                 .endpoint_public_access(true)
                                 .public_access_cidrs("0.0.0.0/0")
+                                .build(),
+                        )
+                        .access_config(
+                            AccessConfigResponse::builder()
+                                .authentication_mode(AuthenticationMode::Api)
                                 .build(),
                         )
                         .build(),
@@ -235,6 +240,7 @@ async fn access_entries_carry_detail_and_associated_policies() {
                             .r#type("STANDARD")
                             .username("admin")
                             .kubernetes_groups("ops")
+                            .created_at(aws_smithy_types::DateTime::from_secs(1_700_000_000))
                             .build(),
                     )
                     .build()
@@ -280,6 +286,7 @@ async fn access_entries_carry_detail_and_associated_policies() {
     assert_eq!(d.kind.as_deref(), Some("STANDARD"));
     assert_eq!(d.username.as_deref(), Some("admin"));
     assert_eq!(d.kubernetes_groups, vec!["ops"]);
+    assert_eq!(d.created_at.as_deref(), Some("2023-11-14T22:13:20Z"));
     let p = e.access_policies.known().expect("policies known");
     assert_eq!(p.len(), 2);
     assert!(p[0].policy_arn.ends_with("AmazonEKSClusterAdminPolicy"));
@@ -331,6 +338,53 @@ async fn pod_identity_role_comes_from_describe() {
         assoc[0].role_arn,
         Observed::Known("arn:aws:iam::123456789012:role/cni".to_string())
     );
+    assert_eq!(assoc[0].target_role_arn, Observed::Known(None));
+    assert_eq!(assoc[0].external_id, None);
+}
+
+#[tokio::test]
+async fn pod_identity_target_role_and_external_id_come_from_describe() {
+    let rules = vec![
+        mock!(Client::list_pod_identity_associations).then_output(|| {
+            ListPodIdentityAssociationsOutput::builder()
+                .associations(
+                    PodIdentityAssociationSummary::builder()
+                        .association_id("a-2")
+                        .namespace("web")
+                        .service_account("app")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(Client::describe_pod_identity_association)
+            .match_requests(|r| r.association_id() == Some("a-2"))
+            .then_output(|| {
+                DescribePodIdentityAssociationOutput::builder()
+                    .association(
+                        SdkPodIdentity::builder()
+                            .association_id("a-2")
+                            .role_arn("arn:aws:iam::123456789012:role/hop")
+                            .target_role_arn("arn:aws:iam::444455556666:role/data")
+                            .external_id("0c7e0c7e-1111-2222-3333-444455556666")
+                            .build(),
+                    )
+                    .build()
+            }),
+    ];
+    let (cluster, ctx) = collect_one(with_defaults(rules)).await;
+    let assoc = cluster
+        .pod_identity_associations
+        .known()
+        .expect("associations known");
+    assert_eq!(
+        assoc[0].target_role_arn,
+        Observed::Known(Some("arn:aws:iam::444455556666:role/data".to_string()))
+    );
+    assert_eq!(
+        assoc[0].external_id.as_deref(),
+        Some("0c7e0c7e-1111-2222-3333-444455556666")
+    );
+    assert!(ctx.gaps.take().is_empty());
 }
 
 fn not_found(code: &str) -> ErrorMetadata {
@@ -388,7 +442,15 @@ async fn other_describe_cluster_failures_keep_the_cluster_with_an_unknown_config
         "arn:aws:eks:us-east-1:123456789012:cluster/prod"
     );
     assert_eq!(cluster.nodegroups, Observed::Known(vec![]));
-    assert_eq!(ctx.gaps.take().len(), 1);
+    // DescribeCluster's gap, and aws-auth's, unread whatever the mode.
+    let mut ops: Vec<String> = ctx
+        .gaps
+        .take()
+        .iter()
+        .map(|g| g.operation.clone())
+        .collect();
+    ops.sort();
+    assert_eq!(ops, ["DescribeCluster", "aws-auth"]);
 }
 
 #[tokio::test]
@@ -445,6 +507,46 @@ async fn config_map_cluster_has_no_access_entries_and_is_not_asked() {
     let (cluster, ctx) = collect_one(rules).await;
     assert_eq!(cluster.access_entries, Observed::Known(vec![]));
     assert_eq!(entries.num_calls(), 0);
+    // What it grants is in aws-auth, which is not read: the one gap.
+    let gaps = ctx.gaps.take();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(cluster.aws_auth.gap(), Some(&gaps[0]));
+    assert_eq!(
+        (gaps[0].service.as_str(), gaps[0].operation.as_str()),
+        ("kubernetes", "aws-auth")
+    );
+    assert_eq!(gaps[0].reason, GapReason::NotRead);
+    assert_eq!(gaps[0].region, "us-east-1");
+    assert!(
+        gaps[0].message.contains("cluster prod"),
+        "{}",
+        gaps[0].message
+    );
+    assert!(gaps[0].message.contains("Kubernetes API is not read"));
+}
+
+#[tokio::test]
+async fn aws_auth_is_unread_unless_the_mode_is_api() {
+    for mode in [Some(AuthenticationMode::ApiAndConfigMap), None] {
+        let describe = match mode.clone() {
+            Some(m) => cluster_with_mode(m),
+            None => mock!(Client::describe_cluster).then_output(|| {
+                DescribeClusterOutput::builder()
+                    .cluster(aws_sdk_eks::types::Cluster::builder().name("prod").build())
+                    .build()
+            }),
+        };
+        let (cluster, ctx) = collect_one(with_defaults(vec![describe])).await;
+        let gaps = ctx.gaps.take();
+        assert_eq!(gaps.len(), 1, "{mode:?}: {gaps:?}");
+        assert_eq!(cluster.aws_auth.gap(), Some(&gaps[0]));
+        assert_eq!(gaps[0].reason, GapReason::NotRead);
+    }
+    let (cluster, ctx) = collect_one(with_defaults(vec![cluster_with_mode(
+        AuthenticationMode::Api,
+    )]))
+    .await;
+    assert_eq!(cluster.aws_auth, Observed::Known(AwsAuth::default()));
     assert!(ctx.gaps.take().is_empty());
 }
 
@@ -469,9 +571,21 @@ async fn config_map_refusal_without_a_known_mode_means_no_access_entries() {
     ]);
     let (cluster, ctx) = collect_one(rules).await;
     assert_eq!(cluster.access_entries, Observed::Known(vec![]));
-    let gaps = ctx.gaps.take();
-    assert_eq!(gaps.len(), 1, "only DescribeCluster: {gaps:?}");
+    let mut gaps = ctx.gaps.take();
+    gaps.sort();
+    let ops: Vec<(&str, &str)> = gaps
+        .iter()
+        .map(|g| (g.service.as_str(), g.operation.as_str()))
+        .collect();
+    // No ListAccessEntries gap; aws-auth is unread whatever the mode.
+    assert_eq!(
+        ops,
+        [("eks", "DescribeCluster"), ("kubernetes", "aws-auth")],
+        "{gaps:?}"
+    );
     assert_eq!(gaps[0].reason, GapReason::Throttled);
+    assert_eq!(cluster.aws_auth.gap(), Some(&gaps[1]));
+    assert!(gaps[1].message.contains("DescribeCluster failed"));
 }
 
 #[tokio::test]
@@ -603,6 +717,11 @@ fn encrypted_cluster() -> Rule {
                         aws_sdk_eks::types::EncryptionConfig::builder()
                             .resources("secrets")
                             .provider(aws_sdk_eks::types::Provider::builder().key_arn(KEY).build())
+                            .build(),
+                    )
+                    .access_config(
+                        AccessConfigResponse::builder()
+                            .authentication_mode(AuthenticationMode::Api)
                             .build(),
                     )
                     .build(),

@@ -2,6 +2,8 @@
 //! (VPCs, subnets, route tables, security groups), volumes and
 //! instance-profile associations.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::{SecretHint, Tags};
@@ -93,6 +95,13 @@ pub struct SgRule {
     pub ipv6_ranges: Vec<String>,
     pub prefix_list_ids: Vec<String>,
     pub referenced_group_ids: Vec<String>,
+    /// The `Description` of each CIDR source (of `ipv4_ranges` and
+    /// `ipv6_ranges`) that has one, keyed by the CIDR. EC2 keeps one
+    /// description per source, not per rule, and canonicalises CIDRs, so a
+    /// CIDR appears once per rule. Load balancer controllers mark the rules
+    /// they manage this way (`kubernetes.io/rule/nlb/client=<lb name>`,
+    /// `elbv2.k8s.aws/targetGroupBinding=shared`).
+    pub range_descriptions: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -37,6 +37,48 @@ pub struct Cluster {
     /// denied) or it was not read; each kind can still be a gap of its own.
     #[serde(default)]
     pub kubernetes: Observed<super::Kubernetes>,
+    /// What the `kube-system/aws-auth` ConfigMap grants. `Known` and empty
+    /// when the authentication mode is `API`, where EKS ignores the
+    /// ConfigMap; otherwise (`CONFIG_MAP`, `API_AND_CONFIG_MAP`, or a mode
+    /// DescribeCluster did not return) only the Kubernetes API shows it,
+    /// and until that is read it is `Unknown` with a `kubernetes`/`aws-auth`
+    /// gap of reason `not_read`. Missing from an inventory: unknown, never
+    /// an empty ConfigMap.
+    #[serde(default)]
+    pub aws_auth: Observed<AwsAuth>,
+}
+
+/// The `mapRoles`, `mapUsers` and `mapAccounts` of the `kube-system/aws-auth`
+/// ConfigMap (Amazon EKS User Guide, "Grant IAM users and roles access to
+/// Kubernetes APIs" / aws-auth): which IAM principals authenticate to the
+/// cluster, and as which Kubernetes user and groups.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AwsAuth {
+    pub map_roles: Vec<AwsAuthRole>,
+    pub map_users: Vec<AwsAuthUser>,
+    /// Account ids whose every IAM user and role authenticates, each under
+    /// its own ARN as username and with no group.
+    pub map_accounts: Vec<String>,
+}
+
+/// One `mapRoles` entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AwsAuthRole {
+    pub rolearn: String,
+    pub username: Option<String>,
+    /// Kubernetes groups, e.g. `system:masters`, `system:nodes`.
+    pub groups: Vec<String>,
+}
+
+/// One `mapUsers` entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AwsAuthUser {
+    pub userarn: String,
+    pub username: Option<String>,
+    pub groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,6 +236,8 @@ pub struct AccessEntryDetail {
     pub kind: Option<String>,
     pub username: Option<String>,
     pub kubernetes_groups: Vec<String>,
+    /// RFC 3339: when the entry was created.
+    pub created_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,4 +277,14 @@ pub struct PodIdentityAssociation {
     /// Only `DescribePodIdentityAssociation` returns the role.
     #[serde(default)]
     pub role_arn: Observed<String>,
+    /// `targetRoleArn` of `DescribePodIdentityAssociation`: the role that
+    /// `role_arn` then assumes (cross-account role chaining), whose
+    /// credentials are the ones pods get; `Known(None)` without one.
+    /// Inventories from before it was collected read as unknown.
+    #[serde(default)]
+    pub target_role_arn: Observed<Option<String>>,
+    /// `externalId` of the same answer: the `sts:ExternalId` EKS passes when
+    /// it assumes the target role, for its trust policy to pin.
+    #[serde(default)]
+    pub external_id: Option<String>,
 }

@@ -158,3 +158,93 @@ fn regional_grants_are_probed_in_the_accounts_regions_or_us_east_1() {
         .risky
         .is_empty());
 }
+
+#[test]
+fn eks_access_api_remote_commands_and_code_updates_are_privilege_escalation() {
+    let doc = json!({"Statement": [
+        {"Effect": "Allow", "Action": ["eks:CreateAccessEntry", "eks:AssociateAccessPolicy"], "Resource": "*"},
+        {"Effect": "Allow", "Action": ["ssm:StartSession", "ec2-instance-connect:SendSSHPublicKey"],
+         "Resource": "arn:aws:ec2:*:*:instance/*"},
+        {"Effect": "Allow", "Action": "lambda:UpdateFunctionCode", "Resource": "arn:aws:lambda:*:*:function:*"}]});
+    let p = power(&[("inline:p", doc)]);
+    assert_eq!(
+        labels(&p),
+        [
+            "eks:CreateAccessEntry on any EKS cluster",
+            "eks:AssociateAccessPolicy on any EKS access entry",
+            "ssm:StartSession, ec2-instance-connect:SendSSHPublicKey on any EC2 instance",
+            "lambda:UpdateFunctionCode on any Lambda function",
+        ]
+    );
+    assert!(p
+        .risky
+        .iter()
+        .all(|r| r.class == GrantClass::PrivilegeEscalation));
+    assert!(
+        p.risky[1].why.contains("AmazonEKSClusterAdminPolicy"),
+        "{}",
+        p.risky[1].why
+    );
+    assert!(
+        p.risky[2].why.contains("opens a shell on any instance"),
+        "{}",
+        p.risky[2].why
+    );
+}
+
+#[test]
+fn a_grant_on_named_clusters_or_instances_is_not_on_any() {
+    let doc = json!({"Statement": [
+        {"Effect": "Allow", "Action": "eks:CreateAccessEntry", "Resource": "arn:aws:eks:us-east-1:111122223333:cluster/dev"},
+        {"Effect": "Allow", "Action": "ssm:StartSession", "Resource": "arn:aws:ec2:us-east-1:111122223333:instance/i-0abc"}]});
+    assert_eq!(power(&[("inline:p", doc)]).verdict(), Power::WithinBaseline);
+}
+
+#[test]
+fn send_command_counts_only_with_the_shell_document_on_any_instance() {
+    let own_document = json!({"Statement": [{"Effect": "Allow", "Action": "ssm:SendCommand", "Resource": [
+        "arn:aws:ec2:*:*:instance/*", "arn:aws:ssm:*:111122223333:document/RestartApp"]}]});
+    assert_eq!(
+        power(&[("inline:p", own_document)]).verdict(),
+        Power::WithinBaseline
+    );
+    let shell = json!({"Statement": [{"Effect": "Allow", "Action": "ssm:SendCommand", "Resource": [
+        "arn:aws:ec2:*:*:instance/*", "arn:aws:ssm:*::document/AWS-RunShellScript"]}]});
+    assert_eq!(
+        labels(&power(&[("inline:p", shell)])),
+        ["ssm:SendCommand on any EC2 instance"]
+    );
+    assert_eq!(
+        labels(&power(&[("inline:p", allow("ssm:SendCommand", "*"))])),
+        ["ssm:SendCommand on any EC2 instance"]
+    );
+}
+
+#[test]
+fn ecs_execute_command_needs_both_the_cluster_and_the_task() {
+    let task_only = allow("ecs:ExecuteCommand", "arn:aws:ecs:*:*:task/*");
+    assert_eq!(
+        power(&[("inline:p", task_only)]).verdict(),
+        Power::WithinBaseline
+    );
+    let both = json!({"Statement": [{"Effect": "Allow", "Action": "ecs:ExecuteCommand", "Resource": [
+        "arn:aws:ecs:*:*:cluster/*", "arn:aws:ecs:*:*:task/*"]}]});
+    assert_eq!(
+        labels(&power(&[("inline:p", both)])),
+        ["ecs:ExecuteCommand on any ECS task"]
+    );
+}
+
+#[test]
+fn every_listed_action_is_reported_on_star() {
+    for entry in SENSITIVE {
+        let p = power(&[("inline:p", allow(entry.action, "*"))]);
+        assert_eq!(p.risky.len(), 1, "{}", entry.action);
+        assert!(
+            p.risky[0].label.starts_with(entry.action),
+            "{}",
+            p.risky[0].label
+        );
+        assert_eq!(p.risky[0].why, entry.why);
+    }
+}

@@ -6,11 +6,23 @@
 //! host and path (`oidc.eks.<region>.amazonaws.com/id/<ID>`). A trust without
 //! a `:sub` condition lets every service account of the cluster (and any
 //! other workload that gets a token from that issuer) assume the role.
+//!
+//! STS sets only the keys of the token's own issuer. Its `:sub` and `:aud`
+//! are always there, so `...IfExists` and `ForAnyValue:`/`ForAllValues:`
+//! operators on them act like the base operator. A key of another issuer
+//! (`<other issuer>:sub`) is absent: a positive operator on it never holds
+//! (IAM: "If the key that you specify in a policy condition is not present
+//! in the request context, the values do not match and the condition is
+//! false"), so the statement admits no token of this provider; an
+//! `IfExists`, `ForAllValues:` or negated operator holds vacuously and
+//! restricts nothing. Condition keys are case-insensitive.
 
 use eksposture_model::wildcard::{has_wildcard, wildcard_match};
 use serde_json::Value;
 
-use crate::document::{Condition, Effect, Policy, Principal, PrincipalSpec, Statement};
+use crate::document::{
+    Condition, Effect, Policy, Principal, PrincipalSpec, SetQualifier, Statement,
+};
 use crate::error::PolicyError;
 
 const WEB_IDENTITY_ACTION: &str = "sts:AssumeRoleWithWebIdentity";
@@ -36,6 +48,10 @@ pub enum SubjectScope {
     NonServiceAccount { values: Vec<String> },
     /// `StringLike` with `*` or `?`: many service accounts can match.
     Wildcard { pattern: String },
+    /// A condition no token of this provider satisfies, e.g. `StringEquals`
+    /// on another issuer's `:sub`: the statement admits nobody through this
+    /// provider. `condition` reads `<operator> <key>`.
+    Unassumable { condition: String },
     /// Nothing constrains `:sub` for this provider.
     Unconstrained,
 }
@@ -62,6 +78,9 @@ pub struct FederatedTrust {
     pub subject: SubjectScope,
     /// `<provider>:aud` is constrained to exactly `sts.amazonaws.com`.
     pub audience_restricted_to_sts: bool,
+    /// Conditions on another issuer's claims that hold for every token of
+    /// this provider and so restrict nothing (`<operator> <key>`).
+    pub vacuous: Vec<String>,
 }
 
 /// The issuer host and path from an IAM OIDC provider ARN
@@ -90,11 +109,13 @@ pub fn provider_from_issuer(issuer_url: &str) -> &str {
 /// `:sub` scope and `:aud` restriction that statement imposes.
 ///
 /// Only `StringEquals`, `StringEqualsIgnoreCase` and `StringLike`, optionally
-/// with `ForAnyValue:` / `ForAllValues:` (a token always carries one `sub`),
-/// scope a key. `...IfExists`, negated operators and `Null` never do, and a
-/// key for another provider is ignored. Conditions are ANDed, so an exact
-/// subject list is intersected with the other `:sub` conditions. `Deny`
-/// statements are not considered.
+/// with `IfExists` or `ForAnyValue:` / `ForAllValues:` (a token always
+/// carries one `sub` and one `aud`), scope the provider's own keys; negated
+/// operators and `Null` never do. A condition on another issuer's claim
+/// makes the statement [`SubjectScope::Unassumable`] for this provider when
+/// it needs the key, and is listed in `vacuous` when it holds without it.
+/// Conditions are ANDed, so an exact subject list is intersected with the
+/// other `:sub` conditions. `Deny` statements are not considered.
 pub fn federated_trusts(trust: &Policy) -> Vec<FederatedTrust> {
     let mut trusts = Vec::new();
     for statement in &trust.statements {
@@ -109,14 +130,23 @@ pub fn federated_trusts(trust: &Policy) -> Vec<FederatedTrust> {
             let Some(provider) = oidc_provider_of(arn) else {
                 continue;
             };
+            let foreign = foreign_conditions(statement, provider);
+            let subject = match foreign
+                .unassumable
+                .or_else(|| own_key_absent(statement, provider))
+            {
+                Some(condition) => SubjectScope::Unassumable { condition },
+                None => subject_scope(&constraints(statement, provider, "sub")),
+            };
             trusts.push(FederatedTrust {
                 provider_arn: arn.clone(),
                 provider: provider.to_owned(),
                 sid: statement.sid.clone(),
-                subject: subject_scope(&constraints(statement, provider, "sub")),
+                subject,
                 audience_restricted_to_sts: constraints(statement, provider, "aud")
                     .iter()
                     .any(Constraint::pins_sts_audience),
+                vacuous: foreign.vacuous,
             });
         }
     }
@@ -184,14 +214,91 @@ impl Constraint<'_> {
     }
 }
 
+/// The issuer part of a web-identity condition key (`<issuer>:<claim>`),
+/// lowercased: issuers are hosts, so the part has a `.`, unlike the service
+/// prefix of a global key (`aws:`, `sts:`).
+fn issuer_of(key: &str) -> Option<String> {
+    let (issuer, _) = key.split_once(':')?;
+    issuer
+        .contains('.')
+        .then(|| issuer.trim_end_matches('/').to_lowercase())
+}
+
+/// Whether a condition holds for a request that lacks its key: `IfExists`
+/// and `ForAllValues:` hold vacuously, `ForAnyValue:` does not, negated
+/// operators hold, `Null` holds when it asks for absence, the rest fail.
+fn holds_without_key(c: &Condition) -> bool {
+    if c.if_exists() {
+        return true;
+    }
+    match c.qualifier() {
+        Some(SetQualifier::ForAllValues) => return true,
+        Some(SetQualifier::ForAnyValue) => return false,
+        None => {}
+    }
+    let op = c.base_operator().to_ascii_lowercase();
+    if op == "null" {
+        return c.values.iter().all(|v| v.eq_ignore_ascii_case("true"));
+    }
+    op.contains("not")
+}
+
+#[derive(Default)]
+struct Foreign {
+    /// A condition that needs another issuer's key.
+    unassumable: Option<String>,
+    vacuous: Vec<String>,
+}
+
+/// The statement's conditions on claims of issuers other than `provider`.
+fn foreign_conditions(statement: &Statement, provider: &str) -> Foreign {
+    let own = provider.trim_end_matches('/').to_lowercase();
+    let mut out = Foreign::default();
+    for c in &statement.conditions {
+        if issuer_of(&c.key).is_none_or(|issuer| issuer == own) {
+            continue;
+        }
+        let text = format!("{} {}", c.operator, c.key);
+        if holds_without_key(c) {
+            out.vacuous.push(text);
+        } else if out
+            .unassumable
+            .as_ref()
+            .is_none_or(|first| !first.to_lowercase().ends_with(":sub"))
+        {
+            // Name a `:sub` condition when there is one: it is the usual slip.
+            out.unassumable = Some(text);
+        }
+    }
+    out
+}
+
+/// A `Null` condition asking for the provider's own `:sub` or `:aud` to be
+/// absent: every token carries both, so it never holds.
+fn own_key_absent(statement: &Statement, provider: &str) -> Option<String> {
+    let keys = ["sub", "aud"].map(|claim| format!("{provider}:{claim}").to_lowercase());
+    statement
+        .conditions
+        .iter()
+        .find(|c| {
+            keys.contains(&c.key.to_lowercase())
+                && c.base_operator().eq_ignore_ascii_case("null")
+                && c.qualifier().is_none()
+                && !c.values.is_empty()
+                && c.values.iter().all(|v| v.eq_ignore_ascii_case("true"))
+        })
+        .map(|c| format!("{} {}", c.operator, c.key))
+}
+
 fn constraints<'a>(statement: &'a Statement, provider: &str, claim: &str) -> Vec<Constraint<'a>> {
     // Condition keys are case-insensitive; the provider part must name the
-    // same issuer as the principal.
+    // same issuer as the principal. The provider's own keys are always in
+    // its tokens, so `IfExists` changes nothing.
     let key = format!("{provider}:{claim}").to_lowercase();
     statement
         .conditions
         .iter()
-        .filter(|c| c.key.to_lowercase() == key && !c.values.is_empty() && !c.if_exists())
+        .filter(|c| c.key.to_lowercase() == key && !c.values.is_empty())
         .filter_map(|c| {
             Some(Constraint {
                 kind: scoping_kind(c)?,

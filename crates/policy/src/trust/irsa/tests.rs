@@ -50,6 +50,7 @@ fn string_equals_sub_scopes_to_one_service_account() {
             sid: None,
             subject: single("kube-system", "aws-node"),
             audience_restricted_to_sts: true,
+            vacuous: vec![],
         }]
     );
     assert!(trusts[0].subject.is_scoped());
@@ -149,13 +150,96 @@ fn audience_other_than_sts_is_not_restricted_to_sts() {
 }
 
 #[test]
-fn sub_key_for_another_provider_does_not_scope() {
+fn a_positive_condition_on_another_issuers_sub_makes_the_statement_unassumable() {
+    // The other issuer's keys are absent from this provider's tokens, and a
+    // plain operator on an absent key is false.
     let policy = irsa(&json!({"StringEquals": {
         format!("{OTHER_PROVIDER}:sub"): "system:serviceaccount:ns:sa",
         format!("{OTHER_PROVIDER}:aud"): "sts.amazonaws.com"}}));
     let trusts = federated_trusts(&policy);
-    assert_eq!(trusts[0].subject, SubjectScope::Unconstrained);
+    assert_eq!(
+        trusts[0].subject,
+        SubjectScope::Unassumable {
+            condition: format!("StringEquals {OTHER_PROVIDER}:sub")
+        }
+    );
+    assert!(trusts[0].subject.is_scoped());
     assert!(!trusts[0].audience_restricted_to_sts);
+    for operator in [
+        "StringLike",
+        "ForAnyValue:StringLike",
+        "StringEqualsIgnoreCase",
+    ] {
+        let policy = irsa(
+            &json!({operator: {format!("{}:SUB", OTHER_PROVIDER.to_uppercase()): "system:serviceaccount:*"}}),
+        );
+        assert!(
+            matches!(only_scope(&policy), SubjectScope::Unassumable { .. }),
+            "{operator}"
+        );
+    }
+    let null = irsa(&json!({"Null": {format!("{OTHER_PROVIDER}:sub"): "false"}}));
+    assert!(matches!(
+        only_scope(&null),
+        SubjectScope::Unassumable { .. }
+    ));
+}
+
+#[test]
+fn an_if_exists_or_negated_condition_on_another_issuers_sub_restricts_nothing() {
+    for operator in [
+        "StringEqualsIfExists",
+        "StringLikeIfExists",
+        "ForAllValues:StringEquals",
+        "StringNotEquals",
+    ] {
+        let policy = irsa(
+            &json!({operator: {format!("{OTHER_PROVIDER}:sub"): "system:serviceaccount:ns:sa"}}),
+        );
+        let trusts = federated_trusts(&policy);
+        assert_eq!(trusts[0].subject, SubjectScope::Unconstrained, "{operator}");
+        assert_eq!(
+            trusts[0].vacuous,
+            [format!("{operator} {OTHER_PROVIDER}:sub")]
+        );
+    }
+    // The provider's own condition still scopes next to a vacuous one.
+    let policy = irsa(&json!({
+        "StringEquals": {key("sub"): "system:serviceaccount:ns:sa"},
+        "StringLikeIfExists": {format!("{OTHER_PROVIDER}:sub"): "*"}}));
+    assert_eq!(only_scope(&policy), single("ns", "sa"));
+}
+
+#[test]
+fn global_keys_are_not_another_issuers() {
+    let policy = irsa(
+        &json!({"StringEquals": {"aws:SourceAccount": "123456789012",
+        "aws:RequestTag/team": "a"}}),
+    );
+    let trusts = federated_trusts(&policy);
+    assert_eq!(trusts[0].subject, SubjectScope::Unconstrained);
+    assert!(trusts[0].vacuous.is_empty());
+}
+
+#[test]
+fn if_exists_on_the_providers_own_keys_acts_like_the_base_operator() {
+    let policy = irsa(&json!({"StringEqualsIfExists": {
+        key("sub"): "system:serviceaccount:ns:sa", key("aud"): "sts.amazonaws.com"}}));
+    let trusts = federated_trusts(&policy);
+    assert_eq!(trusts[0].subject, single("ns", "sa"));
+    assert!(trusts[0].audience_restricted_to_sts);
+    let like = irsa(&json!({"StringLikeIfExists": {key("sub"): "system:serviceaccount:ns:*"}}));
+    assert_eq!(
+        only_scope(&like),
+        SubjectScope::Wildcard {
+            pattern: "system:serviceaccount:ns:*".into()
+        }
+    );
+    let absent = irsa(&json!({"Null": {key("sub"): "true"}}));
+    assert!(matches!(
+        only_scope(&absent),
+        SubjectScope::Unassumable { .. }
+    ));
 }
 
 #[test]
@@ -166,10 +250,8 @@ fn condition_key_matches_case_insensitively() {
 }
 
 #[test]
-fn negated_if_exists_and_null_operators_do_not_scope() {
+fn negated_and_null_operators_do_not_scope() {
     for operator in [
-        "StringEqualsIfExists",
-        "StringLikeIfExists",
         "StringNotEquals",
         "StringNotLike",
         "ForAnyValue:StringNotLike",
@@ -240,10 +322,13 @@ fn multiple_statements_and_providers_are_reported_separately() {
         summary,
         [
             (Some("Both".into()), PROVIDER.into(), single("ns", "sa")),
+            // The other provider's tokens lack PROVIDER:sub.
             (
                 Some("Both".into()),
                 OTHER_PROVIDER.into(),
-                SubjectScope::Unconstrained
+                SubjectScope::Unassumable {
+                    condition: format!("StringEquals {PROVIDER}:sub")
+                }
             ),
             (
                 Some("Loose".into()),
