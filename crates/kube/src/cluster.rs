@@ -28,6 +28,7 @@ pub fn grant_hint(cluster: &str, region: &str, principal: &str) -> String {
 async fn served(r: &Reader, group_version: &str, kind: &k::Kind) -> Result<(), Gap> {
     let resource = kind.name();
     let operation = format!("list {resource}");
+    r.authenticate(&operation).await?;
     match r.client.list_api_group_resources(group_version).await {
         Ok(list) if list.resources.iter().any(|x| x.name == kind.resource) => Ok(()),
         Ok(_) => Err(r.gap(
@@ -45,6 +46,9 @@ async fn served(r: &Reader, group_version: &str, kind: &k::Kind) -> Result<(), G
 /// Reads the cluster. `Unknown` when nothing could be read: the endpoint
 /// did not answer, the credentials were refused, or every kind was denied.
 pub async fn read(r: &Reader, connection: &str, principal: &str) -> Observed<Kubernetes> {
+    if let Err(gap) = r.authenticate("get version").await {
+        return Observed::Unknown(gap);
+    }
     let version = match r.client.apiserver_version().await {
         Ok(info) => info.git_version,
         Err(e) => {

@@ -98,7 +98,8 @@ impl Reader {
         }
     }
 
-    async fn authenticate(&self, operation: &str) -> Result<(), Gap> {
+    /// Makes the EKS token current before a request.
+    pub async fn authenticate(&self, operation: &str) -> Result<(), Gap> {
         match &self.auth {
             Auth::Eks(tokens) => tokens
                 .refresh()

@@ -11,7 +11,7 @@ use eksposture_kube::cluster::read;
 use eksposture_kube::connect::{client, client_from, pem_certificates, Bearer, Endpoint};
 use eksposture_kube::read::{Auth, Reader};
 use eksposture_model::{GapReason, Kubernetes, Observed};
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, Pod, Service, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::api::{Api, Patch, PatchParams, PostParams};
 use serde::de::DeserializeOwned;
@@ -105,6 +105,13 @@ async fn seeded(s: &support::KubeServer) {
             )
             .await
             .expect("status");
+            create(
+                &Api::<ConfigMap>::namespaced(c.clone(), "kube-system"),
+                json!({"metadata": {"name": "aws-auth"}, "data": {
+                    "mapRoles": "- rolearn: arn:aws:iam::111122223333:role/ops\n  username: ops\n  groups: [system:masters]\n",
+                    "mapAccounts": "- \"444455556666\"\n"}}),
+            )
+            .await;
             // The reader may read every kind but Jobs.
             create(
                 &Api::<ClusterRole>::all(c.clone()),
@@ -378,4 +385,94 @@ async fn the_printed_read_role_reads_everything_the_server_serves() {
     // Every other kind is known: the only gap can be the CronJob one above.
     let unread = k.workloads.values().filter(|w| !w.is_known()).count();
     assert_eq!(text.matches("\"unknown\"").count(), unread, "{text}");
+}
+
+/// A cluster whose kubeconfig context is named by its ARN (as `aws eks
+/// update-kubeconfig` names it) is read through that context, aws-auth
+/// included.
+#[tokio::test]
+async fn a_context_named_by_the_cluster_arn_reads_the_cluster_and_its_aws_auth() {
+    use eksposture_kube::eks::{read_cluster, Access, EksCluster};
+    use eksposture_kube::kubeconfig::Contexts;
+
+    let Some(s) = support::server() else { return };
+    seeded(s).await;
+    let arn = "arn:aws:eks:us-east-1:111122223333:cluster/prod";
+    let dir = std::env::temp_dir().join(format!("eksposture-kube-ctx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: '{}', certificate-authority: '{}'}}\ncontexts:\n- name: '{arn}'\n  context: {{cluster: c, user: u}}\nusers:\n- name: u\n  user: {{token: '{}'}}\n",
+            s.url(),
+            s.env["KUBE_CA_FILE"],
+            s.admin_token()
+        ),
+    )
+    .unwrap();
+    let contexts = Contexts::load(Some(&path)).unwrap().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let access = Access {
+        credentials: aws_credential_types::provider::SharedCredentialsProvider::new(
+            aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
+        ),
+        sts_endpoint: None,
+        principal: "arn:aws:iam::111122223333:role/scanner".into(),
+        contexts: Some(std::sync::Arc::new(contexts)),
+    };
+    let cluster = EksCluster {
+        arn,
+        name: "prod",
+        region: "us-east-1",
+        // Not used: the context wins.
+        endpoint: Some("https://unused.example"),
+        certificate_authority: None,
+        read_aws_auth: true,
+    };
+    let read = read_cluster(&cluster, &access).await;
+    let Observed::Known(k) = read.kubernetes else {
+        panic!("not read: {:?}", read.kubernetes)
+    };
+    assert_eq!(k.connection, format!("kubeconfig:{arn}"));
+    let Some(Observed::Known(auth)) = read.aws_auth else {
+        panic!("aws-auth not read: {:?}", read.aws_auth)
+    };
+    assert_eq!(
+        auth.map_roles[0].rolearn,
+        "arn:aws:iam::111122223333:role/ops"
+    );
+    assert_eq!(auth.map_roles[0].groups, ["system:masters"]);
+    assert_eq!(auth.map_accounts, ["444455556666"]);
+}
+
+/// With no matching context, a cluster whose DescribeCluster answer lacks
+/// its endpoint is one gap, and so is its aws-auth.
+#[tokio::test]
+async fn a_cluster_without_an_endpoint_is_a_gap() {
+    use eksposture_kube::eks::{read_cluster, Access, EksCluster};
+    let access = Access {
+        credentials: aws_credential_types::provider::SharedCredentialsProvider::new(
+            aws_credential_types::Credentials::new("AKID", "SECRET", None, None, "test"),
+        ),
+        sts_endpoint: None,
+        principal: "arn:aws:iam::111122223333:role/scanner".into(),
+        contexts: None,
+    };
+    let cluster = EksCluster {
+        arn: "arn:aws:eks:us-east-1:111122223333:cluster/new",
+        name: "new",
+        region: "us-east-1",
+        endpoint: None,
+        certificate_authority: None,
+        read_aws_auth: true,
+    };
+    let read = read_cluster(&cluster, &access).await;
+    let gap = read.kubernetes.gap().expect("a gap").clone();
+    assert_eq!(
+        (gap.service.as_str(), gap.operation.as_str()),
+        ("kubernetes", "connect")
+    );
+    assert!(gap.message.contains("no endpoint"), "{}", gap.message);
+    assert_eq!(read.aws_auth.and_then(|a| a.gap().cloned()), Some(gap));
 }
