@@ -144,10 +144,25 @@ impl Plan {
         };
         let collected = Instant::now();
 
+        // `--no-kubernetes` (or an inventory collected with it) leaves the
+        // Kubernetes checks out, as `--checks` would: not run, listed.
+        let (checks, skipped): (Vec<&'static Check>, Vec<&'static Check>) =
+            if scan.inventories.iter().any(Inventory::kubernetes_skipped) {
+                checks.into_iter().partition(|c| !c.reads_kubernetes())
+            } else {
+                (checks, Vec::new())
+            };
         let mut report = scan.report(&checks, VERSION);
         if let Some(file) = &suppressions {
             suppression_file::apply(&mut report, file, &scan.inventories);
         }
+        report.summary.skipped = skipped
+            .iter()
+            .map(|c| eksposture_report::Skipped {
+                check: c.meta.id.to_string(),
+                by: "--no-kubernetes".to_string(),
+            })
+            .collect();
         report.compliance = frameworks
             .iter()
             .filter_map(|f| eksposture_checks::compliance::view(f, &report.findings))

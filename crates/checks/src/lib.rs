@@ -88,6 +88,14 @@ pub struct Check {
     pub evaluate: fn(&Graph<'_>, &mut Findings),
 }
 
+impl Check {
+    /// Whether the check judges the clusters' own Kubernetes API (the
+    /// `kubernetes` service), so `--no-kubernetes` skips it.
+    pub fn reads_kubernetes(&self) -> bool {
+        self.meta.id.starts_with("kubernetes-")
+    }
+}
+
 /// Declares a check's metadata as `pub static META`. The doc comment above
 /// the fields becomes the check's documentation. `kind` is `Configuration`,
 /// `Vulnerability`, or `AttackPath { tactic: <Tactic>, entry: <PathEntry> }`.

@@ -89,6 +89,17 @@ pub struct AwsArgs {
     /// in the profile's region or us-east-1).
     #[arg(long, conflicts_with = "regions")]
     pub all_regions: bool,
+    /// Do not read the clusters' own Kubernetes API: the Kubernetes checks
+    /// are skipped (listed as skipped in the report), no gap is added.
+    #[arg(long)]
+    pub no_kubernetes: bool,
+    /// Reach clusters through this kubeconfig's contexts (named by the
+    /// cluster ARN, as `aws eks update-kubeconfig` writes them, or with the
+    /// cluster's endpoint as server); KUBECONFIG works too. A cluster no
+    /// context matches is read with an EKS token made from the AWS
+    /// credentials.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_kubernetes")]
+    pub kubeconfig: Option<std::path::PathBuf>,
 }
 
 /// Which accounts to scan, when not only the credentials' own.

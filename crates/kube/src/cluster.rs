@@ -149,22 +149,7 @@ fn sorted<T, K: Ord>(v: Result<Vec<T>, Gap>, key: impl Fn(&T) -> K) -> Observed<
 /// 403: the principal is known to the cluster but bound to nothing that
 /// reads (discovery, open to every authenticated user, still answers).
 fn all_denied(k: &Kubernetes) -> Option<Gap> {
-    let gaps: Vec<Option<&Gap>> = [
-        k.namespaces.gap(),
-        k.nodes.gap(),
-        k.service_accounts.gap(),
-        k.roles.gap(),
-        k.cluster_roles.gap(),
-        k.role_bindings.gap(),
-        k.cluster_role_bindings.gap(),
-        k.network_policies.gap(),
-        k.services.gap(),
-        k.ingresses.gap(),
-        k.admission_webhooks.gap(),
-    ]
-    .into_iter()
-    .chain(k.workloads.values().map(Observed::gap))
-    .collect();
+    let gaps = k.kind_gaps();
     let served: Vec<Option<&Gap>> = gaps
         .into_iter()
         .filter(|g| g.is_none_or(|g| g.reason != GapReason::NotSupported))

@@ -35,6 +35,8 @@ impl GapReason {
     }
 }
 
+const KUBERNETES_SKIPPED: &str = "not read: --no-kubernetes";
+
 /// A piece of the account the scanner could not read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Gap {
@@ -69,6 +71,26 @@ impl Gap {
         }
     }
 
+    /// What a cluster's Kubernetes half carries when the user chose not to
+    /// read it (`--no-kubernetes`): kept on the cluster, never among the
+    /// scan's gaps, so it neither marks the scan incomplete nor is read as
+    /// a failed read; the Kubernetes checks are skipped instead.
+    pub fn kubernetes_skipped(region: impl Into<String>) -> Self {
+        Gap::new(
+            "kubernetes",
+            region,
+            "read",
+            GapReason::NotRead,
+            KUBERNETES_SKIPPED,
+        )
+    }
+
+    pub fn is_kubernetes_skipped(&self) -> bool {
+        self.service == "kubernetes"
+            && self.reason == GapReason::NotRead
+            && self.message == KUBERNETES_SKIPPED
+    }
+
     /// The gap recorded for a field that a (possibly hand-written or older)
     /// inventory file does not contain: absent data is unknown, never empty.
     pub fn absent() -> Self {
@@ -100,6 +122,13 @@ impl<T> Default for Observed<T> {
 
 impl<T> Observed<T> {
     pub fn known(&self) -> Option<&T> {
+        match self {
+            Observed::Known(v) => Some(v),
+            Observed::Unknown(_) => None,
+        }
+    }
+
+    pub fn known_mut(&mut self) -> Option<&mut T> {
         match self {
             Observed::Known(v) => Some(v),
             Observed::Unknown(_) => None,

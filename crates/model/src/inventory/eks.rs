@@ -132,6 +132,11 @@ pub struct ClusterConfig {
     pub security_group_ids: Vec<String>,
     pub cluster_security_group_id: Option<String>,
     pub vpc_id: Option<String>,
+    /// The Kubernetes API server's URL.
+    pub endpoint: Option<String>,
+    /// `certificateAuthority.data`: base64 of the PEM bundle that signs the
+    /// API server's certificate (public data).
+    pub certificate_authority: Option<String>,
     /// EKS omits `encryptionConfig` when secrets encryption is off (moto
     /// returns `[]`): both read as an empty list.
     pub encryption_config: Vec<EncryptionConfig>,

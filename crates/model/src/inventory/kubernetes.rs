@@ -59,6 +59,33 @@ pub struct Kubernetes {
     pub admission_webhooks: Observed<Vec<String>>,
 }
 
+impl Kubernetes {
+    /// Per kind read, its gap or `None` when it was read.
+    pub fn kind_gaps(&self) -> Vec<Option<&crate::Gap>> {
+        [
+            self.namespaces.gap(),
+            self.nodes.gap(),
+            self.service_accounts.gap(),
+            self.roles.gap(),
+            self.cluster_roles.gap(),
+            self.role_bindings.gap(),
+            self.cluster_role_bindings.gap(),
+            self.network_policies.gap(),
+            self.services.gap(),
+            self.ingresses.gap(),
+            self.admission_webhooks.gap(),
+        ]
+        .into_iter()
+        .chain(self.workloads.values().map(Observed::gap))
+        .collect()
+    }
+
+    /// The gap of every kind that could not be read.
+    pub fn gaps(&self) -> Vec<&crate::Gap> {
+        self.kind_gaps().into_iter().flatten().collect()
+    }
+}
+
 /// `<cluster ARN>/<API path>` of an object: `api/v1/...` for the core group,
 /// `apis/<group>/<version>/...` for the others; namespaced kinds carry
 /// `namespaces/<ns>/`.
