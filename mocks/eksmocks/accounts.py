@@ -30,6 +30,14 @@ RISKY = {
         },
         "logging": [],
         "ingress": [],
+        # API mode (the aws-auth ConfigMap is not in play), the creator kept
+        # as admin, no deletion protection, extended support allowed.
+        "access_config": {
+            "authenticationMode": "API",
+            "bootstrapClusterCreatorAdminPermissions": True,
+        },
+        "deletion_protection": False,
+        "support_type": "EXTENDED",
     },
     "nodes": {
         "policies": [
@@ -59,7 +67,82 @@ RISKY = {
         "scanned": False,
         "lifecycle_policy": False,
     },
-    "inspector": False,
+    # Inspector scans only the first node and not the image.
+    "inspector": True,
+    "inspector_coverage": {"nodes": "first", "image": False},
+    "principals": {
+        # The cluster's creator, an IAM user with long-lived keys.
+        "users": ["risky-deployer"],
+        "roles": [
+            # Any GitHub Actions workflow of any repository can assume it.
+            {
+                "name": "risky-github-deploy",
+                "trust": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Federated": "@github_oidc"},
+                            "Action": "sts:AssumeRoleWithWebIdentity",
+                            "Condition": {
+                                "StringEquals": {
+                                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+                                },
+                                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"},
+                            },
+                        }
+                    ],
+                },
+            },
+            # Any principal of the account can assume it.
+            {
+                "name": "risky-platform",
+                "trust": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::@account:root"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+            },
+        ],
+    },
+    "access_entries": [
+        {
+            "principal": "@user:risky-deployer",
+            "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}],
+        },
+        {
+            "principal": "@role:risky-github-deploy",
+            "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}],
+        },
+        # Kubernetes RBAC decides what this group may do, out of AWS's sight.
+        {"principal": "@role:risky-platform", "kubernetes_groups": ["platform-admins"]},
+        {
+            "principal": "@node_role",
+            "type": "EC2_LINUX",
+            "username": "system:node:{{EC2PrivateDNSName}}",
+        },
+    ],
+    # The VPC CNI without network policy.
+    "addons": [
+        {"name": "coredns", "version": "v1.11.3-eksbuild.1"},
+        {"name": "kube-proxy", "version": "v1.31.2-eksbuild.3"},
+        {"name": "vpc-cni", "version": "v1.19.0-eksbuild.1"},
+    ],
+    # A role any pod of any cluster can be given, chaining to a role in
+    # another account.
+    "pod_identity": [
+        {
+            "namespace": "batch",
+            "service_account": "exporter",
+            "role": {"name": "risky-pod-exporter", "managed": ["AmazonS3ReadOnlyAccess"]},
+            "target_role": "arn:aws:iam::999999999999:role/partner-data-writer",
+        }
+    ],
     "ecs": {
         "cluster": "risky-ecs",
         "service": "risky-web",
@@ -120,13 +203,20 @@ HARDENED = {
     "network": {"cidr": "10.1.0.0/16", "public": False},
     "secrets_encryption": True,
     "cluster": {
-        "version": "1.31",
+        "version": "1.34",
         # publicAccessCidrs omitted: EKS leaves it out when public access is off.
         "endpoint": {"endpointPublicAccess": False, "endpointPrivateAccess": True},
         "logging": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
         "ingress": [
             {"port": 443, "cidr": "10.1.0.0/16", "description": "API from inside the VPC"}
         ],
+        "access_config": {
+            "authenticationMode": "API",
+            "bootstrapClusterCreatorAdminPermissions": False,
+        },
+        "deletion_protection": True,
+        "support_type": "STANDARD",
+        "log_retention_days": 365,
     },
     "nodes": {
         "policies": ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"],
@@ -136,6 +226,7 @@ HARDENED = {
         "http_tokens": "required",
         "hop_limit": 1,
         "count": 2,
+        "encrypted_volumes": True,
     },
     "irsa_roles": [
         {
@@ -169,8 +260,85 @@ HARDENED = {
         "image": {"tag": "v1.0.0", "layer": "b"},
         "scanned": True,
         "lifecycle_policy": True,
+        "kms": True,
+        "registry_scan_filter": "hardened-*",
     },
     "inspector": True,
+    "inspector_coverage": {"nodes": "all", "image": True},
+    "principals": {
+        "users": ["hardened-oncall"],
+        "roles": [
+            # Cluster admin, assumable only through the named operator role.
+            {
+                "name": "hardened-admin",
+                "trust": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::@account:role/hardened-ops"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+            },
+            {
+                "name": "hardened-ops",
+                "trust": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::@account:user/hardened-oncall"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+            },
+        ],
+    },
+    "access_entries": [
+        {
+            "principal": "@role:hardened-admin",
+            "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}],
+        },
+        {
+            "principal": "@role:hardened-ops",
+            "policies": [{"policy": "AmazonEKSViewPolicy", "namespaces": ["app"]}],
+        },
+        {
+            "principal": "@node_role",
+            "type": "EC2_LINUX",
+            "username": "system:node:{{EC2PrivateDNSName}}",
+        },
+    ],
+    # The VPC CNI enforces network policies, with its own IRSA role.
+    "addons": [
+        {"name": "coredns", "version": "v1.11.3-eksbuild.1"},
+        {"name": "eks-pod-identity-agent", "version": "v1.3.4-eksbuild.1"},
+        {"name": "kube-proxy", "version": "v1.34.0-eksbuild.2"},
+        {
+            "name": "vpc-cni",
+            "version": "v1.19.0-eksbuild.1",
+            "role": "hardened-vpc-cni",
+            "configuration": {"enableNetworkPolicy": "true"},
+        },
+    ],
+    # Trusted only for this cluster's app/web service account.
+    "pod_identity": [
+        {
+            "namespace": "app",
+            "service_account": "reports",
+            "role": {"name": "hardened-pod-reports", "inline": {"read-app-bucket": READ_APP_BUCKET}},
+            "condition": {
+                "StringEquals": {
+                    "aws:RequestTag/eks-cluster-arn": "@cluster_arn",
+                    "aws:RequestTag/kubernetes-namespace": "app",
+                    "aws:RequestTag/kubernetes-service-account": "reports",
+                }
+            },
+        }
+    ],
     # Read-only root filesystem, user 1000, the password from SSM through
     # ``secrets``, an execution role with only the ECS execution policy and a
     # separate task role.
