@@ -6,6 +6,8 @@ one). Plain literals only, so that a test can read them without AWS.
 * ``risky``: every risk the core checks look for.
 * ``hardened``: the same shapes with every risk fixed.
 * ``demo``: both (the README demo).
+* ``shapes``: real AWS shapes verdicts once got wrong, each with its
+  expected verdict.
 * ``empty``: nothing (with ``--member-role``: an account a multi-account
   scan can enter and finds no cluster in).
 """
@@ -403,10 +405,251 @@ HARDENED = {
     },
 }
 
+# Real AWS shapes that verdicts once got wrong, each beside its expected
+# verdict (tests/tests/real_shapes.rs): a cluster created without creator
+# admin but with an explicit admin entry; a load balancer controller's
+# world-open NodePort rules on nodes without public IPs; IRSA trusts keyed
+# on another issuer's ``:sub`` (a plain operator, and ``IfExists``); a
+# repository ``IMMUTABLE_WITH_EXCLUSION`` with the filter ``*``; repository
+# policies open to ``"*"`` narrowed only by a wildcard-account
+# ``aws:PrincipalArn``, or by ``aws:PrincipalOrgID``; an ECS task whose
+# secret-like variables hold references (an ARN, a URL, a file path).
+NLB_CLIENT = "kubernetes.io/rule/nlb/client=a1b2c3d4e5f60718293a4b5c6d7e8f90"
+
+SHAPES = {
+    "name": "shapes",
+    "network": {"cidr": "10.2.0.0/16", "public": False},
+    "secrets_encryption": True,
+    "cluster": {
+        "version": "1.34",
+        "endpoint": {"endpointPublicAccess": False, "endpointPrivateAccess": True},
+        "logging": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+        "ingress": [],
+        "access_config": {
+            "authenticationMode": "API",
+            "bootstrapClusterCreatorAdminPermissions": False,
+        },
+        "deletion_protection": True,
+        "support_type": "STANDARD",
+        # The whole NodePort range, as the load balancer controller opens it.
+        "cluster_sg_ingress": [
+            {"port": 30000, "to_port": 32767, "cidr": "0.0.0.0/0", "description": NLB_CLIENT}
+        ],
+        "log_retention_days": 365,
+    },
+    "nodes": {
+        "policies": ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"],
+        # One NodePort of an internet-facing NLB, opened by the in-tree
+        # service controller.
+        "ingress": [{"port": 31234, "cidr": "0.0.0.0/0", "description": NLB_CLIENT}],
+        "http_tokens": "required",
+        "hop_limit": 1,
+        "count": 1,
+        "encrypted_volumes": True,
+    },
+    "irsa_roles": [],
+    "repository": {
+        "name": "shapes-app",
+        "scan_on_push": True,
+        "mutability": "IMMUTABLE",
+        "image": {"tag": "v2.0.0", "layer": "e"},
+        "scanned": True,
+        "lifecycle_policy": True,
+        "kms": True,
+    },
+    "extra_repositories": [
+        {"name": "shapes-mutable-all", "mutability": "IMMUTABLE_WITH_EXCLUSION", "exclusions": ["*"]},
+        {
+            "name": "shapes-any-role",
+            "mutability": "IMMUTABLE",
+            "policy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AnyRoleOfAnyAccount",
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                        "Condition": {
+                            "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}
+                        },
+                    }
+                ],
+            },
+        },
+        {
+            "name": "shapes-org",
+            "mutability": "IMMUTABLE",
+            "policy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "OurOrganization",
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+                    }
+                ],
+            },
+        },
+    ],
+    "inspector": True,
+    "inspector_coverage": {"nodes": "all", "image": True},
+    "principals": {
+        "users": [],
+        "roles": [
+            {
+                "name": "shapes-admin",
+                "trust": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "arn:aws:iam::@account:role/shapes-ops"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+            },
+            {
+                "name": "shapes-ops",
+                "trust": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "codebuild.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                },
+            },
+            # Keyed on another cluster's issuer with a plain operator: no
+            # token of this cluster's provider carries that key, so nobody
+            # can assume it through this provider.
+            {
+                "name": "shapes-irsa-other-issuer",
+                "managed": ["AmazonS3ReadOnlyAccess"],
+                "trust": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Federated": "@oidc_provider"},
+                            "Action": "sts:AssumeRoleWithWebIdentity",
+                            "Condition": {
+                                "StringEquals": {
+                                    "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF"
+                                    "0123456789ABCDEF:sub": "system:serviceaccount:app:web"
+                                }
+                            },
+                        }
+                    ],
+                },
+            },
+            # The same with IfExists: vacuously true, any service account.
+            {
+                "name": "shapes-irsa-other-issuer-ifexists",
+                "managed": ["AmazonS3ReadOnlyAccess"],
+                "trust": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Federated": "@oidc_provider"},
+                            "Action": "sts:AssumeRoleWithWebIdentity",
+                            "Condition": {
+                                "StringLikeIfExists": {
+                                    "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF"
+                                    "0123456789ABCDEF:sub": "system:serviceaccount:app:*"
+                                }
+                            },
+                        }
+                    ],
+                },
+            },
+        ],
+    },
+    "access_entries": [
+        {
+            "principal": "@role:shapes-admin",
+            "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}],
+        },
+        {
+            "principal": "@node_role",
+            "type": "EC2_LINUX",
+            "username": "system:node:{{EC2PrivateDNSName}}",
+        },
+    ],
+    "addons": [
+        {
+            "name": "vpc-cni",
+            "version": "v1.19.0-eksbuild.1",
+            "configuration": {"enableNetworkPolicy": "true"},
+        }
+    ],
+    "pod_identity": [],
+    "ecs": {
+        "cluster": "shapes-ecs",
+        "service": "shapes-web",
+        "security_groups": [
+            {"name": "shapes-ecs-sg", "description": "ECS service tasks", "ingress": []}
+        ],
+        "parameters": [],
+        "roles": [
+            {
+                "name": "shapes-ecs-execution",
+                "managed": ["service-role/AmazonECSTaskExecutionRolePolicy"],
+            },
+            {"name": "shapes-ecs-task", "inline": {"read-app-bucket": READ_APP_BUCKET}},
+        ],
+        # Secret-like names whose values are references, not secrets.
+        "task_definition": {
+            "family": "shapes-web",
+            "requiresCompatibilities": ["FARGATE"],
+            "networkMode": "awsvpc",
+            "cpu": "256",
+            "memory": "512",
+            "executionRoleArn": "@role:shapes-ecs-execution",
+            "taskRoleArn": "@role:shapes-ecs-task",
+            "containerDefinitions": [
+                {
+                    "name": "web",
+                    "image": "@image:v2.0.0",
+                    "essential": True,
+                    "privileged": False,
+                    "readonlyRootFilesystem": True,
+                    "user": "1000",
+                    "environment": [
+                        {
+                            "name": "DB_PASSWORD_SECRET_ARN",
+                            "value": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+                        },
+                        {"name": "AUTH_TOKEN_URL", "value": "https://example.com/x"},
+                        {"name": "DB_PASSWORD_FILE", "value": "/run/secrets/db"},
+                    ],
+                }
+            ],
+        },
+        "service_args": {
+            "launchType": "FARGATE",
+            "networkConfiguration": {
+                "awsvpcConfiguration": {
+                    "subnets": ["@subnet"],
+                    "securityGroups": ["@security_group:shapes-ecs-sg"],
+                    "assignPublicIp": "DISABLED",
+                }
+            },
+        },
+    },
+}
+
 # Each account's stacks, seeded in this order.
 ACCOUNTS = {
     "empty": [],
     "risky": [RISKY],
     "hardened": [HARDENED],
     "demo": [RISKY, HARDENED],
+    "shapes": [SHAPES],
 }

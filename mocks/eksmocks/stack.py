@@ -12,13 +12,14 @@ resources are named in the spec.
 """
 
 import datetime
+import json
 
 from . import ec2, ecr, ecs, eks, iam, inspector, wire
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 
 # ``{"port", "cidr", "description"}``: TCP ingress to a security group.
-INGRESS = [{"port": int, "cidr": str, "description": str}]
+INGRESS = [{"port": int, "to_port?": int, "cidr": str, "description": str}]
 # An IAM role: AWS managed policies by name, inline policies by name; its ARN
 # goes into the printed summary under ``summary`` when that is given.
 ROLE = {"name": str, "summary?": str, "managed?": [str], "inline?": dict}
@@ -83,13 +84,20 @@ SCHEMA = {
         # A basic registry scanning rule, scan on push, for this filter.
         "registry_scan_filter?": str,
     },
+    # More repositories, without images: ``exclusions`` are the wildcard
+    # tag filters of ``*_WITH_EXCLUSION`` mutability, ``policy`` the
+    # repository policy.
+    "extra_repositories?": [
+        {"name": str, "mutability": str, "exclusions?": [str], "policy?": dict}
+    ],
     "inspector": bool,
     # Inspector2 coverage (served by the wire layer): ``nodes`` "all",
     # "first" (the first instance only) or "none"; ``image`` covered.
     "inspector_coverage?": {"nodes": str, "image": bool},
     # IAM principals that access entries name: users by name, roles with
-    # their trust policy (``"@account"`` and ``"@github_oidc"``, the GitHub
-    # Actions OIDC provider, stand for this account and that provider).
+    # their trust policy (``"@account"``, ``"@oidc_provider"`` and
+    # ``"@github_oidc"`` stand for this account, the cluster's IAM OIDC
+    # provider ARN and the GitHub Actions OIDC provider's).
     "principals?": {"users": [str], "roles": [{**ROLE, "trust": dict}]},
     # EKS access entries (served by the wire layer): ``principal`` an ARN or
     # ``@role:NAME``/``@user:NAME`` of ``principals`` or ``@node_role``;
@@ -228,7 +236,7 @@ def validate(spec):
 
 
 def rules(ingress):
-    return [ec2.tcp(r["port"], r["cidr"], r["description"]) for r in ingress]
+    return [ec2.tcp(r["port"], r["cidr"], r["description"], r.get("to_port")) for r in ingress]
 
 
 def create_network(aws, name, spec):
@@ -273,6 +281,16 @@ def seed(aws, spec):
         if "summary" in role:
             out[role["summary"]] = arn
     seed_repository(aws, spec["repository"], out)
+    for repo_spec in spec.get("extra_repositories", []):
+        repo = ecr.create_repository(
+            aws, repo_spec["name"], True, repo_spec["mutability"],
+            exclusions=repo_spec.get("exclusions", ()),
+        )
+        if "policy" in repo_spec:
+            aws.ecr.set_repository_policy(
+                repositoryName=repo_spec["name"], policyText=json.dumps(repo_spec["policy"])
+            )
+        out.setdefault("extra_repositories", {})[repo_spec["name"]] = repo["arn"]
     if spec["inspector"]:
         inspector.enable(aws)
     out["ecs"] = seed_ecs(
@@ -366,7 +384,7 @@ def seed_principals(aws, spec, out):
     """The IAM users and roles access entries name, and the Pod Identity
     roles."""
     principals = spec.get("principals", {"users": [], "roles": []})
-    refs = {"@account": aws.account_id}
+    refs = {"@account": aws.account_id, "@oidc_provider": out["oidc_provider_arn"]}
     if any("@github_oidc" in str(r["trust"]) for r in principals["roles"]):
         refs["@github_oidc"] = iam.ensure_oidc_provider(
             aws, "https://token.actions.githubusercontent.com"
@@ -404,6 +422,14 @@ def seed_wire(aws, spec, out):
     seed_principals(aws, spec, out)
     for kind, payload in wire_scenario(spec, out, aws.account_id, aws.region):
         wire.post(aws, kind, payload)
+        if kind == "eks/cluster":
+            # By the holder's name (``risky-deployer``), for the tests.
+            out["access_entries"] = {
+                e["accessEntry"]["principalArn"].rsplit("/", 1)[-1]: e["accessEntry"][
+                    "accessEntryArn"
+                ]
+                for e in payload["accessEntries"]
+            }
 
 
 def seed_cluster(aws, spec, out):
