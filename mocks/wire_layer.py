@@ -644,15 +644,23 @@ class WireLayer:
 
 
 def eks_clusters(account, region):
+    """moto's clusters; ``Passthrough`` for a region moto does not serve
+    (moto answers that region's calls with its own 500)."""
     from moto.eks.models import eks_backends
 
-    return eks_backends[account][region].clusters
+    try:
+        return eks_backends[account][region].clusters
+    except Exception:  # moto's KeyError for an unknown region
+        raise Passthrough()
 
 
 def ecr_repository(account, region, name):
     from moto.ecr.models import ecr_backends
 
-    return ecr_backends[account][region].repositories.get(name)
+    try:
+        return ecr_backends[account][region].repositories.get(name)
+    except Exception:  # moto's KeyError for an unknown region
+        return None
 
 
 def moto_scan_on_push(account, region, name):
@@ -667,10 +675,10 @@ def moto_image_scan(account, region, detail):
     (status and summary; moto keeps them and sends neither)."""
     from moto.ecr.models import ecr_backends
 
-    backend = ecr_backends[account][region]
-    repo = backend.repositories.get(detail.get("repositoryName"))
+    repo = ecr_repository(account, region, detail.get("repositoryName"))
     if repo is None:
         return None
+    backend = ecr_backends[account][region]
     try:
         image = repo._get_image(None, detail.get("imageDigest"))
     except Exception:  # moto's ImageNotFoundException

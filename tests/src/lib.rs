@@ -367,6 +367,13 @@ impl MotoServer {
         run_eksposture(&all)
     }
 
+    /// Makes the wire-shape layer (`mocks/wire_layer.py`) forget the scenario
+    /// the seed gave it, so that what moto lacks is moto's own 404 again: a
+    /// scan with the gaps a bare moto leaves.
+    pub fn forget_wire_shapes(&self) {
+        self.moto_api("POST", "/__shapes/reset");
+    }
+
     /// Posts to moto's control API (`/moto-api/...`).
     fn moto_api(&self, method: &str, path: &str) -> String {
         match http(self.port, method, path) {
@@ -395,7 +402,8 @@ impl MotoServer {
     /// request to a REST route moto does not implement (EKS access entries,
     /// Inspector2 coverage, ...) is answered 404 before that. Those are
     /// taken from the server's access log, where REST requests show their
-    /// method and path.
+    /// method and path. (What the wire layer, `mocks/wire_layer.py`, answers
+    /// itself it writes to the recorder, as moto would.)
     pub fn stop_recording(&self) -> Vec<Call> {
         self.moto_api("POST", "/moto-api/recorder/stop-recording");
         let recording = self.moto_api("GET", "/moto-api/recorder/download-recording");
