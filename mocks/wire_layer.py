@@ -25,6 +25,7 @@ moto's own ``/moto-api/`` is (``eksmocks/wire.py`` is the client)::
                                                 podIdentityAssociations}
     POST /__shapes/eks/cluster-versions        {account, region, clusterVersions}
     POST /__shapes/inspector2/coverage         {account, region, coveredResources}
+                                               (added to what the region has)
     POST /__shapes/ecr/image-scan              {account, region, repositoryName,
                                                 imageDigest, imageScanStatus,
                                                 imageScanFindingsSummary}
@@ -157,7 +158,14 @@ class State:
             elif kind == "eks/cluster-versions":
                 data["clusterVersions"] = body["clusterVersions"]
             elif kind == "inspector2/coverage":
-                data["coveredResources"] = body["coveredResources"]
+                # Coverage is the account's: each stack adds its resources.
+                added = {(r["resourceId"], r["scanType"]) for r in body["coveredResources"]}
+                kept = [
+                    r
+                    for r in data["coveredResources"] or []
+                    if (r["resourceId"], r["scanType"]) not in added
+                ]
+                data["coveredResources"] = kept + body["coveredResources"]
             elif kind == "ecr/image-scan":
                 data["imageScans"][f"{body['repositoryName']}@{body['imageDigest']}"] = {
                     k: body[k] for k in ("imageScanStatus", "imageScanFindingsSummary") if k in body

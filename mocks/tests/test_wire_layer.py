@@ -91,6 +91,13 @@ class SeededScenarios(unittest.TestCase):
         ]:
             self.assertIn(operation, served)
 
+    def test_coverage_of_the_stacks_of_one_account_adds_up(self):
+        state = scenario_state(ACCOUNTS["demo"])
+        resources = state.get(ACCOUNT_ID, REGION)["coveredResources"]
+        ids = {r["resourceId"] for r in resources}
+        self.assertIn("i-risky0", ids)
+        self.assertIn("i-hardened1", ids)
+
     def test_cluster_versions_agree_with_their_dates(self):
         today = datetime.date(2027, 3, 1)
         now = datetime.datetime(2027, 3, 1, tzinfo=datetime.timezone.utc).timestamp()
