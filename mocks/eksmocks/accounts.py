@@ -79,36 +79,19 @@ RISKY = {
             # Any GitHub Actions workflow of any repository can assume it.
             {
                 "name": "risky-github-deploy",
-                "trust": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Federated": "@github_oidc"},
-                            "Action": "sts:AssumeRoleWithWebIdentity",
-                            "Condition": {
-                                "StringEquals": {
-                                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
-                                },
-                                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"},
-                            },
-                        }
-                    ],
+                "principal": {"Federated": "@github_oidc"},
+                "action": "sts:AssumeRoleWithWebIdentity",
+                "condition": {
+                    "StringEquals": {
+                        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+                    },
+                    "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"},
                 },
             },
             # Any principal of the account can assume it.
             {
                 "name": "risky-platform",
-                "trust": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"AWS": "arn:aws:iam::@account:root"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
+                "principal": {"AWS": "arn:aws:iam::@account:root"},
             },
         ],
     },
@@ -123,11 +106,6 @@ RISKY = {
         },
         # Kubernetes RBAC decides what this group may do, out of AWS's sight.
         {"principal": "@role:risky-platform", "kubernetes_groups": ["platform-admins"]},
-        {
-            "principal": "@node_role",
-            "type": "EC2_LINUX",
-            "username": "system:node:{{EC2PrivateDNSName}}",
-        },
     ],
     # The VPC CNI without network policy.
     "addons": [
@@ -273,29 +251,11 @@ HARDENED = {
             # Cluster admin, assumable only through the named operator role.
             {
                 "name": "hardened-admin",
-                "trust": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"AWS": "arn:aws:iam::@account:role/hardened-ops"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
+                "principal": {"AWS": "arn:aws:iam::@account:role/hardened-ops"},
             },
             {
                 "name": "hardened-ops",
-                "trust": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"AWS": "arn:aws:iam::@account:user/hardened-oncall"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
+                "principal": {"AWS": "arn:aws:iam::@account:user/hardened-oncall"},
             },
         ],
     },
@@ -307,11 +267,6 @@ HARDENED = {
         {
             "principal": "@role:hardened-ops",
             "policies": [{"policy": "AmazonEKSViewPolicy", "namespaces": ["app"]}],
-        },
-        {
-            "principal": "@node_role",
-            "type": "EC2_LINUX",
-            "username": "system:node:{{EC2PrivateDNSName}}",
         },
     ],
     # The VPC CNI enforces network policies, with its own IRSA role.
@@ -501,29 +456,11 @@ SHAPES = {
         "roles": [
             {
                 "name": "shapes-admin",
-                "trust": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"AWS": "arn:aws:iam::@account:role/shapes-ops"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
+                "principal": {"AWS": "arn:aws:iam::@account:role/shapes-ops"},
             },
             {
                 "name": "shapes-ops",
-                "trust": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "codebuild.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                },
+                "principal": {"Service": "codebuild.amazonaws.com"},
             },
             # Keyed on another cluster's issuer with a plain operator: no
             # token of this cluster's provider carries that key, so nobody
@@ -531,42 +468,26 @@ SHAPES = {
             {
                 "name": "shapes-irsa-other-issuer",
                 "managed": ["AmazonS3ReadOnlyAccess"],
-                "trust": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Federated": "@oidc_provider"},
-                            "Action": "sts:AssumeRoleWithWebIdentity",
-                            "Condition": {
-                                "StringEquals": {
-                                    "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF"
-                                    "0123456789ABCDEF:sub": "system:serviceaccount:app:web"
-                                }
-                            },
-                        }
-                    ],
+                "principal": {"Federated": "@oidc_provider"},
+                "action": "sts:AssumeRoleWithWebIdentity",
+                "condition": {
+                    "StringEquals": {
+                        "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF"
+                        "0123456789ABCDEF:sub": "system:serviceaccount:app:web"
+                    }
                 },
             },
             # The same with IfExists: vacuously true, any service account.
             {
                 "name": "shapes-irsa-other-issuer-ifexists",
                 "managed": ["AmazonS3ReadOnlyAccess"],
-                "trust": {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Federated": "@oidc_provider"},
-                            "Action": "sts:AssumeRoleWithWebIdentity",
-                            "Condition": {
-                                "StringLikeIfExists": {
-                                    "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF"
-                                    "0123456789ABCDEF:sub": "system:serviceaccount:app:*"
-                                }
-                            },
-                        }
-                    ],
+                "principal": {"Federated": "@oidc_provider"},
+                "action": "sts:AssumeRoleWithWebIdentity",
+                "condition": {
+                    "StringLikeIfExists": {
+                        "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF"
+                        "0123456789ABCDEF:sub": "system:serviceaccount:app:*"
+                    }
                 },
             },
         ],
@@ -575,11 +496,6 @@ SHAPES = {
         {
             "principal": "@role:shapes-admin",
             "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}],
-        },
-        {
-            "principal": "@node_role",
-            "type": "EC2_LINUX",
-            "username": "system:node:{{EC2PrivateDNSName}}",
         },
     ],
     "addons": [

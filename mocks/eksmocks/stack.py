@@ -95,13 +95,19 @@ SCHEMA = {
     # "first" (the first instance only) or "none"; ``image`` covered.
     "inspector_coverage?": {"nodes": str, "image": bool},
     # IAM principals that access entries name: users by name, roles with
-    # their trust policy (``"@account"``, ``"@oidc_provider"`` and
+    # the one Allow statement of their trust policy (``action``
+    # sts:AssumeRole unless given; ``"@account"``, ``"@oidc_provider"`` and
     # ``"@github_oidc"`` stand for this account, the cluster's IAM OIDC
     # provider ARN and the GitHub Actions OIDC provider's).
-    "principals?": {"users": [str], "roles": [{**ROLE, "trust": dict}]},
+    "principals?": {
+        "users": [str],
+        "roles": [{**ROLE, "principal": dict, "action?": str, "condition?": dict}],
+    },
     # EKS access entries (served by the wire layer): ``principal`` an ARN or
-    # ``@role:NAME``/``@user:NAME`` of ``principals`` or ``@node_role``;
-    # ``policies`` ``{"policy": name, "namespaces"?: [...]}``.
+    # ``@role:NAME``/``@user:NAME`` of ``principals``; ``policies``
+    # ``{"policy": name, "namespaces"?: [...]}``. Under the API modes the
+    # node role's EC2_LINUX entry is added, as EKS adds it for a managed
+    # nodegroup.
     "access_entries?": [
         {
             "principal": str,
@@ -330,7 +336,6 @@ def wire_scenario(spec, out, account_id, region):
     if "support_type" in cluster_spec:
         cluster["upgradePolicy"] = {"supportType": cluster_spec["support_type"]}
     principals = {
-        "@node_role": out["node_role"]["arn"],
         **{f"@role:{n}": a for n, a in out.get("principals", {}).get("roles", {}).items()},
         **{f"@user:{n}": a for n, a in out.get("principals", {}).get("users", {}).items()},
     }
@@ -338,6 +343,12 @@ def wire_scenario(spec, out, account_id, region):
         wire.access_entry(region, account_id, name, principals.get(e["principal"], e["principal"]), e)
         for e in spec.get("access_entries", [])
     ]
+    mode = cluster_spec.get("access_config", {}).get("authenticationMode", "CONFIG_MAP")
+    if mode != "CONFIG_MAP":
+        node_entry = {"type": "EC2_LINUX", "username": "system:node:{{EC2PrivateDNSName}}"}
+        entries.append(
+            wire.access_entry(region, account_id, name, out["node_role"]["arn"], node_entry)
+        )
     irsa = {r["name"]: f"arn:aws:iam::{account_id}:role/{r['name']}" for r in spec["irsa_roles"]}
     addons = [
         wire.addon(region, account_id, name, a, irsa[a["role"]] if "role" in a else None)
@@ -385,7 +396,7 @@ def seed_principals(aws, spec, out):
     roles."""
     principals = spec.get("principals", {"users": [], "roles": []})
     refs = {"@account": aws.account_id, "@oidc_provider": out["oidc_provider_arn"]}
-    if any("@github_oidc" in str(r["trust"]) for r in principals["roles"]):
+    if any("@github_oidc" in str(r["principal"]) for r in principals["roles"]):
         refs["@github_oidc"] = iam.ensure_oidc_provider(
             aws, "https://token.actions.githubusercontent.com"
         )
@@ -396,7 +407,11 @@ def seed_principals(aws, spec, out):
         created["roles"][role["name"]] = iam.create_role(
             aws,
             role["name"],
-            substitute(role["trust"], refs),
+            iam.trust(
+                substitute(role["principal"], refs),
+                role.get("action", "sts:AssumeRole"),
+                substitute(role.get("condition"), refs),
+            ),
             role.get("managed", ()),
             role.get("inline"),
         )

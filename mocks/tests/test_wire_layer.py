@@ -77,18 +77,7 @@ class SeededScenarios(unittest.TestCase):
     def test_every_served_operation_is_answered(self):
         state = scenario_state(ACCOUNTS["demo"])
         served = {op for _, op, _, _ in wire_layer.canned_answers(state.get(ACCOUNT_ID, REGION))}
-        for operation in [
-            "DescribeCluster",
-            "ListAccessEntries",
-            "DescribeAccessEntry",
-            "ListAssociatedAccessPolicies",
-            "ListAddons",
-            "DescribeAddon",
-            "ListPodIdentityAssociations",
-            "DescribePodIdentityAssociation",
-            "DescribeClusterVersions",
-            "ListCoverage",
-        ]:
+        for operation in wire_layer.EKS_OPERATIONS + ["ListCoverage"]:
             self.assertIn(operation, served)
 
     def test_coverage_of_the_stacks_of_one_account_adds_up(self):

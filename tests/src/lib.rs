@@ -672,6 +672,23 @@ pub fn findings<'a>(report: &'a Value, check_id: &str) -> Vec<&'a Value> {
         .unwrap_or_default()
 }
 
+/// The status of the one finding of `check` on resource `id`; panics,
+/// showing the findings, when there is not exactly one.
+#[track_caller]
+pub fn status_on(report: &Value, check: &str, id: &str) -> String {
+    let on: Vec<&Value> = findings(report, check)
+        .into_iter()
+        .filter(|f| f["resource"]["id"] == id)
+        .collect();
+    assert_eq!(
+        on.len(),
+        1,
+        "expected one {check} finding on {id}:\n{}",
+        summarize(report)
+    );
+    on[0]["status"].as_str().unwrap_or_default().to_string()
+}
+
 /// The string at a JSON pointer (`/clusters/risky/cluster/arn`); panics
 /// naming the pointer when it is absent.
 #[track_caller]

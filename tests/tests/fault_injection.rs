@@ -404,6 +404,11 @@ fn verdicts_outside(report: &Value, region: &str) -> Vec<(String, String, String
     v
 }
 
+/// Checks that look across regions: whether the cluster role is also
+/// another cluster's depends on every region's clusters, so with one region
+/// unreadable it is unknown, never a pass.
+const CROSS_REGION: [&str; 1] = ["eks-cluster-role-dedicated"];
+
 /// A well-formed region name the endpoint does not serve (moto answers every
 /// call in it with an HTML 500, as for an operation it lacks; on AWS a region
 /// that is not enabled refuses the calls). The right outcome: the scan
@@ -452,10 +457,7 @@ fn a_region_the_endpoint_does_not_serve_is_unreadable_not_clean() {
     // us-east-1 is clean; the unserved region leaves the scan incomplete.
     run.assert_code(4);
     let both = run.json();
-    // Except where a check looks across regions: whether the cluster role is
-    // also another cluster's depends on every region's clusters, so with
-    // one region unreadable it is unknown, never a pass.
-    const CROSS_REGION: [&str; 1] = ["eks-cluster-role-dedicated"];
+    // Except where a check looks across regions (CROSS_REGION).
     let (outside, clean_outside) = (
         verdicts_outside(&both, NOWHERE),
         verdicts_outside(clean, NOWHERE),

@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use eksposture_e2e::{findings, str_at, summarize, Scenario};
+use eksposture_e2e::{findings, status_on, str_at, Scenario};
 use serde_json::Value;
 
 static SHAPES: OnceLock<Scenario> = OnceLock::new();
@@ -24,22 +24,9 @@ fn role(name: &str) -> String {
     format!("arn:aws:iam::{}:role/{name}", eksposture_e2e::ACCOUNT_ID)
 }
 
-/// The status of `check` on resource `id`; panics showing the findings
-/// when there is not exactly one such finding.
 #[track_caller]
 fn status(check: &str, id: &str) -> String {
-    let report = shapes().report();
-    let on: Vec<&Value> = findings(&report, check)
-        .into_iter()
-        .filter(|f| f["resource"]["id"] == id)
-        .collect();
-    assert_eq!(
-        on.len(),
-        1,
-        "expected one {check} finding on {id}:\n{}",
-        summarize(&report)
-    );
-    on[0]["status"].as_str().unwrap_or_default().to_string()
+    status_on(&shapes().report(), check, id)
 }
 
 #[test]

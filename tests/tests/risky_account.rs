@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use eksposture_e2e::{findings, gap_keys, scratch_dir, str_at, summarize, Scenario};
+use eksposture_e2e::{findings, gap_keys, scratch_dir, status_on, str_at, summarize, Scenario};
 
 static RISKY: OnceLock<Scenario> = OnceLock::new();
 
@@ -127,22 +127,9 @@ fn the_scan_is_complete() {
     );
 }
 
-/// The status of `check` on resource `id`; panics showing the findings
-/// when there is not exactly one such finding.
 #[track_caller]
 fn status(check: &str, id: &str) -> String {
-    let report = risky().report();
-    let on: Vec<&serde_json::Value> = findings(&report, check)
-        .into_iter()
-        .filter(|f| f["resource"]["id"] == id)
-        .collect();
-    assert_eq!(
-        on.len(),
-        1,
-        "expected one {check} finding on {id}:\n{}",
-        summarize(&report)
-    );
-    on[0]["status"].as_str().unwrap_or_default().to_string()
+    status_on(&risky().report(), check, id)
 }
 
 fn access_entry(holder: &str) -> String {
