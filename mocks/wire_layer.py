@@ -59,8 +59,10 @@ layer answers itself are written to moto's request recorder, as moto would.
 """
 
 import base64
+import functools
 import io
 import json
+import os
 import re
 import threading
 import urllib.parse
@@ -530,13 +532,16 @@ class WireLayer:
             return self.control(environ, start_response, path[len(CONTROL) :].strip("/"))
         if path == "/moto-api/reset":
             self.state.reset()
-        body = read_body(environ)
-        request = Request(environ, body)
+        request = Request(environ)
         if request.service in ("eks", "inspector2"):
             return self.rest(request, start_response)
         if request.service == "ecr" and request.target.startswith(ECR_TARGET):
             return self.ecr(request, start_response)
-        if request.service == "ec2" and request.form.get("Action") == "GetInstanceMetadataDefaults":
+        if (
+            request.service == "ec2"
+            and request.environ.get("CONTENT_LENGTH")
+            and request.form.get("Action") == "GetInstanceMetadataDefaults"
+        ):
             return self.ec2_metadata_defaults(request, start_response)
         return self.app(environ, start_response)
 
@@ -728,10 +733,12 @@ def read_body(environ):
 
 
 class Request:
-    """What the layer needs of a request, as moto reads it."""
+    """What the layer needs of a request, as moto reads it. The body is read
+    only when needed (and put back for moto): a request without a
+    Content-Length (a chunked upload) must reach moto untouched."""
 
-    def __init__(self, environ, body):
-        self.environ, self.body = environ, body
+    def __init__(self, environ):
+        self.environ = environ
         self.method = environ["REQUEST_METHOD"]
         raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
         self.raw_path = urllib.parse.urlsplit(raw).path or "/"
@@ -747,14 +754,18 @@ class Request:
         m = CREDENTIAL.search(auth)
         self.access_key, self.region, self.service = m.groups() if m else ("", "", "")
         self.target = environ.get("HTTP_X_AMZ_TARGET", "")
-        self.form = {}
-        if self.service == "ec2":
-            self.form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
         self.account = self._account()
 
-    def _account(self):
-        import os
+    @functools.cached_property
+    def body(self):
+        return read_body(self.environ)
 
+    @functools.cached_property
+    def form(self):
+        """The query protocol's form (EC2's ``Action``)."""
+        return dict(urllib.parse.parse_qsl(self.body.decode("utf-8", "replace")))
+
+    def _account(self):
         if "MOTO_ACCOUNT_ID" in os.environ:
             return os.environ["MOTO_ACCOUNT_ID"]
         if self.environ.get("HTTP_X_MOTO_ACCOUNT_ID"):
