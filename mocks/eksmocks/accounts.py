@@ -362,7 +362,7 @@ HARDENED = {
 
 # Real AWS shapes that verdicts once got wrong, each beside its expected
 # verdict (tests/tests/real_shapes.rs): a cluster created without creator
-# admin but with an explicit admin entry; a load balancer controller's
+# admin but with an explicit admin entry; a cluster in CONFIG_MAP mode; a load balancer controller's
 # world-open NodePort rules on nodes without public IPs; IRSA trusts keyed
 # on another issuer's ``:sub`` (a plain operator, and ``IfExists``); a
 # repository ``IMMUTABLE_WITH_EXCLUSION`` with the filter ``*``; repository
@@ -451,6 +451,17 @@ SHAPES = {
     ],
     "inspector": True,
     "inspector_coverage": {"nodes": "all", "image": True},
+    # Who administers this cluster is in the aws-auth ConfigMap, which the
+    # AWS API does not show.
+    "extra_clusters": [
+        {
+            "name": "shapes-configmap",
+            "access_config": {
+                "authenticationMode": "CONFIG_MAP",
+                "bootstrapClusterCreatorAdminPermissions": True,
+            },
+        }
+    ],
     "principals": {
         "users": [],
         "roles": [

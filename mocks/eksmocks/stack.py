@@ -94,6 +94,10 @@ SCHEMA = {
     # Inspector2 coverage (served by the wire layer): ``nodes`` "all",
     # "first" (the first instance only) or "none"; ``image`` covered.
     "inspector_coverage?": {"nodes": str, "image": bool},
+    # More clusters, bare (no nodes, add-ons or access entries), in the
+    # stack's subnet with its cluster role and groups, private endpoint:
+    # ``access_config`` as for the main cluster.
+    "extra_clusters?": [{"name": str, "access_config": dict}],
     # IAM principals that access entries name: users by name, roles with
     # the one Allow statement of their trust policy (``action``
     # sts:AssumeRole unless given; ``"@account"``, ``"@oidc_provider"`` and
@@ -372,6 +376,21 @@ def wire_scenario(spec, out, account_id, region):
             },
         )
     ]
+    for extra in spec.get("extra_clusters", []):
+        payloads.append(
+            (
+                "eks/cluster",
+                {
+                    "name": extra["name"],
+                    "cluster": {
+                        "resourcesVpcConfig": cluster["resourcesVpcConfig"],
+                        "accessConfig": extra["access_config"],
+                        "deletionProtection": True,
+                        "upgradePolicy": {"supportType": "STANDARD"},
+                    },
+                },
+            )
+        )
     coverage = spec.get("inspector_coverage")
     if coverage:
         instances = [i["id"] for i in out["instances"]]
@@ -435,9 +454,19 @@ def seed_principals(aws, spec, out):
 def seed_wire(aws, spec, out):
     """What moto lacks, posted to the wire layer."""
     seed_principals(aws, spec, out)
+    for extra in spec.get("extra_clusters", []):
+        out.setdefault("extra_clusters", {})[extra["name"]] = eks.create_cluster(
+            aws,
+            extra["name"],
+            spec["cluster"]["version"],
+            out["cluster_role_arn"],
+            [out["network"]["subnet_id"]],
+            [out["cluster_security_group"]["group_id"]],
+            {"endpointPublicAccess": False, "endpointPrivateAccess": True},
+        )
     for kind, payload in wire_scenario(spec, out, aws.account_id, aws.region):
         wire.post(aws, kind, payload)
-        if kind == "eks/cluster":
+        if kind == "eks/cluster" and payload["name"] == spec["name"]:
             # By the holder's name (``risky-deployer``), for the tests.
             out["access_entries"] = {
                 e["accessEntry"]["principalArn"].rsplit("/", 1)[-1]: e["accessEntry"][
