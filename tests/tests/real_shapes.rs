@@ -57,7 +57,6 @@ fn the_shapes_account_scan_lacks_nothing_the_aws_api_shows() {
 /// the AWS API cannot show. Not a PASS on an invented empty list of access
 /// entries: unknown, with a gap that makes the scan incomplete.
 #[test]
-#[ignore = "needs i14-access"]
 fn a_config_map_cluster_is_unknown_with_an_aws_auth_gap() {
     let report = shapes().report();
     assert_eq!(
@@ -88,7 +87,6 @@ fn an_explicit_admin_entry_is_not_the_creators() {
 
 /// `IMMUTABLE_WITH_EXCLUSION` with the filter `*`: every tag is mutable.
 #[test]
-#[ignore = "needs i14-ecr"]
 fn an_exclusion_filter_matching_every_tag_is_not_immutability() {
     let repo = str_at(
         &shapes().cluster("shapes")["extra_repositories"],
@@ -101,7 +99,6 @@ fn an_exclusion_filter_matching_every_tag_is_not_immutability() {
 /// `Principal: "*"` narrowed only by `aws:PrincipalArn`
 /// `arn:aws:iam::*:role/*`: any role of any account.
 #[test]
-#[ignore = "needs i14-ecr"]
 fn a_wildcard_account_principal_arn_is_public() {
     let repo = str_at(
         &shapes().cluster("shapes")["extra_repositories"],
@@ -126,7 +123,6 @@ fn an_organization_condition_narrows_a_star_principal() {
 /// service controller's `kubernetes.io/rule/nlb/client=...`) on nodes
 /// without public IPs: the load balancer's exposure, not the nodes'.
 #[test]
-#[ignore = "needs i14-netecs"]
 fn load_balancer_nodeport_rules_are_no_node_exposure() {
     let report = shapes().report();
     let groups = [
@@ -163,7 +159,6 @@ fn load_balancer_nodeport_rules_are_no_node_exposure() {
 /// of this cluster's provider carries that key, so the statement cannot be
 /// satisfied: not "any service account".
 #[test]
-#[ignore = "needs i14-trust"]
 fn another_issuers_sub_with_a_plain_operator_is_not_any_service_account() {
     assert_ne!(
         status("iam-irsa-trust-scoped", &role("shapes-irsa-other-issuer")),
@@ -187,7 +182,6 @@ fn another_issuers_sub_with_if_exists_is_any_service_account() {
 /// Secret-like names whose values are references (a Secrets Manager ARN,
 /// a URL without credentials, a file path) hold no secret.
 #[test]
-#[ignore = "needs i14-netecs"]
 fn environment_references_are_not_secrets() {
     let task = str_at(shapes().cluster("shapes"), "/ecs/task_definition_arn").to_string();
     assert_eq!(status("ecs-task-no-env-secrets", &task), "pass");
