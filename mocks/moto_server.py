@@ -21,6 +21,13 @@ account's IAM, so a multi-account test can have one account deny the scanner
 by simply not creating the role there. Roles are looked up by name in the
 account the ARN names (moto keeps every account's state apart).
 
+moto's dispatcher is wrapped in ``wire_layer.WireLayer``: the layer of AWS's
+own wire shapes for the operations and fields moto lacks (EKS access
+entries, add-ons, Pod Identity associations, cluster versions, Inspector2
+coverage, ``DescribeCluster``'s ``accessConfig``, ECR image scan status, EC2
+instance metadata defaults), answered from scenario data the seed posts to
+``/__shapes/`` and checked against botocore's model; see that module.
+
 Usage (arguments go to moto's own server command):
 
     MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_EC2_LOAD_DEFAULT_AMIS=false \\
@@ -34,9 +41,15 @@ import time
 
 import moto.eks.models
 import moto.iam.models
+import moto.server
 import moto.sts.models
 from moto.server import main
 from moto.sts.exceptions import STSClientError
+
+from wire_layer import WireLayer
+
+_dispatcher = moto.server.DomainDispatcherApplication
+moto.server.DomainDispatcherApplication = lambda create_app: WireLayer(_dispatcher(create_app))
 
 moto.eks.models.DEFAULT_REMOTE_ACCESS = None
 _nodegroup_init = moto.eks.models.Nodegroup.__init__

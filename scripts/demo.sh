@@ -6,9 +6,15 @@
 #   scripts/demo.sh                    # the table
 #   scripts/demo.sh --output json      # extra arguments go to `eksposture audit`
 #
-# Exits 0 when the audit exits 0, 3 (failing findings) or 4 (incomplete scan:
-# moto lacks some AWS APIs), else with the audit's exit code. Nothing reaches
-# AWS: the credentials are dummies and the AWS config files are not read.
+# The server is mocks/moto_server.py: moto with the wire-shape layer
+# (mocks/wire_layer.py) in front, which serves in AWS's own wire shapes what
+# moto lacks (EKS access entries, add-ons, Pod Identity, cluster versions,
+# Inspector coverage, ...), so the scan is complete: no gaps, and the audit
+# exits 3 for the risky cluster's failures.
+#
+# Exits 0 when the audit exits 0, 3 (failing findings) or 4 (incomplete scan),
+# else with the audit's exit code. Nothing reaches AWS: the credentials are
+# dummies and the AWS config files are not read.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,7 +51,7 @@ trap cleanup EXIT
 
 PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 ENDPOINT="http://127.0.0.1:$PORT"
-say "starting moto on $ENDPOINT"
+say "starting moto (with the wire-shape layer) on $ENDPOINT"
 (
     cd "$WORK"
     MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_EC2_LOAD_DEFAULT_AMIS=false \

@@ -6,6 +6,8 @@ one). Plain literals only, so that a test can read them without AWS.
 * ``risky``: every risk the core checks look for.
 * ``hardened``: the same shapes with every risk fixed.
 * ``demo``: both (the README demo).
+* ``shapes``: real AWS shapes verdicts once got wrong, each with its
+  expected verdict.
 * ``empty``: nothing (with ``--member-role``: an account a multi-account
   scan can enter and finds no cluster in).
 """
@@ -30,6 +32,14 @@ RISKY = {
         },
         "logging": [],
         "ingress": [],
+        # API mode (the aws-auth ConfigMap is not in play), the creator kept
+        # as admin, no deletion protection, extended support allowed.
+        "access_config": {
+            "authenticationMode": "API",
+            "bootstrapClusterCreatorAdminPermissions": True,
+        },
+        "deletion_protection": False,
+        "support_type": "EXTENDED",
     },
     "nodes": {
         "policies": [
@@ -59,7 +69,60 @@ RISKY = {
         "scanned": False,
         "lifecycle_policy": False,
     },
-    "inspector": False,
+    # Inspector scans only the first node and not the image.
+    "inspector": True,
+    "inspector_coverage": {"nodes": "first", "image": False},
+    "principals": {
+        # The cluster's creator, an IAM user with long-lived keys.
+        "users": ["risky-deployer"],
+        "roles": [
+            # Any GitHub Actions workflow of any repository can assume it.
+            {
+                "name": "risky-github-deploy",
+                "principal": {"Federated": "@github_oidc"},
+                "action": "sts:AssumeRoleWithWebIdentity",
+                "condition": {
+                    "StringEquals": {
+                        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
+                    },
+                    "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"},
+                },
+            },
+            # Any principal of the account can assume it.
+            {
+                "name": "risky-platform",
+                "principal": {"AWS": "arn:aws:iam::@account:root"},
+            },
+        ],
+    },
+    "access_entries": [
+        {
+            "principal": "@user:risky-deployer",
+            "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}],
+        },
+        {
+            "principal": "@role:risky-github-deploy",
+            "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}],
+        },
+        # Kubernetes RBAC decides what this group may do, out of AWS's sight.
+        {"principal": "@role:risky-platform", "kubernetes_groups": ["platform-admins"]},
+    ],
+    # The VPC CNI without network policy.
+    "addons": [
+        {"name": "coredns", "version": "v1.11.3-eksbuild.1"},
+        {"name": "kube-proxy", "version": "v1.31.2-eksbuild.3"},
+        {"name": "vpc-cni", "version": "v1.19.0-eksbuild.1"},
+    ],
+    # A role any pod of any cluster can be given, chaining to a role in
+    # another account.
+    "pod_identity": [
+        {
+            "namespace": "batch",
+            "service_account": "exporter",
+            "role": {"name": "risky-pod-exporter", "managed": ["AmazonS3ReadOnlyAccess"]},
+            "target_role": "arn:aws:iam::999999999999:role/partner-data-writer",
+        }
+    ],
     "ecs": {
         "cluster": "risky-ecs",
         "service": "risky-web",
@@ -120,13 +183,20 @@ HARDENED = {
     "network": {"cidr": "10.1.0.0/16", "public": False},
     "secrets_encryption": True,
     "cluster": {
-        "version": "1.31",
+        "version": "1.34",
         # publicAccessCidrs omitted: EKS leaves it out when public access is off.
         "endpoint": {"endpointPublicAccess": False, "endpointPrivateAccess": True},
         "logging": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
         "ingress": [
             {"port": 443, "cidr": "10.1.0.0/16", "description": "API from inside the VPC"}
         ],
+        "access_config": {
+            "authenticationMode": "API",
+            "bootstrapClusterCreatorAdminPermissions": False,
+        },
+        "deletion_protection": True,
+        "support_type": "STANDARD",
+        "log_retention_days": 365,
     },
     "nodes": {
         "policies": ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"],
@@ -136,6 +206,7 @@ HARDENED = {
         "http_tokens": "required",
         "hop_limit": 1,
         "count": 2,
+        "encrypted_volumes": True,
     },
     "irsa_roles": [
         {
@@ -169,8 +240,62 @@ HARDENED = {
         "image": {"tag": "v1.0.0", "layer": "b"},
         "scanned": True,
         "lifecycle_policy": True,
+        "kms": True,
+        "registry_scan_filter": "hardened-*",
     },
     "inspector": True,
+    "inspector_coverage": {"nodes": "all", "image": True},
+    "principals": {
+        "users": ["hardened-oncall"],
+        "roles": [
+            # Cluster admin, assumable only through the named operator role.
+            {
+                "name": "hardened-admin",
+                "principal": {"AWS": "arn:aws:iam::@account:role/hardened-ops"},
+            },
+            {
+                "name": "hardened-ops",
+                "principal": {"AWS": "arn:aws:iam::@account:user/hardened-oncall"},
+            },
+        ],
+    },
+    "access_entries": [
+        {
+            "principal": "@role:hardened-admin",
+            "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}],
+        },
+        {
+            "principal": "@role:hardened-ops",
+            "policies": [{"policy": "AmazonEKSViewPolicy", "namespaces": ["app"]}],
+        },
+    ],
+    # The VPC CNI enforces network policies, with its own IRSA role.
+    "addons": [
+        {"name": "coredns", "version": "v1.11.3-eksbuild.1"},
+        {"name": "eks-pod-identity-agent", "version": "v1.3.4-eksbuild.1"},
+        {"name": "kube-proxy", "version": "v1.34.0-eksbuild.2"},
+        {
+            "name": "vpc-cni",
+            "version": "v1.19.0-eksbuild.1",
+            "role": "hardened-vpc-cni",
+            "configuration": {"enableNetworkPolicy": "true"},
+        },
+    ],
+    # Trusted only for this cluster's app/web service account.
+    "pod_identity": [
+        {
+            "namespace": "app",
+            "service_account": "reports",
+            "role": {"name": "hardened-pod-reports", "inline": {"read-app-bucket": READ_APP_BUCKET}},
+            "condition": {
+                "StringEquals": {
+                    "aws:RequestTag/eks-cluster-arn": "@cluster_arn",
+                    "aws:RequestTag/kubernetes-namespace": "app",
+                    "aws:RequestTag/kubernetes-service-account": "reports",
+                }
+            },
+        }
+    ],
     # Read-only root filesystem, user 1000, the password from SSM through
     # ``secrets``, an execution role with only the ECS execution policy and a
     # separate task role.
@@ -235,10 +360,223 @@ HARDENED = {
     },
 }
 
+# Real AWS shapes that verdicts once got wrong, each beside its expected
+# verdict (tests/tests/real_shapes.rs): a cluster created without creator
+# admin but with an explicit admin entry; a cluster in CONFIG_MAP mode; a load balancer controller's
+# world-open NodePort rules on nodes without public IPs; IRSA trusts keyed
+# on another issuer's ``:sub`` (a plain operator, and ``IfExists``); a
+# repository ``IMMUTABLE_WITH_EXCLUSION`` with the filter ``*``; repository
+# policies open to ``"*"`` narrowed only by a wildcard-account
+# ``aws:PrincipalArn``, or by ``aws:PrincipalOrgID``; an ECS task whose
+# secret-like variables hold references (an ARN, a URL, a file path).
+NLB_CLIENT = "kubernetes.io/rule/nlb/client=a1b2c3d4e5f60718293a4b5c6d7e8f90"
+
+SHAPES = {
+    "name": "shapes",
+    "network": {"cidr": "10.2.0.0/16", "public": False},
+    "secrets_encryption": True,
+    "cluster": {
+        "version": "1.34",
+        "endpoint": {"endpointPublicAccess": False, "endpointPrivateAccess": True},
+        "logging": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+        "ingress": [],
+        "access_config": {
+            "authenticationMode": "API",
+            "bootstrapClusterCreatorAdminPermissions": False,
+        },
+        "deletion_protection": True,
+        "support_type": "STANDARD",
+        # The whole NodePort range, as the load balancer controller opens it.
+        "cluster_sg_ingress": [
+            {"port": 30000, "to_port": 32767, "cidr": "0.0.0.0/0", "description": NLB_CLIENT}
+        ],
+        "log_retention_days": 365,
+    },
+    "nodes": {
+        "policies": ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"],
+        # One NodePort of an internet-facing NLB, opened by the in-tree
+        # service controller.
+        "ingress": [{"port": 31234, "cidr": "0.0.0.0/0", "description": NLB_CLIENT}],
+        "http_tokens": "required",
+        "hop_limit": 1,
+        "count": 1,
+        "encrypted_volumes": True,
+    },
+    "irsa_roles": [],
+    "repository": {
+        "name": "shapes-app",
+        "scan_on_push": True,
+        "mutability": "IMMUTABLE",
+        "image": {"tag": "v2.0.0", "layer": "e"},
+        "scanned": True,
+        "lifecycle_policy": True,
+        "kms": True,
+    },
+    "extra_repositories": [
+        {"name": "shapes-mutable-all", "mutability": "IMMUTABLE_WITH_EXCLUSION", "exclusions": ["*"]},
+        {
+            "name": "shapes-any-role",
+            "mutability": "IMMUTABLE",
+            "policy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AnyRoleOfAnyAccount",
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                        "Condition": {
+                            "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}
+                        },
+                    }
+                ],
+            },
+        },
+        {
+            "name": "shapes-org",
+            "mutability": "IMMUTABLE",
+            "policy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "OurOrganization",
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+                    }
+                ],
+            },
+        },
+    ],
+    "inspector": True,
+    "inspector_coverage": {"nodes": "all", "image": True},
+    # Who administers this cluster is in the aws-auth ConfigMap, which the
+    # AWS API does not show.
+    "extra_clusters": [
+        {
+            "name": "shapes-configmap",
+            "access_config": {
+                "authenticationMode": "CONFIG_MAP",
+                "bootstrapClusterCreatorAdminPermissions": True,
+            },
+        }
+    ],
+    "principals": {
+        "users": [],
+        "roles": [
+            {
+                "name": "shapes-admin",
+                "principal": {"AWS": "arn:aws:iam::@account:role/shapes-ops"},
+            },
+            {
+                "name": "shapes-ops",
+                "principal": {"Service": "codebuild.amazonaws.com"},
+            },
+            # Keyed on another cluster's issuer with a plain operator: no
+            # token of this cluster's provider carries that key, so nobody
+            # can assume it through this provider.
+            {
+                "name": "shapes-irsa-other-issuer",
+                "managed": ["AmazonS3ReadOnlyAccess"],
+                "principal": {"Federated": "@oidc_provider"},
+                "action": "sts:AssumeRoleWithWebIdentity",
+                "condition": {
+                    "StringEquals": {
+                        "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF"
+                        "0123456789ABCDEF:sub": "system:serviceaccount:app:web"
+                    }
+                },
+            },
+            # The same with IfExists: vacuously true, any service account.
+            {
+                "name": "shapes-irsa-other-issuer-ifexists",
+                "managed": ["AmazonS3ReadOnlyAccess"],
+                "principal": {"Federated": "@oidc_provider"},
+                "action": "sts:AssumeRoleWithWebIdentity",
+                "condition": {
+                    "StringLikeIfExists": {
+                        "oidc.eks.us-west-2.amazonaws.com/id/0123456789ABCDEF"
+                        "0123456789ABCDEF:sub": "system:serviceaccount:app:*"
+                    }
+                },
+            },
+        ],
+    },
+    "access_entries": [
+        {
+            "principal": "@role:shapes-admin",
+            "policies": [{"policy": "AmazonEKSClusterAdminPolicy"}],
+        },
+    ],
+    "addons": [
+        {
+            "name": "vpc-cni",
+            "version": "v1.19.0-eksbuild.1",
+            "configuration": {"enableNetworkPolicy": "true"},
+        }
+    ],
+    "pod_identity": [],
+    "ecs": {
+        "cluster": "shapes-ecs",
+        "service": "shapes-web",
+        "security_groups": [
+            {"name": "shapes-ecs-sg", "description": "ECS service tasks", "ingress": []}
+        ],
+        "parameters": [],
+        "roles": [
+            {
+                "name": "shapes-ecs-execution",
+                "managed": ["service-role/AmazonECSTaskExecutionRolePolicy"],
+            },
+            {"name": "shapes-ecs-task", "inline": {"read-app-bucket": READ_APP_BUCKET}},
+        ],
+        # Secret-like names whose values are references, not secrets.
+        "task_definition": {
+            "family": "shapes-web",
+            "requiresCompatibilities": ["FARGATE"],
+            "networkMode": "awsvpc",
+            "cpu": "256",
+            "memory": "512",
+            "executionRoleArn": "@role:shapes-ecs-execution",
+            "taskRoleArn": "@role:shapes-ecs-task",
+            "containerDefinitions": [
+                {
+                    "name": "web",
+                    "image": "@image:v2.0.0",
+                    "essential": True,
+                    "privileged": False,
+                    "readonlyRootFilesystem": True,
+                    "user": "1000",
+                    "environment": [
+                        {
+                            "name": "DB_PASSWORD_SECRET_ARN",
+                            "value": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+                        },
+                        {"name": "AUTH_TOKEN_URL", "value": "https://example.com/x"},
+                        {"name": "DB_PASSWORD_FILE", "value": "/run/secrets/db"},
+                    ],
+                }
+            ],
+        },
+        "service_args": {
+            "launchType": "FARGATE",
+            "networkConfiguration": {
+                "awsvpcConfiguration": {
+                    "subnets": ["@subnet"],
+                    "securityGroups": ["@security_group:shapes-ecs-sg"],
+                    "assignPublicIp": "DISABLED",
+                }
+            },
+        },
+    },
+}
+
 # Each account's stacks, seeded in this order.
 ACCOUNTS = {
     "empty": [],
     "risky": [RISKY],
     "hardened": [HARDENED],
     "demo": [RISKY, HARDENED],
+    "shapes": [SHAPES],
 }

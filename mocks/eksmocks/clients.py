@@ -62,6 +62,7 @@ class Aws:
     ecr = cached_property(lambda self: self.client("ecr"))
     ecs = cached_property(lambda self: self.client("ecs"))
     kms = cached_property(lambda self: self.client("kms"))
+    logs = cached_property(lambda self: self.client("logs"))
     ssm = cached_property(lambda self: self.client("ssm"))
     inspector2 = cached_property(lambda self: self.client("inspector2"))
     organizations = cached_property(lambda self: self.client("organizations"))

@@ -21,11 +21,21 @@ LIFECYCLE_POLICY = {
 }
 
 
-def create_repository(aws, name, scan_on_push, mutability):
+def create_repository(aws, name, scan_on_push, mutability, kms_key=None, exclusions=()):
+    """``exclusions``: wildcard filters of tags exempt from
+    ``*_WITH_EXCLUSION`` mutability."""
+    extra = {}
+    if kms_key:
+        extra["encryptionConfiguration"] = {"encryptionType": "KMS", "kmsKey": kms_key}
+    if exclusions:
+        extra["imageTagMutabilityExclusionFilters"] = [
+            {"filterType": "WILDCARD", "filter": f} for f in exclusions
+        ]
     repo = aws.ecr.create_repository(
         repositoryName=name,
         imageScanningConfiguration={"scanOnPush": scan_on_push},
         imageTagMutability=mutability,
+        **extra,
     )["repository"]
     return {"name": name, "arn": repo["repositoryArn"], "uri": repo["repositoryUri"]}
 
@@ -68,6 +78,20 @@ def scan_image(aws, repo_name, digest):
     """A completed basic scan. moto then reports one fake HIGH finding
     (CVE-9999-9999) for the image."""
     aws.ecr.start_image_scan(repositoryName=repo_name, imageId={"imageDigest": digest})
+
+
+def scan_on_push_rule(aws, repository_filter):
+    """Basic registry scanning, on push, of the repositories matching the
+    wildcard ``repository_filter``."""
+    aws.ecr.put_registry_scanning_configuration(
+        scanType="BASIC",
+        rules=[
+            {
+                "scanFrequency": "SCAN_ON_PUSH",
+                "repositoryFilters": [{"filter": repository_filter, "filterType": "WILDCARD"}],
+            }
+        ],
+    )
 
 
 def set_lifecycle_policy(aws, repo_name):

@@ -11,12 +11,15 @@ the stack's ``name``: ``<name>-vpc``, ``<name>-public`` or ``<name>-private``
 resources are named in the spec.
 """
 
-from . import ec2, ecr, ecs, eks, iam, inspector
+import datetime
+import json
+
+from . import ec2, ecr, ecs, eks, iam, inspector, wire
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 
 # ``{"port", "cidr", "description"}``: TCP ingress to a security group.
-INGRESS = [{"port": int, "cidr": str, "description": str}]
+INGRESS = [{"port": int, "to_port?": int, "cidr": str, "description": str}]
 # An IAM role: AWS managed policies by name, inline policies by name; its ARN
 # goes into the printed summary under ``summary`` when that is given.
 ROLE = {"name": str, "summary?": str, "managed?": [str], "inline?": dict}
@@ -37,8 +40,21 @@ SCHEMA = {
         "endpoint": dict,
         # The control-plane log types turned on (the others are off).
         "logging": [str],
-        # Of the cluster security group.
+        # Of the additional security group (``securityGroupIds``).
         "ingress": INGRESS,
+        # What moto drops from DescribeCluster (the wire layer serves it):
+        # accessConfig (AccessConfigResponse), deletionProtection and
+        # upgradePolicy.supportType.
+        "access_config?": dict,
+        "deletion_protection?": bool,
+        "support_type?": str,
+        # Ingress of the cluster security group EKS creates
+        # (``eks-cluster-sg-<name>``, reported as clusterSecurityGroupId);
+        # it always admits itself, as EKS's does.
+        "cluster_sg_ingress?": INGRESS,
+        # A CloudWatch log group for the control-plane logs, with a
+        # retention of this many days.
+        "log_retention_days?": int,
     },
     # One managed nodegroup of ``count`` instances (ON_DEMAND, m5.large)
     # with a launch template setting IMDS ``http_tokens`` and ``hop_limit``.
@@ -48,6 +64,8 @@ SCHEMA = {
         "http_tokens": str,
         "hop_limit": int,
         "count": int,
+        # Root volumes encrypted (with the account's default EBS key).
+        "encrypted_volumes?": bool,
     },
     # IRSA roles trusted by the cluster's OIDC provider; ``condition`` maps an
     # operator to ``{suffix: value}``, the key becoming ``<issuer>:<suffix>``.
@@ -61,8 +79,64 @@ SCHEMA = {
         "image": {"tag": str, "layer": str},
         "scanned": bool,
         "lifecycle_policy": bool,
+        # Encrypted with a customer managed KMS key of its own.
+        "kms?": bool,
+        # A basic registry scanning rule, scan on push, for this filter.
+        "registry_scan_filter?": str,
     },
+    # More repositories, without images: ``exclusions`` are the wildcard
+    # tag filters of ``*_WITH_EXCLUSION`` mutability, ``policy`` the
+    # repository policy.
+    "extra_repositories?": [
+        {"name": str, "mutability": str, "exclusions?": [str], "policy?": dict}
+    ],
     "inspector": bool,
+    # Inspector2 coverage (served by the wire layer): ``nodes`` "all",
+    # "first" (the first instance only) or "none"; ``image`` covered.
+    "inspector_coverage?": {"nodes": str, "image": bool},
+    # More clusters, bare (no nodes, add-ons or access entries), in the
+    # stack's subnet with its cluster role and groups, private endpoint:
+    # ``access_config`` as for the main cluster.
+    "extra_clusters?": [{"name": str, "access_config": dict}],
+    # IAM principals that access entries name: users by name, roles with
+    # the one Allow statement of their trust policy (``action``
+    # sts:AssumeRole unless given; ``"@account"``, ``"@oidc_provider"`` and
+    # ``"@github_oidc"`` stand for this account, the cluster's IAM OIDC
+    # provider ARN and the GitHub Actions OIDC provider's).
+    "principals?": {
+        "users": [str],
+        "roles": [{**ROLE, "principal": dict, "action?": str, "condition?": dict}],
+    },
+    # EKS access entries (served by the wire layer): ``principal`` an ARN or
+    # ``@role:NAME``/``@user:NAME`` of ``principals``; ``policies``
+    # ``{"policy": name, "namespaces"?: [...]}``. Under the API modes the
+    # node role's EC2_LINUX entry is added, as EKS adds it for a managed
+    # nodegroup.
+    "access_entries?": [
+        {
+            "principal": str,
+            "type?": str,
+            "kubernetes_groups?": [str],
+            "username?": str,
+            "policies?": [dict],
+        }
+    ],
+    # EKS add-ons: ``role`` names one of ``irsa_roles``; ``configuration``
+    # the add-on's configuration values.
+    "addons?": [{"name": str, "version": str, "configuration?": dict, "role?": str}],
+    # Pod Identity associations; ``role`` is created trusting
+    # pods.eks.amazonaws.com; ``target_role`` is the role it chains to.
+    "pod_identity?": [
+        {
+            "namespace": str,
+            "service_account": str,
+            "role": ROLE,
+            # The trust statement's Condition ("@cluster_arn" stands for the
+            # cluster's ARN); none when absent.
+            "condition?": dict,
+            "target_role?": str,
+        }
+    ],
     # An ECS cluster running one service. Strings in ``task_definition`` and
     # ``service_args`` (the keyword arguments of RegisterTaskDefinition and
     # CreateService) may name what the stack created: ``@role:NAME`` (one of
@@ -172,7 +246,7 @@ def validate(spec):
 
 
 def rules(ingress):
-    return [ec2.tcp(r["port"], r["cidr"], r["description"]) for r in ingress]
+    return [ec2.tcp(r["port"], r["cidr"], r["description"], r.get("to_port")) for r in ingress]
 
 
 def create_network(aws, name, spec):
@@ -217,12 +291,189 @@ def seed(aws, spec):
         if "summary" in role:
             out[role["summary"]] = arn
     seed_repository(aws, spec["repository"], out)
+    for repo_spec in spec.get("extra_repositories", []):
+        repo = ecr.create_repository(
+            aws, repo_spec["name"], True, repo_spec["mutability"],
+            exclusions=repo_spec.get("exclusions", ()),
+        )
+        if "policy" in repo_spec:
+            aws.ecr.set_repository_policy(
+                repositoryName=repo_spec["name"], policyText=json.dumps(repo_spec["policy"])
+            )
+        out.setdefault("extra_repositories", {})[repo_spec["name"]] = repo["arn"]
     if spec["inspector"]:
         inspector.enable(aws)
     out["ecs"] = seed_ecs(
         aws, spec, out["network"]["vpc_id"], out["network"]["subnet_id"], out["repository"]["uri"]
     )
+    seed_wire(aws, spec, out)
     return out
+
+
+def substitute(value, refs):
+    """``value`` with every ``refs`` key inside its strings replaced."""
+    if isinstance(value, dict):
+        return {substitute(k, refs): substitute(v, refs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, refs) for v in value]
+    if isinstance(value, str):
+        for key, replacement in refs.items():
+            value = value.replace(key, replacement)
+    return value
+
+
+def wire_scenario(spec, out, account_id, region):
+    """The payloads the wire layer serves for a seeded stack (pure: the
+    summary ``out`` says what was created)."""
+    name = spec["name"]
+    cluster_spec = spec["cluster"]
+    cluster = {
+        "resourcesVpcConfig": {
+            "vpcId": out["network"]["vpc_id"],
+            "clusterSecurityGroupId": out["eks_cluster_security_group"]["group_id"],
+        }
+    }
+    if "access_config" in cluster_spec:
+        cluster["accessConfig"] = cluster_spec["access_config"]
+    if "deletion_protection" in cluster_spec:
+        cluster["deletionProtection"] = cluster_spec["deletion_protection"]
+    if "support_type" in cluster_spec:
+        cluster["upgradePolicy"] = {"supportType": cluster_spec["support_type"]}
+    principals = {
+        **{f"@role:{n}": a for n, a in out.get("principals", {}).get("roles", {}).items()},
+        **{f"@user:{n}": a for n, a in out.get("principals", {}).get("users", {}).items()},
+    }
+    entries = [
+        wire.access_entry(region, account_id, name, principals.get(e["principal"], e["principal"]), e)
+        for e in spec.get("access_entries", [])
+    ]
+    mode = cluster_spec.get("access_config", {}).get("authenticationMode", "CONFIG_MAP")
+    if mode != "CONFIG_MAP":
+        node_entry = {"type": "EC2_LINUX", "username": "system:node:{{EC2PrivateDNSName}}"}
+        entries.append(
+            wire.access_entry(region, account_id, name, out["node_role"]["arn"], node_entry)
+        )
+    irsa = {r["name"]: f"arn:aws:iam::{account_id}:role/{r['name']}" for r in spec["irsa_roles"]}
+    addons = [
+        wire.addon(region, account_id, name, a, irsa[a["role"]] if "role" in a else None)
+        for a in spec.get("addons", [])
+    ]
+    associations = [
+        wire.pod_identity_association(
+            region, account_id, name, p, f"arn:aws:iam::{account_id}:role/{p['role']['name']}"
+        )
+        for p in spec.get("pod_identity", [])
+    ]
+    payloads = [
+        (
+            "eks/cluster",
+            {
+                "name": name,
+                "cluster": cluster,
+                "accessEntries": entries,
+                "addons": addons,
+                "podIdentityAssociations": associations,
+            },
+        )
+    ]
+    for extra in spec.get("extra_clusters", []):
+        payloads.append(
+            (
+                "eks/cluster",
+                {
+                    "name": extra["name"],
+                    "cluster": {
+                        "resourcesVpcConfig": cluster["resourcesVpcConfig"],
+                        "accessConfig": extra["access_config"],
+                        "deletionProtection": True,
+                        "upgradePolicy": {"supportType": "STANDARD"},
+                    },
+                },
+            )
+        )
+    coverage = spec.get("inspector_coverage")
+    if coverage:
+        instances = [i["id"] for i in out["instances"]]
+        covered = {"all": instances, "first": instances[:1], "none": []}[coverage["nodes"]]
+        resources = [wire.covered_instance(account_id, i, i in covered) for i in instances]
+        if coverage["image"]:
+            resources.append(
+                wire.covered_image(
+                    account_id,
+                    region,
+                    spec["repository"]["name"],
+                    out["image"]["digest"],
+                    [out["image"]["tag"]],
+                )
+            )
+        payloads.append(("inspector2/coverage", {"coveredResources": resources}))
+    return payloads
+
+
+def seed_principals(aws, spec, out):
+    """The IAM users and roles access entries name, and the Pod Identity
+    roles."""
+    principals = spec.get("principals", {"users": [], "roles": []})
+    refs = {"@account": aws.account_id, "@oidc_provider": out["oidc_provider_arn"]}
+    if any("@github_oidc" in str(r["principal"]) for r in principals["roles"]):
+        refs["@github_oidc"] = iam.ensure_oidc_provider(
+            aws, "https://token.actions.githubusercontent.com"
+        )
+    created = out["principals"] = {"users": {}, "roles": {}}
+    for user in principals["users"]:
+        created["users"][user] = aws.iam.create_user(UserName=user)["User"]["Arn"]
+    for role in principals["roles"]:
+        created["roles"][role["name"]] = iam.create_role(
+            aws,
+            role["name"],
+            iam.trust(
+                substitute(role["principal"], refs),
+                role.get("action", "sts:AssumeRole"),
+                substitute(role.get("condition"), refs),
+            ),
+            role.get("managed", ()),
+            role.get("inline"),
+        )
+    cluster_arn = out["cluster"]["arn"]
+    for association in spec.get("pod_identity", []):
+        role = association["role"]
+        condition = substitute(association.get("condition"), {"@cluster_arn": cluster_arn})
+        created["roles"][role["name"]] = iam.create_role(
+            aws,
+            role["name"],
+            iam.trust(
+                {"Service": "pods.eks.amazonaws.com"},
+                ["sts:AssumeRole", "sts:TagSession"],
+                condition,
+            ),
+            role.get("managed", ()),
+            role.get("inline"),
+        )
+
+
+def seed_wire(aws, spec, out):
+    """What moto lacks, posted to the wire layer."""
+    seed_principals(aws, spec, out)
+    for extra in spec.get("extra_clusters", []):
+        out.setdefault("extra_clusters", {})[extra["name"]] = eks.create_cluster(
+            aws,
+            extra["name"],
+            spec["cluster"]["version"],
+            out["cluster_role_arn"],
+            [out["network"]["subnet_id"]],
+            [out["cluster_security_group"]["group_id"]],
+            {"endpointPublicAccess": False, "endpointPrivateAccess": True},
+        )
+    for kind, payload in wire_scenario(spec, out, aws.account_id, aws.region):
+        wire.post(aws, kind, payload)
+        if kind == "eks/cluster" and payload["name"] == spec["name"]:
+            # By the holder's name (``risky-deployer``), for the tests.
+            out["access_entries"] = {
+                e["accessEntry"]["principalArn"].rsplit("/", 1)[-1]: e["accessEntry"][
+                    "accessEntryArn"
+                ]
+                for e in payload["accessEntries"]
+            }
 
 
 def seed_cluster(aws, spec, out):
@@ -233,6 +484,7 @@ def seed_cluster(aws, spec, out):
     extra = {}
     if spec["secrets_encryption"]:
         key_arn = aws.kms.create_key(Description=f"{name} EKS secrets")["KeyMetadata"]["Arn"]
+        aws.kms.enable_key_rotation(KeyId=key_arn)
         out["kms_key_arn"] = key_arn
         extra["encryptionConfig"] = [{"resources": ["secrets"], "provider": {"keyArn": key_arn}}]
     cluster_role = out["cluster_role_arn"] = iam.create_role(
@@ -268,6 +520,23 @@ def seed_cluster(aws, spec, out):
         **extra,
     )
     out["cluster"] = {"name": name, "arn": arn, "oidc_issuer": eks.oidc_issuer(aws, name)}
+    # The security group EKS creates for the cluster, admitting itself.
+    eks_sg = out["eks_cluster_security_group"] = ec2.create_security_group(
+        aws, vpc_id, f"eks-cluster-sg-{name}", "EKS created security group", []
+    )
+    aws.ec2.authorize_security_group_ingress(
+        GroupId=eks_sg["group_id"],
+        IpPermissions=[
+            {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": eks_sg["group_id"]}]},
+            *rules(cluster_spec.get("cluster_sg_ingress", [])),
+        ],
+    )
+    if "log_retention_days" in cluster_spec:
+        group = f"/aws/eks/{name}/cluster"
+        aws.logs.create_log_group(logGroupName=group)
+        aws.logs.put_retention_policy(
+            logGroupName=group, retentionInDays=cluster_spec["log_retention_days"]
+        )
     return node_sg
 
 
@@ -312,6 +581,15 @@ def seed_nodes(aws, spec, node_sg, out):
         SubnetId=subnet_id,
         SecurityGroupIds=[node_sg["group_id"]],
         MetadataOptions=metadata,
+        **(
+            {
+                "BlockDeviceMappings": [
+                    {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 20, "Encrypted": True}}
+                ]
+            }
+            if nodes.get("encrypted_volumes")
+            else {}
+        ),
     )
     described = aws.ec2.describe_instances(InstanceIds=[i["InstanceId"] for i in launched])
     instances = [i for r in described["Reservations"] for i in r["Instances"]]
@@ -326,9 +604,16 @@ def seed_nodes(aws, spec, node_sg, out):
 
 
 def seed_repository(aws, repo_spec, out):
+    kms_key = None
+    if repo_spec.get("kms"):
+        kms_key = aws.kms.create_key(Description=f"{repo_spec['name']} images")["KeyMetadata"][
+            "Arn"
+        ]
     repo = out["repository"] = ecr.create_repository(
-        aws, repo_spec["name"], repo_spec["scan_on_push"], repo_spec["mutability"]
+        aws, repo_spec["name"], repo_spec["scan_on_push"], repo_spec["mutability"], kms_key
     )
+    if "registry_scan_filter" in repo_spec:
+        ecr.scan_on_push_rule(aws, repo_spec["registry_scan_filter"])
     tag, layer = repo_spec["image"]["tag"], repo_spec["image"]["layer"]
     digest = ecr.push_image(
         aws,
@@ -390,5 +675,14 @@ def seed_ecs(aws, spec, vpc_id, subnet_id, repo_uri):
 
 
 def seed_account(aws, stacks):
-    """Builds each stack in order; returns their summaries by name."""
-    return {spec["name"]: seed(aws, spec) for spec in stacks}
+    """Builds each stack in order; returns their summaries by name. An
+    account with clusters gets the region's EKS versions too (moto has
+    none)."""
+    out = {spec["name"]: seed(aws, spec) for spec in stacks}
+    if stacks:
+        wire.post(
+            aws,
+            "eks/cluster-versions",
+            {"clusterVersions": wire.cluster_versions(datetime.date.today())},
+        )
+    return out

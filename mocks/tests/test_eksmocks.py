@@ -43,6 +43,10 @@ class AccountSpecs(unittest.TestCase):
                 spec["ecs"]["task_definition"]["family"],
                 *(r["name"] for r in spec["irsa_roles"] + spec["ecs"]["roles"]),
                 *(p["name"] for p in spec["ecs"]["parameters"]),
+                *spec.get("principals", {}).get("users", []),
+                *(r["name"] for r in spec.get("principals", {}).get("roles", [])),
+                *(p["role"]["name"] for p in spec.get("pod_identity", [])),
+                *(r["name"] for r in spec.get("extra_repositories", [])),
             }
 
         for account, stacks in ACCOUNTS.items():

@@ -367,6 +367,13 @@ impl MotoServer {
         run_eksposture(&all)
     }
 
+    /// Makes the wire-shape layer (`mocks/wire_layer.py`) forget the scenario
+    /// the seed gave it, so that what moto lacks is moto's own 404 again: a
+    /// scan with the gaps a bare moto leaves.
+    pub fn forget_wire_shapes(&self) {
+        self.moto_api("POST", "/__shapes/reset");
+    }
+
     /// Posts to moto's control API (`/moto-api/...`).
     fn moto_api(&self, method: &str, path: &str) -> String {
         match http(self.port, method, path) {
@@ -395,7 +402,8 @@ impl MotoServer {
     /// request to a REST route moto does not implement (EKS access entries,
     /// Inspector2 coverage, ...) is answered 404 before that. Those are
     /// taken from the server's access log, where REST requests show their
-    /// method and path.
+    /// method and path. (What the wire layer, `mocks/wire_layer.py`, answers
+    /// itself it writes to the recorder, as moto would.)
     pub fn stop_recording(&self) -> Vec<Call> {
         self.moto_api("POST", "/moto-api/recorder/stop-recording");
         let recording = self.moto_api("GET", "/moto-api/recorder/download-recording");
@@ -662,6 +670,23 @@ pub fn findings<'a>(report: &'a Value, check_id: &str) -> Vec<&'a Value> {
         .as_array()
         .map(|fs| fs.iter().filter(|f| f["check_id"] == check_id).collect())
         .unwrap_or_default()
+}
+
+/// The status of the one finding of `check` on resource `id`; panics,
+/// showing the findings, when there is not exactly one.
+#[track_caller]
+pub fn status_on(report: &Value, check: &str, id: &str) -> String {
+    let on: Vec<&Value> = findings(report, check)
+        .into_iter()
+        .filter(|f| f["resource"]["id"] == id)
+        .collect();
+    assert_eq!(
+        on.len(),
+        1,
+        "expected one {check} finding on {id}:\n{}",
+        summarize(report)
+    );
+    on[0]["status"].as_str().unwrap_or_default().to_string()
 }
 
 /// The string at a JSON pointer (`/clusters/risky/cluster/arn`); panics

@@ -163,7 +163,7 @@ fn plain_environment_values_never_reach_the_inventory_file() {
 /// The other collectors the check catalogue added, read from the same
 /// inventory: KMS (the hardened cluster's secrets key), CloudWatch Logs
 /// (control-plane log groups), EC2 VPCs and instance-profile associations,
-/// and EKS cluster versions (which moto lacks: a gap, never a guess).
+/// and EKS cluster versions (which moto lacks; the wire layer serves them).
 #[test]
 fn catalogue_collectors_fill_the_inventory() {
     let inventory: Value = serde_json::from_str(inventory_text()).expect("inventory is JSON");
@@ -189,14 +189,19 @@ fn catalogue_collectors_fill_the_inventory() {
         "risky has no key"
     );
 
-    // Logs: the seed creates no control-plane log group, and says so.
-    for name in ["risky", "hardened"] {
-        assert_eq!(
-            cluster(name)["log_group"],
-            serde_json::json!({"known": null}),
-            "log group of {name}"
-        );
-    }
+    // Logs: the seed creates no control-plane log group for risky, and says
+    // so; hardened's keeps a year of logs.
+    assert_eq!(
+        cluster("risky")["log_group"],
+        serde_json::json!({"known": null}),
+        "log group of risky"
+    );
+    let hardened_logs = &cluster("hardened")["log_group"]["known"];
+    assert_eq!(
+        hardened_logs["name"], "/aws/eks/hardened/cluster",
+        "{hardened_logs}"
+    );
+    assert_eq!(hardened_logs["retention_days"], 365, "{hardened_logs}");
 
     // VPCs: both seeded VPCs and the region's default VPC.
     let vpcs = region["vpcs"]["known"].as_array().expect("vpcs known");
@@ -221,11 +226,21 @@ fn catalogue_collectors_fill_the_inventory() {
         }
     }
 
-    // Cluster versions: moto answers 404, which is a not_supported gap.
-    let versions = &region["cluster_versions"]["unknown"];
+    // Cluster versions: moto has none; the wire layer serves
+    // DescribeClusterVersions (includeAll, so the unsupported ones too).
+    let versions = region["cluster_versions"]["known"]
+        .as_array()
+        .unwrap_or_else(|| panic!("cluster versions known: {}", region["cluster_versions"]));
+    let status = |v: &str| {
+        versions
+            .iter()
+            .find(|x| x["version"] == v)
+            .map(|x| x["status"].clone())
+    };
     assert_eq!(
-        versions["operation"], "DescribeClusterVersions",
-        "{versions}"
+        status("1.34"),
+        Some("STANDARD_SUPPORT".into()),
+        "{versions:?}"
     );
-    assert_eq!(versions["reason"], "not_supported");
+    assert_eq!(status("1.28"), Some("UNSUPPORTED".into()), "{versions:?}");
 }

@@ -1,6 +1,8 @@
 //! The seeding library's own tests (`mocks/tests`): the account specs are
-//! data and valid against `mocks/eksmocks/stack.py`'s schema. They need no
-//! moto server, only the Python that has boto3.
+//! data and valid against `mocks/eksmocks/stack.py`'s schema, and every
+//! answer the wire-shape layer (`mocks/wire_layer.py`) serves for them
+//! matches botocore's service model. They need no moto server, only the
+//! Python that has boto3.
 
 use eksposture_e2e::{python, run_python, workspace_root};
 

@@ -67,9 +67,8 @@ fn field<'a>(f: &'a Value, pointer: &str) -> &'a str {
     str_at(f, pointer)
 }
 
-/// An ASFF finding an earlier eksposture run would have left: a check moto
-/// cannot answer (EKS access entries are not implemented), about a cluster
-/// this scan does not see.
+/// An ASFF finding an earlier eksposture run would have left: a check this
+/// scan reports as unknown, about an image this scan does not see.
 fn earlier_finding(check: &str, resource: &str) -> Value {
     let product = format!("arn:aws:securityhub:{REGION}:{ACCOUNT_ID}:product/{ACCOUNT_ID}/default");
     json!([{
@@ -84,7 +83,7 @@ fn earlier_finding(check: &str, resource: &str) -> Value {
         "Severity": {"Label": "HIGH", "Original": "high"},
         "Title": "t",
         "Description": "d",
-        "Resources": [{"Type": "AwsEksCluster", "Id": resource, "Partition": "aws", "Region": REGION}],
+        "Resources": [{"Type": "AwsEcrContainerImage", "Id": resource, "Partition": "aws", "Region": REGION}],
         "Compliance": {"Status": "FAILED"},
         "RecordState": "ACTIVE"
     }])
@@ -101,12 +100,17 @@ fn findings_are_imported_updated_resolved_and_archived_only_when_proven_gone() {
     let extra_repo = app_repo.replace(&app_name, extra_name);
     let dir = scratch_dir("security-hub");
 
-    // An earlier run's finding for a check that is `unknown` under moto.
-    let gone_cluster = format!("arn:aws:eks:{REGION}:{ACCOUNT_ID}:cluster/decommissioned");
+    // An earlier run's finding for a check that is `unknown` on this account
+    // (the risky image was never scanned, so whether it has critical
+    // findings is not known).
+    let gone_image = format!(
+        "arn:aws:ecr:{REGION}:{ACCOUNT_ID}:repository/decommissioned/sha256:{}",
+        "0".repeat(64)
+    );
     let old = dir.join("old.json");
     std::fs::write(
         &old,
-        earlier_finding("eks-cluster-admin-access-restricted", &gone_cluster).to_string(),
+        earlier_finding("ecr-images-no-critical-vulns", &gone_image).to_string(),
     )
     .unwrap();
     let imported = helper(server, &["import", old.to_str().unwrap()]);
@@ -195,7 +199,7 @@ fn findings_are_imported_updated_resolved_and_archived_only_when_proven_gone() {
         "ecr-tags-immutable",
         "ecr-scan-on-push-enabled",
         "ecr-repo-not-public",
-        "eks-cluster-admin-access-restricted",
+        "ecr-images-no-critical-vulns",
         "eks-endpoint-private",
     ]
     .to_vec();
@@ -219,7 +223,7 @@ fn findings_are_imported_updated_resolved_and_archived_only_when_proven_gone() {
         assert_eq!(f["RecordState"], "ARCHIVED", "{check}: {f:#}");
     }
     assert_eq!(after[&id("ecr-lifecycle-policy", &extra_repo)], lifecycle);
-    let earlier = &after[&id("eks-cluster-admin-access-restricted", &gone_cluster)];
+    let earlier = &after[&id("ecr-images-no-critical-vulns", &gone_image)];
     assert_eq!(earlier["RecordState"], "ACTIVE", "{earlier:#}");
     assert_eq!(earlier["UpdatedAt"], "2025-01-01T00:00:09Z");
     assert!(
@@ -227,14 +231,12 @@ fn findings_are_imported_updated_resolved_and_archived_only_when_proven_gone() {
         "{}",
         third.stderr
     );
-    // The scan itself reports the check moto cannot answer as unknown.
+    // The scan itself reports that check as unknown.
     assert!(third.json()["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .any(
-            |f| f["check_id"] == "eks-cluster-admin-access-restricted" && f["status"] == "unknown"
-        ));
+        .any(|f| f["check_id"] == "ecr-images-no-critical-vulns" && f["status"] == "unknown"));
 }
 
 #[test]

@@ -284,20 +284,19 @@ async fn cluster(ctx: &Ctx, clients: &Clients, name: &str) -> Option<Cluster> {
 
 /// What the `kube-system/aws-auth` ConfigMap grants: nothing in the `API`
 /// authentication mode, where EKS ignores it. In the other modes (and when
-/// the mode is unknown) only the Kubernetes API shows it, and that is not
-/// read: a `kubernetes`/`aws-auth` gap of reason `not_read` says so, and
-/// marks the scan incomplete. A failed DescribeCluster does not replace
-/// that gap: the ConfigMap is unread either way.
+/// DescribeCluster returned no mode) only the Kubernetes API shows it, and
+/// that is not read: a `kubernetes`/`aws-auth` gap of reason `not_read`
+/// says so, and marks the scan incomplete. When DescribeCluster itself
+/// failed, its gap is the cause and the ConfigMap's state cites it.
 fn aws_auth(ctx: &Ctx, cluster: &str, config: &Observed<ClusterConfig>) -> Observed<AwsAuth> {
     let mode = match config {
         Observed::Known(c) => c.authentication_mode.as_deref(),
-        Observed::Unknown(_) => None,
+        Observed::Unknown(gap) => return Observed::Unknown(gap.clone()),
     };
-    let why = match (mode, config.is_known()) {
-        (Some(m), _) if m.eq_ignore_ascii_case("API") => return Observed::Known(AwsAuth::default()),
-        (Some(m), _) => format!("its authentication mode {m} honours"),
-        (None, true) => "DescribeCluster returned no authentication mode, so it may honour".into(),
-        (None, false) => "DescribeCluster failed, so it may honour".into(),
+    let why = match mode {
+        Some(m) if m.eq_ignore_ascii_case("API") => return Observed::Known(AwsAuth::default()),
+        Some(m) => format!("its authentication mode {m} honours"),
+        None => "DescribeCluster returned no authentication mode, so it may honour".into(),
     };
     Observed::Unknown(ctx.gap(
         "kubernetes",

@@ -442,15 +442,16 @@ async fn other_describe_cluster_failures_keep_the_cluster_with_an_unknown_config
         "arn:aws:eks:us-east-1:123456789012:cluster/prod"
     );
     assert_eq!(cluster.nodegroups, Observed::Known(vec![]));
-    // DescribeCluster's gap, and aws-auth's, unread whatever the mode.
-    let mut ops: Vec<String> = ctx
+    // DescribeCluster's gap only: aws-auth, whose relevance the mode
+    // decides, cites it.
+    let ops: Vec<String> = ctx
         .gaps
         .take()
         .iter()
         .map(|g| g.operation.clone())
         .collect();
-    ops.sort();
-    assert_eq!(ops, ["DescribeCluster", "aws-auth"]);
+    assert_eq!(ops, ["DescribeCluster"]);
+    assert_eq!(cluster.aws_auth.gap(), cluster.config.gap());
 }
 
 #[tokio::test]
@@ -577,15 +578,11 @@ async fn config_map_refusal_without_a_known_mode_means_no_access_entries() {
         .iter()
         .map(|g| (g.service.as_str(), g.operation.as_str()))
         .collect();
-    // No ListAccessEntries gap; aws-auth is unread whatever the mode.
-    assert_eq!(
-        ops,
-        [("eks", "DescribeCluster"), ("kubernetes", "aws-auth")],
-        "{gaps:?}"
-    );
+    // No ListAccessEntries gap; aws-auth is unknown because DescribeCluster
+    // failed, and cites that gap rather than adding one.
+    assert_eq!(ops, [("eks", "DescribeCluster")], "{gaps:?}");
     assert_eq!(gaps[0].reason, GapReason::Throttled);
-    assert_eq!(cluster.aws_auth.gap(), Some(&gaps[1]));
-    assert!(gaps[1].message.contains("DescribeCluster failed"));
+    assert_eq!(cluster.aws_auth.gap(), Some(&gaps[0]));
 }
 
 #[tokio::test]
