@@ -50,6 +50,11 @@ pub struct PermissionsArgs {
     /// Add what `audit --security-hub` needs.
     #[arg(long)]
     pub security_hub: bool,
+    /// Print the read-only ClusterRole and binding each cluster needs (YAML
+    /// for `kubectl apply -f -`) and the access-entry command that puts the
+    /// scanner's role in their group, instead of the IAM policy.
+    #[arg(long, conflicts_with_all = ["security_hub", "role_name"])]
+    pub kubernetes: bool,
     /// Print the policy of the identity that scans other accounts through
     /// this role (sts:AssumeRole), instead of the read policy the role
     /// itself needs.
@@ -91,7 +96,7 @@ pub struct AwsArgs {
     pub all_regions: bool,
     /// Do not read the clusters' own Kubernetes API: the Kubernetes checks
     /// are skipped (listed as skipped in the report), no gap is added.
-    #[arg(long)]
+    #[arg(long, env = "EKSPOSTURE_NO_KUBERNETES")]
     pub no_kubernetes: bool,
     /// Reach clusters through this kubeconfig's contexts (named by the
     /// cluster ARN, as `aws eks update-kubeconfig` writes them, or with the
