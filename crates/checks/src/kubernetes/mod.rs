@@ -1,5 +1,5 @@
 //! Kubernetes checks over each cluster's own API: pods and controllers'
-//! pod templates.
+//! pod templates, and namespaces.
 //!
 //! The pod checks judge what runs, once per controller: the pod templates
 //! of Deployments, DaemonSets, StatefulSets, Jobs and CronJobs, and pods
@@ -16,6 +16,9 @@
 //! not be read is one `unknown` finding citing its gap; a kind that could
 //! not be listed is one `unknown` finding for that kind of that cluster.
 
+pub mod namespace_default_not_used;
+pub mod namespace_network_policy;
+pub mod namespace_pod_security_enforced;
 pub mod pod_capabilities_dropped;
 pub mod pod_image_tag_pinned;
 pub mod pod_no_added_capabilities;
@@ -30,6 +33,7 @@ pub mod pod_readonly_root_fs;
 // Helpers shared by the service's checks.
 #[cfg(test)]
 mod fixtures;
+mod namespaces;
 mod system;
 mod workloads;
 

@@ -45,6 +45,17 @@ const EKS_INSTALLED: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Namespaces that hold what EKS installs: the namespace checks (network
+/// policy, Pod Security admission) do not judge them, because the node
+/// agents in them need the host and must stay reachable.
+pub const SYSTEM_NAMESPACES: &[&str] = &[
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "amazon-guardduty",
+    "amazon-cloudwatch",
+];
+
 /// Whether a controller (or, for a `ReplicaSet` whose Deployment could not
 /// be read, the Deployment its name comes from) is one EKS installs.
 pub fn installed_by_eks(namespace: &str, kind: &str, name: &str) -> bool {

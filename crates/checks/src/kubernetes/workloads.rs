@@ -149,6 +149,14 @@ impl Unread<'_> {
             self.kind, self.cluster.cluster.name
         )
     }
+
+    /// For the namespace checks: the namespaces the kind's objects occupy.
+    pub fn namespaces_what(&self) -> String {
+        format!(
+            "the {}s of cluster {} (and so the namespaces they occupy)",
+            self.kind, self.cluster.cluster.name
+        )
+    }
 }
 
 /// A Job a CronJob created, named `<cronjob>-<scheduled time in minutes>`:
