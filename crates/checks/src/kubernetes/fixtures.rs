@@ -3,7 +3,10 @@
 
 use serde_json::{json, Value};
 
-use crate::testing::{cluster, merge};
+use eksposture_model::Status;
+
+use crate::testing::{self, cluster, merge, statuses};
+use crate::CheckMeta;
 
 /// Cluster `c` with `kubernetes` fields merged over every kind read empty.
 pub fn kube(fields: Value) -> Value {
@@ -74,4 +77,21 @@ pub fn unreachable() -> Value {
         json!({"kubernetes": {"unknown": {"service": "kubernetes", "region": "us-east-1",
         "operation": "GET /version", "reason": "unreachable", "message": "private endpoint"}}}),
     )
+}
+
+/// The statuses of one check's findings over a fragment.
+pub fn verdicts(meta: &'static CheckMeta, fragment: Value) -> Vec<Status> {
+    statuses(&testing::run(meta, fragment))
+}
+
+/// A cluster whose API could not be reached is one unknown citing its gap.
+pub fn assert_unknown_when_unreachable(meta: &'static CheckMeta) {
+    let f = testing::run(meta, unreachable());
+    assert_eq!(statuses(&f), [Status::Unknown], "{}", meta.id);
+    assert!(
+        f[0].message.contains("unreachable: GET /version"),
+        "{}",
+        f[0].message
+    );
+    assert_eq!(f[0].resource.id, crate::testing::CLUSTER_C);
 }

@@ -114,7 +114,9 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::json;
 
-    use crate::kubernetes::fixtures::{container, kube, unreachable, workload, workloads};
+    use crate::kubernetes::fixtures::{
+        assert_unknown_when_unreachable, container, kube, workload, workloads,
+    };
     use crate::testing::{self, statuses};
 
     #[test]
@@ -154,9 +156,6 @@ mod tests {
             kube(json!({"workloads": {"CronJob": {"unknown": gap}}})),
         );
         assert_eq!(statuses(&f), [Status::Unknown]);
-        assert_eq!(
-            statuses(&testing::run(&super::META, unreachable())),
-            [Status::Unknown]
-        );
+        assert_unknown_when_unreachable(&super::META);
     }
 }

@@ -103,7 +103,9 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::json;
 
-    use crate::kubernetes::fixtures::{container, deployment, unreachable};
+    use crate::kubernetes::fixtures::{
+        assert_unknown_when_unreachable, container, deployment, verdicts,
+    };
     use crate::testing::{self, statuses};
 
     #[test]
@@ -125,18 +127,12 @@ mod tests {
     fn passes_when_all_or_net_raw_is_dropped() {
         for drop in [json!(["all"]), json!(["CAP_NET_RAW"])] {
             let c = container("app", json!({"capabilities_drop": drop}));
-            assert_eq!(
-                statuses(&testing::run(&super::META, deployment(&[c]))),
-                [Status::Pass]
-            );
+            assert_eq!(verdicts(&super::META, deployment(&[c])), [Status::Pass]);
         }
     }
 
     #[test]
     fn unknown_when_the_api_is_unreachable() {
-        assert_eq!(
-            statuses(&testing::run(&super::META, unreachable())),
-            [Status::Unknown]
-        );
+        assert_unknown_when_unreachable(&super::META);
     }
 }

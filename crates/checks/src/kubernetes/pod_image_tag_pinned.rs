@@ -104,7 +104,9 @@ mod tests {
     use serde_json::json;
 
     use super::floating;
-    use crate::kubernetes::fixtures::{container, deployment, unreachable};
+    use crate::kubernetes::fixtures::{
+        assert_unknown_when_unreachable, container, deployment, verdicts,
+    };
     use crate::testing::{self, statuses};
 
     #[test]
@@ -133,17 +135,11 @@ mod tests {
     #[test]
     fn passes_with_digests_and_versioned_tags() {
         let c = container("app", json!({"image": "nginx:1.27"}));
-        assert_eq!(
-            statuses(&testing::run(&super::META, deployment(&[c]))),
-            [Status::Pass]
-        );
+        assert_eq!(verdicts(&super::META, deployment(&[c])), [Status::Pass]);
     }
 
     #[test]
     fn unknown_when_the_api_is_unreachable() {
-        assert_eq!(
-            statuses(&testing::run(&super::META, unreachable())),
-            [Status::Unknown]
-        );
+        assert_unknown_when_unreachable(&super::META);
     }
 }

@@ -105,7 +105,9 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::json;
 
-    use crate::kubernetes::fixtures::{container, kube, unreachable, workload, workloads};
+    use crate::kubernetes::fixtures::{
+        assert_unknown_when_unreachable, container, kube, workload, workloads,
+    };
     use crate::testing::{self, statuses};
 
     #[test]
@@ -156,9 +158,6 @@ mod tests {
             f[0].resource.id,
             "arn:aws:eks:us-east-1:111122223333:cluster/c/apis/apps/v1/statefulsets"
         );
-        assert_eq!(
-            statuses(&testing::run(&super::META, unreachable())),
-            [Status::Unknown]
-        );
+        assert_unknown_when_unreachable(&super::META);
     }
 }

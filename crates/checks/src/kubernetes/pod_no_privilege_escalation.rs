@@ -93,7 +93,7 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::json;
 
-    use crate::kubernetes::fixtures::{container, deployment, unreachable};
+    use crate::kubernetes::fixtures::{assert_unknown_when_unreachable, container, deployment};
     use crate::testing::{self, statuses};
 
     #[test]
@@ -129,9 +129,6 @@ mod tests {
 
     #[test]
     fn unknown_when_the_api_is_unreachable() {
-        assert_eq!(
-            statuses(&testing::run(&super::META, unreachable())),
-            [Status::Unknown]
-        );
+        assert_unknown_when_unreachable(&super::META);
     }
 }

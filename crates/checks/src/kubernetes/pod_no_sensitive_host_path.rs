@@ -142,7 +142,9 @@ mod tests {
     use serde_json::json;
 
     use super::sensitive;
-    use crate::kubernetes::fixtures::{container, unreachable, workload, workloads};
+    use crate::kubernetes::fixtures::{
+        assert_unknown_when_unreachable, container, verdicts, workload, workloads,
+    };
     use crate::testing::{self, statuses};
 
     #[test]
@@ -193,16 +195,13 @@ mod tests {
             &[container("a", json!({}))],
         );
         assert_eq!(
-            statuses(&testing::run(&super::META, workloads("DaemonSet", &[d]))),
+            verdicts(&super::META, workloads("DaemonSet", &[d])),
             [Status::Pass]
         );
     }
 
     #[test]
     fn unknown_when_the_api_is_unreachable() {
-        assert_eq!(
-            statuses(&testing::run(&super::META, unreachable())),
-            [Status::Unknown]
-        );
+        assert_unknown_when_unreachable(&super::META);
     }
 }

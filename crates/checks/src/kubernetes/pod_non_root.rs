@@ -100,7 +100,9 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::json;
 
-    use crate::kubernetes::fixtures::{container, unreachable, workload, workloads};
+    use crate::kubernetes::fixtures::{
+        assert_unknown_when_unreachable, container, workload, workloads,
+    };
     use crate::testing::{self, statuses};
 
     fn run(pod: serde_json::Value, c: serde_json::Value) -> Vec<eksposture_model::Finding> {
@@ -139,9 +141,6 @@ mod tests {
 
     #[test]
     fn unknown_when_the_api_is_unreachable() {
-        assert_eq!(
-            statuses(&testing::run(&super::META, unreachable())),
-            [Status::Unknown]
-        );
+        assert_unknown_when_unreachable(&super::META);
     }
 }

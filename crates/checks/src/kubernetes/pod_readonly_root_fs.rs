@@ -87,7 +87,9 @@ mod tests {
     use eksposture_model::Status;
     use serde_json::json;
 
-    use crate::kubernetes::fixtures::{container, deployment, unreachable};
+    use crate::kubernetes::fixtures::{
+        assert_unknown_when_unreachable, container, deployment, verdicts,
+    };
     use crate::testing::{self, statuses};
 
     #[test]
@@ -111,17 +113,11 @@ mod tests {
     #[test]
     fn passes_when_every_root_filesystem_is_read_only() {
         let c = container("app", json!({"read_only_root_filesystem": true}));
-        assert_eq!(
-            statuses(&testing::run(&super::META, deployment(&[c]))),
-            [Status::Pass]
-        );
+        assert_eq!(verdicts(&super::META, deployment(&[c])), [Status::Pass]);
     }
 
     #[test]
     fn unknown_when_the_api_is_unreachable() {
-        assert_eq!(
-            statuses(&testing::run(&super::META, unreachable())),
-            [Status::Unknown]
-        );
+        assert_unknown_when_unreachable(&super::META);
     }
 }
