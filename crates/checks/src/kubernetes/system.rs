@@ -60,7 +60,10 @@ pub const SYSTEM_NAMESPACES: &[&str] = &[
 /// be read, the Deployment its name comes from) is one EKS installs.
 pub fn installed_by_eks(namespace: &str, kind: &str, name: &str) -> bool {
     let (kind, name) = match kind {
-        "ReplicaSet" => ("Deployment", name.rsplit_once('-').map_or(name, |(d, _)| d)),
+        "ReplicaSet" => (
+            "Deployment",
+            super::workloads::deployment_of(name).unwrap_or(name),
+        ),
         _ => (kind, name),
     };
     EKS_INSTALLED.contains(&(namespace, kind, name))

@@ -49,8 +49,11 @@ pub struct Subject<'a> {
     pub namespace: &'a str,
     pub name: &'a str,
     pub spec: &'a PodSpec,
-    /// Running pods it stands for (1 for a pod without a controller).
+    /// Running pods it stands for (1 for a pod judged alone).
     pub pods: usize,
+    /// A pod judged alone: its owner (`Node/<name>` for a static pod's
+    /// mirror, a custom resource), if it has one.
+    pub owner: Option<&'a str>,
 }
 
 impl Subject<'_> {
@@ -84,9 +87,14 @@ impl Subject<'_> {
     pub fn evidence(&self) -> Vec<Evidence> {
         let what = match self.kind {
             "Pod" => format!(
-                "pod {}/{} without a controller{}",
+                "pod {}/{} of cluster {}, {}{}",
                 self.namespace,
                 self.name,
+                self.cluster.cluster.name,
+                self.owner.map_or_else(
+                    || "without a controller".to_string(),
+                    |o| format!("owned by {o}")
+                ),
                 if self.on_fargate() {
                     ", on Fargate"
                 } else {
@@ -167,6 +175,16 @@ fn cron_parent<'a>(templates: &Templates<'a>, ns: &str, job: &'a str) -> Option<
     (digits && templates.contains_key(&("CronJob", ns, base))).then_some(base)
 }
 
+/// The Deployment a ReplicaSet was made for: its name is
+/// `<deployment>-<pod-template-hash>`, the hash up to 10 characters of the
+/// alphabet Kubernetes encodes it in (no vowels, no 0, 1 or 3).
+pub fn deployment_of(replica_set: &str) -> Option<&str> {
+    const HASH: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let (deployment, hash) = replica_set.rsplit_once('-')?;
+    let hashed = (1..=10).contains(&hash.len()) && hash.bytes().all(|b| HASH.contains(&b));
+    hashed.then_some(deployment)
+}
+
 type Templates<'a> = BTreeMap<(&'a str, &'a str, &'a str), &'a Workload>;
 
 /// The controller whose template stands for a pod owned by `owner`
@@ -183,8 +201,7 @@ fn controller<'a>(
             .then_some((kind, name))
     };
     match kind {
-        // A Deployment's ReplicaSets are `<deployment>-<pod-template-hash>`.
-        "ReplicaSet" => found("Deployment", name.rsplit_once('-')?.0),
+        "ReplicaSet" => found("Deployment", deployment_of(name)?),
         "Job" => match cron_parent(templates, ns, name) {
             Some(cron) => Some(("CronJob", cron)),
             None => found("Job", name),
@@ -250,13 +267,14 @@ pub fn subjects<'a>(c: ClusterView<'a>, k: &'a Kubernetes) -> (Vec<Subject<'a>>,
             name,
             spec: &w.spec,
             pods,
+            owner: None,
         });
     }
     for (&(ns, owner), &(pod, pods)) in &groups {
-        let (kind, name) = owner.split_once('/').unwrap_or(("Pod", owner));
+        let (kind, name) = owner.split_once('/').unwrap_or(("", owner));
         // An owner of a kind with no known API path (a custom resource):
         // its pods are judged one by one.
-        if api_of(kind).is_none() {
+        if kind == "Pod" || api_of(kind).is_none() {
             bare.extend(
                 lists
                     .get("Pod")
@@ -274,6 +292,7 @@ pub fn subjects<'a>(c: ClusterView<'a>, k: &'a Kubernetes) -> (Vec<Subject<'a>>,
             name,
             spec: &pod.spec,
             pods,
+            owner: None,
         });
     }
     for pod in bare {
@@ -284,6 +303,7 @@ pub fn subjects<'a>(c: ClusterView<'a>, k: &'a Kubernetes) -> (Vec<Subject<'a>>,
             name: &pod.name,
             spec: &pod.spec,
             pods: 1,
+            owner: pod.owner.as_deref(),
         });
     }
     out.retain(|s| !installed_by_eks(s.namespace, s.kind, s.name));
