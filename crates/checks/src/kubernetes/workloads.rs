@@ -49,8 +49,9 @@ pub struct Subject<'a> {
     pub namespace: &'a str,
     pub name: &'a str,
     pub spec: &'a PodSpec,
-    /// Running pods it stands for (1 for a pod judged alone).
-    pub pods: usize,
+    /// Running pods it stands for (1 for a pod judged alone); `None` when
+    /// the cluster's pods could not be listed.
+    pub pods: Option<usize>,
     /// A pod judged alone: its owner (`Node/<name>` for a static pod's
     /// mirror, a custom resource), if it has one.
     pub owner: Option<&'a str>,
@@ -76,9 +77,9 @@ impl Subject<'_> {
     /// `Deployment payments/api (3 pods)`, `Pod default/debug`.
     pub fn label(&self) -> String {
         let pods = match (self.kind, self.pods) {
-            ("Pod", _) => String::new(),
-            (_, 1) => " (1 pod)".to_string(),
-            (_, n) => format!(" ({n} pods)"),
+            ("Pod", _) | (_, None) => String::new(),
+            (_, Some(1)) => " (1 pod)".to_string(),
+            (_, Some(n)) => format!(" ({n} pods)"),
         };
         format!("{} {}/{}{pods}", self.kind, self.namespace, self.name)
     }
@@ -102,8 +103,14 @@ impl Subject<'_> {
                 }
             ),
             kind => format!(
-                "{kind} {}/{} of cluster {}, {} running pod(s)",
-                self.namespace, self.name, self.cluster.cluster.name, self.pods
+                "{kind} {}/{} of cluster {}, {}",
+                self.namespace,
+                self.name,
+                self.cluster.cluster.name,
+                self.pods.map_or_else(
+                    || "running pods not listed".to_string(),
+                    |n| format!("{n} running pod(s)")
+                )
             ),
         };
         vec![
@@ -233,6 +240,7 @@ pub fn subjects<'a>(c: ClusterView<'a>, k: &'a Kubernetes) -> (Vec<Subject<'a>>,
             }),
         }
     }
+    let pods_read = lists.contains_key("Pod");
     let mut templates: Templates<'a> = BTreeMap::new();
     for kind in &KINDS[1..] {
         for w in lists.get(kind).copied().unwrap_or_default() {
@@ -259,7 +267,7 @@ pub fn subjects<'a>(c: ClusterView<'a>, k: &'a Kubernetes) -> (Vec<Subject<'a>>,
         if kind == "Job" && cron_parent(&templates, ns, name).is_some() {
             continue;
         }
-        let pods = counts.get(&(kind, ns, name)).copied().unwrap_or(0);
+        let pods = pods_read.then(|| counts.get(&(kind, ns, name)).copied().unwrap_or(0));
         out.push(Subject {
             cluster: c,
             kind,
@@ -291,7 +299,7 @@ pub fn subjects<'a>(c: ClusterView<'a>, k: &'a Kubernetes) -> (Vec<Subject<'a>>,
             namespace: ns,
             name,
             spec: &pod.spec,
-            pods,
+            pods: Some(pods),
             owner: None,
         });
     }
@@ -302,7 +310,7 @@ pub fn subjects<'a>(c: ClusterView<'a>, k: &'a Kubernetes) -> (Vec<Subject<'a>>,
             namespace: &pod.namespace,
             name: &pod.name,
             spec: &pod.spec,
-            pods: 1,
+            pods: Some(1),
             owner: pod.owner.as_deref(),
         });
     }
@@ -404,5 +412,20 @@ mod tests {
             "Pod kube-system/static-ip-10-0-0-1 api/v1/namespaces/kube-system/pods/static-ip-10-0-0-1",
             "Pod app/rollout-1 api/v1/namespaces/app/pods/rollout-1",
         ]);
+    }
+
+    #[test]
+    fn templates_carry_no_pod_count_when_pods_are_unread() {
+        let (labels, unread) = judged(&json!({
+            "Deployment": {"known": [template("Deployment", "app", "api")]}
+        }));
+        assert_eq!(
+            unread,
+            ["Pod", "DaemonSet", "StatefulSet", "Job", "CronJob"]
+        );
+        assert_eq!(
+            labels,
+            ["Deployment app/api apis/apps/v1/namespaces/app/deployments/api"]
+        );
     }
 }
