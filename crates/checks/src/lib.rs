@@ -20,6 +20,7 @@ pub mod eks;
 pub mod iam;
 mod imds;
 pub mod inspector;
+pub mod kubernetes;
 pub mod path;
 mod support;
 
