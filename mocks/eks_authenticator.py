@@ -63,10 +63,16 @@ Mapping the caller (``--mapping FILE``, JSON, re-read when it changes)::
   ``arn:aws:iam::<acct>:role/<Role>``; IAM users, roles and the root stay as
   they are; anything else (e.g. moto's ``arn:aws:sts::<acct>:user/moto``,
   its answer for keys it did not issue) is refused. An assumed-role ARN
-  carries no role path, so the canonical ARN never has one.
-- Access entries are looked up first (EKS with ``API_AND_CONFIG_MAP``), then
-  ``mapRoles``, then ``mapUsers`` (the authenticator's order); ARNs compare
-  case-insensitively, as the authenticator lowercases them.
+  carries no role path, so the canonical ARN never has one. So a test must
+  sign tokens with credentials moto issued (``AssumeRole``, or an IAM user's
+  ``CreateAccessKey``), not with moto's static ``testing`` keys.
+- Access entries are looked up first, then ``mapRoles``, then ``mapUsers``
+  (the authenticator's order). EKS's user guide ("Migrating existing aws-auth
+  ConfigMap entries to access entries"): in ``API_AND_CONFIG_MAP`` mode access
+  entries take precedence over ConfigMap entries for the same principal. An
+  optional ``"authenticationMode"`` key (``API_AND_CONFIG_MAP``, the default;
+  ``API``; ``CONFIG_MAP``) leaves out aws-auth or the access entries as EKS
+  does. ARNs compare case-insensitively, as the authenticator lowercases them.
   An access entry's role ARN may carry a path (EKS documents that it can);
   the path is dropped before comparing. An aws-auth ``rolearn`` with a path
   never matches -- the authenticator compares it with the path-less canonical
@@ -443,6 +449,13 @@ class JsonFile:
 def lookup(mapping, ident):
     """(username, groups, source) for a caller, or raises Denied."""
     canonical = ident.canonical_arn.lower()
+    mode = mapping.get("authenticationMode", "API_AND_CONFIG_MAP")
+    if mode not in ("API_AND_CONFIG_MAP", "API", "CONFIG_MAP"):
+        raise Denied("unknown authenticationMode %r in the mapping" % mode)
+    if mode == "CONFIG_MAP":
+        mapping = dict(mapping, accessEntries=[])
+    elif mode == "API":
+        mapping = dict(mapping, mapRoles=[], mapUsers=[])
     for entry in mapping.get("accessEntries") or []:
         if entry.get("type", "STANDARD") != "STANDARD":
             continue

@@ -222,6 +222,12 @@ class Mapping(unittest.TestCase):
              ["eksposture-readers"], "access entry"))
         mapping["accessEntries"][0]["username"] = "custom:{{SessionName}}"
         self.assertEqual(ea.lookup(mapping, ident(ASSUMED))[0], "custom:me-example.com")
+        # The cluster's authentication mode decides which source counts.
+        self.assertEqual(ea.lookup(dict(mapping, authenticationMode="CONFIG_MAP"),
+                                   ident(ASSUMED))[0], "from-aws-auth")
+        with self.assertRaisesRegex(ea.Denied, "not mapped"):
+            ea.lookup({"authenticationMode": "API", "mapRoles": mapping["mapRoles"]},
+                      ident(ASSUMED))
         # Node access entries are not for people.
         mapping["accessEntries"][0]["type"] = "EC2_LINUX"
         self.assertEqual(ea.lookup(mapping, ident(ASSUMED))[2], "mapRoles")
@@ -373,6 +379,40 @@ class Webhook(unittest.TestCase):
         with self.assertRaises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(req, timeout=10)
         self.assertEqual(e.exception.code, 400)
+
+
+class Process(unittest.TestCase):
+    def test_port_line_kubeconfig_and_exit_with_parent(self):
+        # A parent that starts the webhook and exits at once: the webhook must follow.
+        d = tempfile.mkdtemp(prefix="eks-authn-test-")
+        self.addCleanup(shutil.rmtree, d, True)
+        kubeconfig = os.path.join(d, "webhook.kubeconfig")
+        parent = (
+            "import subprocess, sys\n"
+            "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE,"
+            " stderr=subprocess.DEVNULL)\n"
+            "print(p.stdout.readline().decode().strip(), p.pid, flush=True)\n")
+        out = subprocess.run(
+            [sys.executable, "-c", parent, sys.executable,
+             os.path.join(MOCKS, "eks_authenticator.py"), "--cluster-name", "prod",
+             "--sts-endpoint", STS_ENDPOINT, "--webhook-kubeconfig", kubeconfig,
+             "--exit-with-parent"], capture_output=True, text=True, timeout=30)
+        word, port, pid = out.stdout.split()
+        self.assertEqual(word, "PORT")
+        with open(kubeconfig) as f:
+            self.assertIn("server: http://127.0.0.1:%s/authenticate" % port, f.read())
+
+        def running():
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            except OSError:
+                return False
+
+        deadline = time.monotonic() + 10
+        while running() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertFalse(running(), "the webhook outlived its parent")
 
 
 # ---- against moto and the real kube-apiserver --------------------------------------------
