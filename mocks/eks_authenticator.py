@@ -28,8 +28,8 @@ Then the webhook does what STS would do and moto does not:
 - **moto verifies no SigV4 signature at all** (any key, any signature, any
   ``x-k8s-aws-id`` passes). So the webhook recomputes the presigned URL's
   signature itself (canonical request with ``host`` and
-  ``x-k8s-aws-id: <--cluster-name>``, empty-body hash, as botocore and the Go
-  SDK presign it) with the access key's secret. That is what makes a token
+  ``x-k8s-aws-id: <--cluster-name>``, empty-body hash, as botocore presigns
+  it for the AWS CLI) with the access key's secret. That is what makes a token
   minted for another cluster fail (real STS answers ``SignatureDoesNotMatch``
   for it). The secret comes from ``--secrets FILE`` (JSON
   ``{"<access key id>": "<secret>"}`` or ``{"<id>": {"secretAccessKey": ...,
@@ -62,12 +62,12 @@ Mapping the caller (``--mapping FILE``, JSON, re-read when it changes)::
   does: ``arn:aws:sts::<acct>:assumed-role/<Role>/<session>`` becomes
   ``arn:aws:iam::<acct>:role/<Role>``; IAM users, roles and the root stay as
   they are; anything else (e.g. moto's ``arn:aws:sts::<acct>:user/moto``,
-  its answer for keys it did not issue) is refused. An assumed-role ARN
-  carries no role path, so the canonical ARN never has one. So a test must
-  sign tokens with credentials moto issued (``AssumeRole``, or an IAM user's
-  ``CreateAccessKey``), not with moto's static ``testing`` keys.
+  its answer for keys it did not issue) is refused -- so a test must sign
+  tokens with credentials moto issued (``AssumeRole``, or an IAM user's
+  ``CreateAccessKey``), not with moto's static ``testing`` keys. An
+  assumed-role ARN carries no role path, so the canonical ARN never has one.
 - Access entries are looked up first, then ``mapRoles``, then ``mapUsers``
-  (the authenticator's order). EKS's user guide ("Migrating existing aws-auth
+  (roles before users is the authenticator's order). EKS's user guide ("Migrating existing aws-auth
   ConfigMap entries to access entries"): in ``API_AND_CONFIG_MAP`` mode access
   entries take precedence over ConfigMap entries for the same principal. An
   optional ``"authenticationMode"`` key (``API_AND_CONFIG_MAP``, the default;
@@ -95,8 +95,10 @@ stderr (access key id, ARN, username; never the token or the URL).
 What it cannot do: no EC2 lookups (node identities), no SSO ``rolearn``
 wildcards, no ``mapAccounts``, no access policies (EKS's own authorizer) --
 authorization is the apiserver's RBAC only; signature checks only for keys
-whose secret it is given; no TLS (kube-apiserver accepts a plain ``http``
-webhook URL in the webhook kubeconfig, which is all a loopback test needs).
+whose secret it is given; STS hosts of every partition are accepted (the
+authenticator accepts only those of its configured partition); no TLS
+(kube-apiserver accepts a plain ``http`` webhook URL in the webhook
+kubeconfig, which is all a loopback test needs; checked with v1.20).
 
 Usage:
 
