@@ -435,6 +435,7 @@ class KubeApiserverEndToEnd(unittest.TestCase):
     """moto + this webhook + shared/kube's kube-apiserver (v1.20, webhook v1beta1)."""
 
     CLUSTER = "eksposture-e2e"
+    WEBHOOK_VERSION = "v1beta1"  # what EKS's apiserver flag says; v1 works as well
 
     @classmethod
     def setUpClass(cls):
@@ -519,7 +520,7 @@ class KubeApiserverEndToEnd(unittest.TestCase):
         cls.kube_state = os.path.join(cls.dir, "kube")
         env = dict(os.environ, EKSPOSTURE_KUBE_APISERVER_ARGS=(
             "--authentication-token-webhook-config-file=%s "
-            "--authentication-token-webhook-version=v1beta1" % kubeconfig))
+            "--authentication-token-webhook-version=%s" % (kubeconfig, cls.WEBHOOK_VERSION)))
         out = subprocess.run([os.path.join(assets, "start.sh"), cls.kube_state], env=env,
                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
                              timeout=120)
