@@ -677,6 +677,8 @@ def main(argv=None):
     p.add_argument("--exit-with-parent", action="store_true",
                    help="exit when the process that started the server is gone (for tests)")
     args = p.parse_args(argv)
+    # Taken first: the starter may exit as soon as it has read the PORT line.
+    parent = os.getppid()
     secrets = Secrets(args.secrets, args.sts_endpoint if args.secrets_from_moto else None)
     authenticator = Authenticator(args.cluster_name, args.sts_endpoint, args.mapping, secrets)
     server = Server(("127.0.0.1", 0), make_handler(authenticator))
@@ -694,8 +696,6 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if args.exit_with_parent:
-        parent = os.getppid()
-
         def watch_parent():
             while os.getppid() == parent:
                 time.sleep(0.5)

@@ -382,6 +382,15 @@ class Webhook(unittest.TestCase):
 
 
 class Process(unittest.TestCase):
+    @staticmethod
+    def kill_if_running(pid):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if b"eks_authenticator.py" in f.read():
+                    os.kill(pid, 9)
+        except OSError:
+            pass
+
     def test_port_line_kubeconfig_and_exit_with_parent(self):
         # A parent that starts the webhook and exits at once: the webhook must follow.
         d = tempfile.mkdtemp(prefix="eks-authn-test-")
@@ -398,6 +407,7 @@ class Process(unittest.TestCase):
              "--sts-endpoint", STS_ENDPOINT, "--webhook-kubeconfig", kubeconfig,
              "--exit-with-parent"], capture_output=True, text=True, timeout=30)
         word, port, pid = out.stdout.split()
+        self.addCleanup(self.kill_if_running, int(pid))
         self.assertEqual(word, "PORT")
         with open(kubeconfig) as f:
             self.assertIn("server: http://127.0.0.1:%s/authenticate" % port, f.read())
@@ -453,23 +463,27 @@ class KubeApiserverEndToEnd(unittest.TestCase):
 
     @classmethod
     def start(cls, assets):
-        # moto (without the managed policies: /moto-api/data.json stays small).
-        port = free_port()
-        cls.moto = "http://127.0.0.1:%d" % port
+        # moto (without the managed policies: /moto-api/data.json stays small);
+        # a new port if another process took the one picked.
         env = dict(os.environ, MOTO_EC2_LOAD_DEFAULT_AMIS="false",
                    EKSPOSTURE_MOTO_PARENT_PID=str(os.getpid()))
         env.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
-        cls.spawn([sys.executable, os.path.join(MOCKS, "moto_server.py"), "-H", "127.0.0.1",
-                   "-p", str(port)], "moto.log", env=env)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(cls.moto + "/moto-api/", timeout=2):
-                    break
-            except OSError:
-                if cls.procs[-1].poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto did not start; see %s/moto.log" % cls.dir)
-                time.sleep(0.2)
+        for attempt in range(3):
+            port = free_port()
+            cls.moto = "http://127.0.0.1:%d" % port
+            moto = cls.spawn([sys.executable, os.path.join(MOCKS, "moto_server.py"),
+                              "-H", "127.0.0.1", "-p", str(port)], "moto-%d.log" % port, env=env)
+            deadline = time.monotonic() + 60
+            while moto.poll() is None and time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(cls.moto + "/moto-api/", timeout=2):
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            if moto.poll() is None and time.monotonic() < deadline:
+                break
+            if attempt == 2:
+                raise RuntimeError("moto did not start:\n" + cls.tail("moto-%d.log" % port))
 
         # Roles and sessions.
         session = botocore.session.get_session()
@@ -514,21 +528,32 @@ class KubeApiserverEndToEnd(unittest.TestCase):
             "--exit-with-parent"], "authenticator.log", stdout=subprocess.PIPE)
         line = authn.stdout.readline().decode().strip()
         if not line.startswith("PORT "):
-            raise RuntimeError("eks_authenticator.py printed %r, not PORT <n>" % line)
+            raise RuntimeError("eks_authenticator.py printed %r, not PORT <n>:\n%s"
+                               % (line, cls.tail("authenticator.log")))
 
         # kube-apiserver, authenticating unknown bearer tokens through the webhook.
-        cls.kube_state = os.path.join(cls.dir, "kube")
         env = dict(os.environ, EKSPOSTURE_KUBE_APISERVER_ARGS=(
             "--authentication-token-webhook-config-file=%s "
             "--authentication-token-webhook-version=%s" % (kubeconfig, cls.WEBHOOK_VERSION)))
-        out = subprocess.run([os.path.join(assets, "start.sh"), cls.kube_state], env=env,
-                             stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                             timeout=120)
-        if out.returncode == 2:
-            cls.kube_state = None
-            no_kube("start.sh exited 2: %s" % out.stderr.strip())
-        if out.returncode != 0:
-            raise RuntimeError("start.sh failed (%d):\n%s" % (out.returncode, out.stderr))
+        for attempt in range(3):
+            cls.kube_state = os.path.join(cls.dir, "kube-%d" % attempt)
+            out = subprocess.run([os.path.join(assets, "start.sh"), cls.kube_state], env=env,
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                 timeout=120)
+            if out.returncode == 0:
+                break
+            if out.returncode == 2:
+                cls.kube_state = None
+                no_kube("start.sh exited 2: %s" % out.stderr.strip())
+            # start.sh picks ports nobody listens on, but a port can still be
+            # taken (e.g. as the local end of a connection) before etcd or
+            # kube-apiserver binds it: try again on new ports.
+            if "address already in use" not in out.stderr or attempt == 2:
+                raise RuntimeError("start.sh failed (%d):\n%s" % (out.returncode, out.stderr))
+            print("\nstart.sh: a port was taken, starting again:\n%s" % out.stderr.strip(),
+                  file=sys.stderr, flush=True)
+            subprocess.run([os.path.join(assets, "stop.sh"), cls.kube_state],
+                           capture_output=True, timeout=60)
         kube_env = {}
         with open(os.path.join(cls.kube_state, "env")) as f:
             for line in f:
@@ -539,18 +564,32 @@ class KubeApiserverEndToEnd(unittest.TestCase):
         cls.tls = ssl.create_default_context(cafile=kube_env["KUBE_CA_FILE"])
 
         # RBAC: the group eksposture-readers may read namespaces, nothing else.
-        cls.call("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", cls.admin, {
-            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
-            "metadata": {"name": "eksposture-read"},
-            "rules": [{"apiGroups": [""], "resources": ["namespaces"],
-                       "verbs": ["get", "list", "watch"]}]})
-        cls.call("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", cls.admin, {
-            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
-            "metadata": {"name": "eksposture-read"},
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                        "name": "eksposture-read"},
-            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
-                          "name": "eksposture-readers"}]})
+        for path, body in (
+            ("/apis/rbac.authorization.k8s.io/v1/clusterroles", {
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                "metadata": {"name": "eksposture-read"},
+                "rules": [{"apiGroups": [""], "resources": ["namespaces"],
+                           "verbs": ["get", "list", "watch"]}]}),
+            ("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                "metadata": {"name": "eksposture-read"},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                            "name": "eksposture-read"},
+                "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group",
+                              "name": "eksposture-readers"}]}),
+        ):
+            status, answer = cls.call("POST", path, cls.admin, body)
+            if status != 201:
+                raise RuntimeError("POST %s: %d %s" % (path, status, answer))
+
+    @classmethod
+    def tail(cls, log_name, lines=30):
+        """The end of a log, for an error message (the directory is deleted)."""
+        try:
+            with open(os.path.join(cls.dir, log_name), errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError as e:
+            return str(e)
 
     @classmethod
     def spawn(cls, argv, log_name, env=None, stdout=None):
