@@ -171,7 +171,13 @@ fn three_accounts_two_regions_one_denied() {
         let account = str_at(f, "/account_id");
         by_account.insert(account.to_string());
         let id = str_at(f, "/resource/id");
-        if id.starts_with("arn:") && !id.starts_with("arn:aws:iam::aws:") {
+        // The one exception: a role of an account this scan did not read,
+        // that this account's configuration hands out (a Pod Identity
+        // target role): unknown, reported in the account that uses it.
+        let foreign_role = str_at(f, "/resource/type") == "AwsIamRole"
+            && str_at(f, "/status") == "unknown"
+            && str_at(f, "/message").contains("this scan did not read that account");
+        if id.starts_with("arn:") && !id.starts_with("arn:aws:iam::aws:") && !foreign_role {
             assert_eq!(account_of(id), account, "{f}");
         }
     }
