@@ -2,7 +2,9 @@
 //! compile without it (fast tests, offline evaluation), and only the AWS
 //! plumbing, the collectors and the sinks name `aws-*` crates directly. The
 //! collectors are read-only by construction: nothing they link can send
-//! the scanner's writes (Security Hub, S3), which only the sinks hold.
+//! the scanner's writes (Security Hub, S3), which only the sinks hold. The
+//! Kubernetes client stays in crates/kube, and the binary links one TLS
+//! crypto provider (aws-lc-rs, the SDK's; kube-rs's default would add ring).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -80,6 +82,75 @@ fn the_collectors_cannot_send_the_writes() {
         if let Some(n) = graph.reaches(krate, |n| WRITERS.contains(&n)) {
             panic!("{krate} pulls in {n}: the writes belong to eksposture-sinks");
         }
+    }
+}
+
+fn is_kube(name: &str) -> bool {
+    name == "kube" || name.starts_with("kube-") || name == "k8s-openapi"
+}
+
+#[test]
+fn only_the_kubernetes_collector_depends_on_kube_rs() {
+    let meta = metadata();
+    let members: BTreeSet<&str> = meta["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for pkg in meta["packages"].as_array().unwrap() {
+        if !members.contains(pkg["id"].as_str().unwrap()) {
+            continue;
+        }
+        let name = pkg["name"].as_str().unwrap();
+        for dep in pkg["dependencies"].as_array().unwrap() {
+            let dep_name = dep["name"].as_str().unwrap();
+            assert!(
+                !is_kube(dep_name) || name == "eksposture-kube",
+                "{name} depends on {dep_name}: only eksposture-kube may name kube-rs"
+            );
+        }
+    }
+    let graph = Graph::new(&meta);
+    for krate in [
+        "eksposture-model",
+        "eksposture-policy",
+        "eksposture-checks",
+        "eksposture-report",
+    ] {
+        if let Some(n) = graph.reaches(krate, is_kube) {
+            panic!("{krate} pulls in {n}: keep kube-rs in eksposture-kube");
+        }
+    }
+}
+
+/// `cargo tree -p <krate> -e normal -i <package>` for this machine's target:
+/// what links `package` into `krate`, empty when nothing does.
+fn inverse_tree(krate: &str, package: &str) -> String {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["tree", "-p", krate, "-e", "normal", "-i", package])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("cargo tree runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // A package in no graph at all is an error rather than an empty tree.
+    if !out.status.success() && stderr.contains("did not match any packages") {
+        return String::new();
+    }
+    assert!(out.status.success(), "cargo tree failed: {stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_binary_links_one_crypto_provider() {
+    for krate in ["eksposture", "eksposture-kube"] {
+        let ring = inverse_tree(krate, "ring");
+        assert!(ring.trim().is_empty(), "{krate} links ring:\n{ring}");
+        assert!(
+            !inverse_tree(krate, "aws-lc-rs").trim().is_empty(),
+            "{krate} does not link aws-lc-rs: which provider does its TLS use?"
+        );
     }
 }
 

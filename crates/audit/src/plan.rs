@@ -144,10 +144,25 @@ impl Plan {
         };
         let collected = Instant::now();
 
+        // `--no-kubernetes` (or an inventory collected with it) leaves the
+        // Kubernetes checks out, as `--checks` would: not run, listed.
+        let (checks, skipped): (Vec<&'static Check>, Vec<&'static Check>) =
+            if scan.inventories.iter().any(Inventory::kubernetes_skipped) {
+                checks.into_iter().partition(|c| !c.reads_kubernetes())
+            } else {
+                (checks, Vec::new())
+            };
         let mut report = scan.report(&checks, VERSION);
         if let Some(file) = &suppressions {
             suppression_file::apply(&mut report, file, &scan.inventories);
         }
+        report.summary.skipped = skipped
+            .iter()
+            .map(|c| eksposture_report::Skipped {
+                check: c.meta.id.to_string(),
+                by: "--no-kubernetes".to_string(),
+            })
+            .collect();
         report.compliance = frameworks
             .iter()
             .filter_map(|f| eksposture_checks::compliance::view(f, &report.findings))
@@ -375,6 +390,51 @@ mod tests {
                                      "public_access_cidrs": ["0.0.0.0/0"]}}}]}}}
         }))
         .unwrap()
+    }
+
+    /// `--no-kubernetes` leaves the Kubernetes checks out, lists them as
+    /// skipped, and adds no gap: the scan stays complete.
+    #[tokio::test]
+    async fn kubernetes_checks_skipped_by_the_user_are_listed_not_unknown() {
+        let mut inv = inventory();
+        let cluster = &mut inv.regions.get_mut("us-east-1").unwrap().clusters;
+        if let eksposture_model::Observed::Known(cs) = cluster {
+            cs[0].kubernetes = eksposture_model::Observed::Unknown(
+                eksposture_model::Gap::kubernetes_skipped("us-east-1"),
+            );
+        }
+        let audit = Plan::new(Source::Inventory(Box::new(inv)))
+            .run()
+            .await
+            .ok()
+            .unwrap();
+        let r = &audit.report;
+        assert!(r.gaps.is_empty(), "{:?}", r.gaps);
+        assert!(!r
+            .findings
+            .iter()
+            .any(|f| f.check_id.starts_with("kubernetes-")));
+        let skipped: Vec<&str> = r.summary.skipped.iter().map(|s| s.check.as_str()).collect();
+        let kube: Vec<&str> = eksposture_checks::CHECKS
+            .iter()
+            .filter(|c| c.reads_kubernetes())
+            .map(|c| c.meta.id)
+            .collect();
+        assert!(!kube.is_empty());
+        assert_eq!(skipped, kube);
+        assert!(r.summary.skipped.iter().all(|s| s.by == "--no-kubernetes"));
+        // Without the marker, the same checks run (unknown: nothing read).
+        let ran = Plan::new(Source::Inventory(Box::new(inventory())))
+            .run()
+            .await
+            .ok()
+            .unwrap();
+        assert!(ran.report.summary.skipped.is_empty());
+        assert!(ran
+            .report
+            .findings
+            .iter()
+            .any(|f| f.check_id.starts_with("kubernetes-")));
     }
 
     fn plan(targets: Vec<Target>, fail_on: Option<Severity>) -> Plan {

@@ -109,7 +109,14 @@ pub fn to_text(counts: &Counts, phases: &Phases, gaps: usize, peak_rss_kb: Optio
 
 /// Prints (`--stats`) and writes (`--stats-file`) the statistics.
 pub fn emit(show: bool, file: Option<&Path>, phases: &Phases, gaps: usize) -> Result<()> {
-    let counts = eksposture_aws::requests::snapshot();
+    let mut counts = eksposture_aws::requests::snapshot();
+    // The clusters' Kubernetes API, counted by its own client layer: one
+    // request per operation (`kubernetes:list pods`, ...).
+    let kube = eksposture_kube::requests::snapshot();
+    counts.operations += kube.requests.values().sum::<u64>();
+    counts.requests.extend(kube.requests);
+    counts.throttles += kube.throttles;
+    counts.errors += kube.errors;
     let rss = peak_rss_kb();
     if show {
         eprint!("{}", to_text(&counts, phases, gaps, rss));

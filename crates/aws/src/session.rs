@@ -29,6 +29,11 @@ pub struct Options {
     pub max_attempts: u32,
     /// Limit on one attempt of one call.
     pub attempt_timeout: Duration,
+    /// Read each cluster's own Kubernetes API (`--no-kubernetes` clears it).
+    pub kubernetes: bool,
+    /// `--kubeconfig`: contexts that reach clusters (else `KUBECONFIG`; a
+    /// cluster no context matches is read with an EKS token).
+    pub kubeconfig: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -41,6 +46,8 @@ impl Default for Options {
             endpoint_url: None,
             max_attempts: 5,
             attempt_timeout: Duration::from_secs(20),
+            kubernetes: true,
+            kubeconfig: None,
         }
     }
 }
@@ -146,6 +153,8 @@ pub struct Session {
     pub home: Region,
     pub account_id: String,
     pub partition: String,
+    /// The caller's ARN as STS answers it (an assumed role's session ARN).
+    pub caller_arn: String,
 }
 
 /// Loads the configuration, assumes `opts.assume` when set, and asks STS
@@ -183,6 +192,7 @@ pub async fn session(opts: &Options) -> Result<Session, SessionError> {
         home,
         account_id,
         partition,
+        caller_arn: identity.arn().unwrap_or_default().to_string(),
     })
 }
 

@@ -20,6 +20,7 @@ pub mod eks;
 pub mod iam;
 mod imds;
 pub mod inspector;
+pub mod kubernetes;
 pub mod path;
 mod support;
 
@@ -86,6 +87,14 @@ impl CheckMeta {
 pub struct Check {
     pub meta: &'static CheckMeta,
     pub evaluate: fn(&Graph<'_>, &mut Findings),
+}
+
+impl Check {
+    /// Whether the check judges the clusters' own Kubernetes API (the
+    /// `kubernetes` service), so `--no-kubernetes` skips it.
+    pub fn reads_kubernetes(&self) -> bool {
+        self.meta.id.starts_with("kubernetes-")
+    }
 }
 
 /// Declares a check's metadata as `pub static META`. The doc comment above

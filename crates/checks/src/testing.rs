@@ -21,7 +21,8 @@ pub fn base() -> Value {
     })
 }
 
-fn merge(into: &mut Value, from: Value) {
+/// Merges `from` into `into`: objects key by key, anything else replaced.
+pub fn merge(into: &mut Value, from: Value) {
     match (into, from) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, v) in b {

@@ -50,6 +50,11 @@ pub struct PermissionsArgs {
     /// Add what `audit --security-hub` needs.
     #[arg(long)]
     pub security_hub: bool,
+    /// Print the read-only ClusterRole and binding each cluster needs (YAML
+    /// for `kubectl apply -f -`) and the access-entry command that puts the
+    /// scanner's role in their group, instead of the IAM policy.
+    #[arg(long, conflicts_with_all = ["security_hub", "role_name"])]
+    pub kubernetes: bool,
     /// Print the policy of the identity that scans other accounts through
     /// this role (sts:AssumeRole), instead of the read policy the role
     /// itself needs.
@@ -89,6 +94,22 @@ pub struct AwsArgs {
     /// in the profile's region or us-east-1).
     #[arg(long, conflicts_with = "regions")]
     pub all_regions: bool,
+    /// Do not read the clusters' own Kubernetes API: the Kubernetes checks
+    /// are skipped (listed as skipped in the report), no gap is added.
+    #[arg(
+        long,
+        env = "EKSPOSTURE_NO_KUBERNETES",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub no_kubernetes: bool,
+    /// Reach clusters through this kubeconfig's contexts (named by the
+    /// cluster ARN, as `aws eks update-kubeconfig` writes them, or with the
+    /// cluster's endpoint as server); KUBECONFIG works too. A cluster no
+    /// context matches is read with an EKS token made from the AWS
+    /// credentials.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_kubernetes")]
+    pub kubeconfig: Option<std::path::PathBuf>,
 }
 
 /// Which accounts to scan, when not only the credentials' own.
@@ -201,7 +222,7 @@ pub struct AuditArgs {
     #[arg(long, conflicts_with = "suppressions")]
     pub no_suppressions: bool,
     /// Evaluate a saved inventory (from `eksposture collect`) without calling AWS.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "max_attempts", "attempt_timeout", "all_regions", "accounts", "organization", "role_name"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "regions", "endpoint_url", "max_attempts", "attempt_timeout", "all_regions", "kubeconfig", "accounts", "organization", "role_name"])]
     pub inventory: Option<PathBuf>,
     /// Compare with an earlier report of the same account (`--output json`):
     /// the report gains a `diff` section and new failures are marked.
@@ -338,6 +359,48 @@ mod tests {
             panic!("not audit")
         };
         assert_eq!(a.output, [Format::Table]);
+    }
+
+    #[test]
+    fn kubernetes_flags_parse_and_conflict() {
+        let audit = |args: &[&str]| {
+            let mut all = vec!["eksposture", "audit"];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all).map(|c| match c.command {
+                Command::Audit(a) => a,
+                _ => panic!("not audit"),
+            })
+        };
+        assert!(audit(&["--no-kubernetes"]).unwrap().aws.no_kubernetes);
+        assert!(
+            !audit(&[]).unwrap().aws.no_kubernetes
+                || std::env::var_os("EKSPOSTURE_NO_KUBERNETES").is_some()
+        );
+        let k = audit(&["--kubeconfig", "k.yaml"]).unwrap();
+        assert_eq!(
+            k.aws.kubeconfig.as_deref(),
+            Some(std::path::Path::new("k.yaml"))
+        );
+        assert!(audit(&["--no-kubernetes", "--kubeconfig", "k.yaml"]).is_err());
+        // The environment form takes the usual boolean spellings.
+        let parser = clap::builder::BoolishValueParser::new();
+        let cmd = clap::Command::new("t");
+        for (text, want) in [
+            ("1", true),
+            ("true", true),
+            ("yes", true),
+            ("0", false),
+            ("false", false),
+        ] {
+            let v = clap::builder::TypedValueParser::parse_ref(
+                &parser,
+                &cmd,
+                None,
+                std::ffi::OsStr::new(text),
+            )
+            .unwrap();
+            assert_eq!(v, want, "{text}");
+        }
     }
 
     #[test]

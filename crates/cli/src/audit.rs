@@ -154,6 +154,8 @@ pub fn aws_options(aws: &AwsArgs) -> eksposture_aws::Options {
         endpoint_url: aws.endpoint_url.clone(),
         max_attempts: aws.max_attempts,
         attempt_timeout: std::time::Duration::from_secs_f64(aws.attempt_timeout),
+        kubernetes: !aws.no_kubernetes,
+        kubeconfig: aws.kubeconfig.clone(),
         ..eksposture_aws::Options::default()
     }
 }

@@ -39,6 +39,9 @@ pub struct Event {
     pub max_parallel_accounts: Option<u16>,
     pub checks: Option<Vec<String>>,
     pub fail_on: Option<String>,
+    /// Read the clusters' own Kubernetes API (default true); the function
+    /// needs network access to the endpoints (a VPC for private ones).
+    pub kubernetes: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +68,8 @@ pub struct Request {
     pub max_attempts: Option<String>,
     pub checks: Option<Vec<String>>,
     pub fail_on: Option<String>,
+    /// `EKSPOSTURE_KUBERNETES` / the event's `kubernetes`.
+    pub kubernetes: bool,
 }
 
 fn list(text: &str) -> Vec<String> {
@@ -147,6 +152,13 @@ impl Request {
                 })
                 .transpose()?,
         };
+        let kubernetes = match event.kubernetes {
+            Some(b) => b,
+            None => match var("EKSPOSTURE_KUBERNETES") {
+                Some(v) => flag("EKSPOSTURE_KUBERNETES", &v)?,
+                None => true,
+            },
+        };
         let mut s3_prefix = event
             .s3_prefix
             .or_else(|| var("EKSPOSTURE_S3_PREFIX"))
@@ -169,6 +181,7 @@ impl Request {
             max_attempts: var("EKSPOSTURE_MAX_ATTEMPTS"),
             checks: event.checks,
             fail_on: event.fail_on,
+            kubernetes,
         })
     }
 
@@ -177,6 +190,7 @@ impl Request {
         let mut aws = Options {
             regions: self.regions.clone(),
             all_regions: self.all_regions,
+            kubernetes: self.kubernetes,
             ..Options::default()
         };
         if let Some(n) = &self.max_attempts {

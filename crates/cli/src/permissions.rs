@@ -13,11 +13,29 @@ use eksposture_audit::exit::{usage, Failure, Outcome};
 use eksposture_audit::output;
 
 pub fn print(args: &PermissionsArgs) -> Result<Outcome, Failure> {
+    if args.kubernetes {
+        output::print(&kubernetes_role()).map_err(usage)?;
+        return Ok(Outcome::Clean);
+    }
     let policy = policy(args).map_err(usage)?;
     let mut text = serde_json::to_string_pretty(&policy).unwrap_or_default();
     text.push('\n');
     output::print(&text).map_err(usage)?;
     Ok(Outcome::Clean)
+}
+
+/// The read role of the clusters' own API, from the one table of kinds the
+/// reader lists (`eksposture_kube::kinds`): get and list, never Secrets.
+pub fn kubernetes_role() -> String {
+    let group = eksposture_kube::kinds::READERS_GROUP;
+    format!(
+        "# eksposture's read access to a cluster's Kubernetes API: apply with\n\
+         #   eksposture permissions --kubernetes | kubectl apply -f -\n\
+         # then put the scanner's IAM role in the group, with no access policy:\n\
+         #   aws eks create-access-entry --cluster-name CLUSTER --principal-arn SCANNER_ROLE_ARN --kubernetes-groups {group}\n\
+         # (AmazonEKSAdminViewPolicy is not suggested: it can read Secrets.)\n{}",
+        eksposture_kube::kinds::read_role_yaml()
+    )
 }
 
 fn statement(sid: &str, actions: &[&str], resource: &str) -> Value {
@@ -101,11 +119,28 @@ mod tests {
     fn args() -> PermissionsArgs {
         PermissionsArgs {
             security_hub: false,
+            kubernetes: false,
             role_name: None,
             organization: false,
             s3_bucket: None,
             partition: "aws".into(),
         }
+    }
+
+    #[test]
+    fn the_kubernetes_read_role_is_get_and_list_and_names_the_grant() {
+        let text = super::kubernetes_role();
+        assert!(text.contains("kind: ClusterRole\n"), "{text}");
+        assert!(
+            text.contains("--kubernetes-groups eksposture-readers"),
+            "{text}"
+        );
+        let rules: Vec<&str> = text.lines().filter(|l| l.contains("verbs:")).collect();
+        assert!(rules.iter().all(|l| l.trim() == "verbs: [\"get\", \"list\"]" || l.trim() == "verbs: [\"get\"]"), "{rules:?}");
+        assert!(
+            !text.to_lowercase().contains("resources: [\"secrets"),
+            "{text}"
+        );
     }
 
     fn actions(p: &serde_json::Value) -> Vec<String> {

@@ -22,6 +22,13 @@ impl GapSink {
         }
     }
 
+    /// Withdraws a gap a later read filled in.
+    pub fn remove(&self, gap: &Gap) {
+        if let Ok(mut v) = self.0.lock() {
+            v.retain(|g| g != gap);
+        }
+    }
+
     pub fn take(&self) -> Vec<Gap> {
         self.0
             .lock()

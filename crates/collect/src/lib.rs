@@ -18,6 +18,7 @@ pub mod eks;
 pub mod iam;
 pub mod inspector;
 pub mod kms;
+pub mod kubernetes;
 pub mod logs;
 pub mod service;
 #[cfg(test)]
@@ -39,6 +40,8 @@ pub enum CollectError {
     Session(#[from] SessionError),
     #[error("cannot list the organization's accounts: {0}")]
     Organization(String),
+    #[error("{0} (fix the file, or pass --no-kubernetes)")]
+    Kubeconfig(eksposture_kube::kubeconfig::KubeconfigError),
 }
 
 /// The accounts of the organization the credentials can list (management
@@ -57,11 +60,21 @@ pub async fn collect(
     progress: Option<Arc<dyn Progress>>,
 ) -> Result<Inventory, CollectError> {
     let started_at = now_rfc3339();
+    // A kubeconfig the user named (or KUBECONFIG) that cannot be used is a
+    // mistake to fix before scanning, not a gap.
+    let contexts = if opts.kubernetes {
+        eksposture_kube::kubeconfig::Contexts::load(opts.kubeconfig.as_deref())
+            .map_err(CollectError::Kubeconfig)?
+            .map(Arc::new)
+    } else {
+        None
+    };
     let Session {
         sdk,
         home,
         account_id,
         partition,
+        caller_arn,
     } = session(opts).await?;
     let mut early_gaps = Vec::new();
     let regions = if opts.all_regions {
@@ -111,7 +124,18 @@ pub async fn collect(
             (ctx.region, data)
         }
     });
-    let (iam, region_data) = tokio::join!(iam_fut, futures::future::join_all(region_futs));
+    let (iam, mut region_data) = tokio::join!(iam_fut, futures::future::join_all(region_futs));
+    if opts.kubernetes {
+        let reading = kubernetes::Reading {
+            sdk: &sdk,
+            caller_arn: &caller_arn,
+            contexts,
+            gaps: &gaps,
+        };
+        Box::pin(kubernetes::read_all(&mut region_data, &reading)).await;
+    } else {
+        kubernetes::skip_all(&mut region_data);
+    }
 
     let mut gaps = gaps.take();
     gaps.extend(early_gaps);

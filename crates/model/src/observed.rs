@@ -11,6 +11,9 @@ pub enum GapReason {
     NotSupported,
     /// Still throttled after every retry.
     Throttled,
+    /// No connection: a private Kubernetes endpoint seen from outside its
+    /// VPC, a firewall, DNS.
+    Unreachable,
     /// The scanner does not read this source at all (yet): e.g. a cluster's
     /// `kube-system/aws-auth` ConfigMap, which only the Kubernetes API shows.
     NotRead,
@@ -25,11 +28,14 @@ impl GapReason {
             GapReason::AccessDenied => "access_denied",
             GapReason::NotSupported => "not_supported",
             GapReason::Throttled => "throttled",
+            GapReason::Unreachable => "unreachable",
             GapReason::NotRead => "not_read",
             GapReason::Error => "error",
         }
     }
 }
+
+const KUBERNETES_SKIPPED: &str = "not read: --no-kubernetes";
 
 /// A piece of the account the scanner could not read.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -65,6 +71,26 @@ impl Gap {
         }
     }
 
+    /// What a cluster's Kubernetes half carries when the user chose not to
+    /// read it (`--no-kubernetes`): kept on the cluster, never among the
+    /// scan's gaps, so it neither marks the scan incomplete nor is read as
+    /// a failed read; the Kubernetes checks are skipped instead.
+    pub fn kubernetes_skipped(region: impl Into<String>) -> Self {
+        Gap::new(
+            "kubernetes",
+            region,
+            "read",
+            GapReason::NotRead,
+            KUBERNETES_SKIPPED,
+        )
+    }
+
+    pub fn is_kubernetes_skipped(&self) -> bool {
+        self.service == "kubernetes"
+            && self.reason == GapReason::NotRead
+            && self.message == KUBERNETES_SKIPPED
+    }
+
     /// The gap recorded for a field that a (possibly hand-written or older)
     /// inventory file does not contain: absent data is unknown, never empty.
     pub fn absent() -> Self {
@@ -96,6 +122,13 @@ impl<T> Default for Observed<T> {
 
 impl<T> Observed<T> {
     pub fn known(&self) -> Option<&T> {
+        match self {
+            Observed::Known(v) => Some(v),
+            Observed::Unknown(_) => None,
+        }
+    }
+
+    pub fn known_mut(&mut self) -> Option<&mut T> {
         match self {
             Observed::Known(v) => Some(v),
             Observed::Unknown(_) => None,

@@ -61,6 +61,18 @@ pub struct Summary {
     pub suppressed: u64,
     /// Failing, unsuppressed findings per severity.
     pub by_severity: BySeverity,
+    /// Checks not run because of an option the user chose (`--no-kubernetes`),
+    /// with that option; absent when none were skipped.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+}
+
+/// A check the user's options left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub check: String,
+    /// The option, e.g. `--no-kubernetes`.
+    pub by: String,
 }
 
 /// A count per severity; every key is always present.

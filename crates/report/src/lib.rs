@@ -19,7 +19,7 @@ pub use accounts::build_accounts;
 pub use build::{build, render_json};
 pub use contract::{
     Absence, AccountEntry, AccountStatus, BaselineDiff, BySeverity, Change, DiffCounts, EntryInfo,
-    EntryMatches, Report, ScanSide, State, Summary, SuppressionSummary, Tool, TOOL_NAME,
+    EntryMatches, Report, ScanSide, Skipped, State, Summary, SuppressionSummary, Tool, TOOL_NAME,
 };
 pub use csv::{render_csv, CSV_COLUMNS};
 pub use diff::{diff, render_diff_json, render_diff_table, Diff, DiffError};

@@ -129,6 +129,14 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
         let _ = write!(out, ", {} suppressed", s.suppressed);
     }
     out.push('\n');
+    if let Some(first) = s.skipped.first() {
+        let _ = writeln!(
+            out,
+            "Skipped by {}: {}",
+            first.by,
+            eksposture_model::text::count(s.skipped.len(), "check", "checks")
+        );
+    }
     let by_severity: Vec<String> = Severity::ALL
         .iter()
         .map(|&sev| {

@@ -72,6 +72,11 @@ pub fn map_cluster(c: &types::Cluster) -> ClusterConfig {
         security_group_ids: sorted(vpc.and_then(|v| v.security_group_ids.as_ref())),
         cluster_security_group_id: vpc.and_then(|v| v.cluster_security_group_id.clone()),
         vpc_id: vpc.and_then(|v| v.vpc_id.clone()),
+        endpoint: c.endpoint.clone(),
+        certificate_authority: c
+            .certificate_authority
+            .as_ref()
+            .and_then(|a| a.data.clone()),
         // Omitted by EKS and `[]` from moto both mean "no secrets encryption".
         encryption_config: c.encryption_config().iter().map(map_encryption).collect(),
         enabled_log_types: c.logging.as_ref().map(|l| {
@@ -310,8 +315,19 @@ mod tests {
                     .build(),
             )
             .tags("team", "a")
+            .endpoint("https://ABC.gr7.us-east-1.eks.amazonaws.com")
+            .certificate_authority(
+                aws_sdk_eks::types::Certificate::builder()
+                    .data("LS0tLS1CRUdJTg==")
+                    .build(),
+            )
             .build();
         let m = map_cluster(&c);
+        assert_eq!(
+            m.endpoint.as_deref(),
+            Some("https://ABC.gr7.us-east-1.eks.amazonaws.com")
+        );
+        assert_eq!(m.certificate_authority.as_deref(), Some("LS0tLS1CRUdJTg=="));
         assert_eq!(m.endpoint_public_access, Some(true));
         assert_eq!(m.endpoint_private_access, Some(false));
         assert_eq!(m.public_access_cidrs, Some(vec!["0.0.0.0/0".to_string()]));

@@ -277,6 +277,8 @@ async fn cluster(ctx: &Ctx, clients: &Clients, name: &str) -> Option<Cluster> {
         log_group,
         secrets_key,
         aws_auth,
+        // Read after the AWS side (crate eksposture-kube), when enabled.
+        kubernetes: Observed::default(),
     })
 }
 

@@ -32,6 +32,11 @@ pub struct Cluster {
     /// The KMS key that encrypts secrets; `None` when no key is configured.
     #[serde(default)]
     pub secrets_key: Option<Observed<KmsKey>>,
+    /// The cluster's own Kubernetes API. `Unknown` when nothing of it could
+    /// be read (endpoint unreachable, credentials refused, every kind
+    /// denied) or it was not read; each kind can still be a gap of its own.
+    #[serde(default)]
+    pub kubernetes: Observed<super::Kubernetes>,
     /// What the `kube-system/aws-auth` ConfigMap grants. `Known` and empty
     /// when the authentication mode is `API`, where EKS ignores the
     /// ConfigMap; otherwise (`CONFIG_MAP`, `API_AND_CONFIG_MAP`, or a mode
@@ -127,6 +132,11 @@ pub struct ClusterConfig {
     pub security_group_ids: Vec<String>,
     pub cluster_security_group_id: Option<String>,
     pub vpc_id: Option<String>,
+    /// The Kubernetes API server's URL.
+    pub endpoint: Option<String>,
+    /// `certificateAuthority.data`: base64 of the PEM bundle that signs the
+    /// API server's certificate (public data).
+    pub certificate_authority: Option<String>,
     /// EKS omits `encryptionConfig` when secrets encryption is off (moto
     /// returns `[]`): both read as an empty list.
     pub encryption_config: Vec<EncryptionConfig>,

@@ -12,6 +12,7 @@ mod ecs;
 mod eks;
 mod iam;
 mod inspector;
+pub mod kubernetes;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,6 +26,7 @@ pub use ecs::*;
 pub use eks::*;
 pub use iam::*;
 pub use inspector::*;
+pub use kubernetes::Kubernetes;
 
 pub type Tags = BTreeMap<String, String>;
 
@@ -52,6 +54,16 @@ pub const TAGGED_RESOURCE_TYPES: [&str; 4] = [
 ];
 
 impl Inventory {
+    /// Whether the scan skipped the clusters' Kubernetes API by the user's
+    /// choice (`--no-kubernetes`).
+    pub fn kubernetes_skipped(&self) -> bool {
+        self.regions
+            .values()
+            .filter_map(|r| r.clusters.known())
+            .flatten()
+            .any(|c| c.kubernetes.gap().is_some_and(Gap::is_kubernetes_skipped))
+    }
+
     /// The tags of every resource that has them, by the id its findings use
     /// (the ARN). A resource whose description could not be read (cluster or
     /// nodegroup config unknown) is absent: its tags are unknown, not empty.
