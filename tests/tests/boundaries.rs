@@ -26,6 +26,31 @@ fn metadata() -> Value {
     serde_json::from_slice(&out.stdout).expect("cargo metadata prints JSON")
 }
 
+/// `(package, dependency)` for every direct dependency of every workspace
+/// member, as its manifest names it.
+fn direct_dependencies(meta: &Value) -> Vec<(&str, &str)> {
+    let members: BTreeSet<&str> = meta["workspace_members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|pkg| members.contains(pkg["id"].as_str().unwrap()))
+        .flat_map(|pkg| {
+            let name = pkg["name"].as_str().unwrap();
+            pkg["dependencies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |dep| (name, dep["name"].as_str().unwrap()))
+        })
+        .collect()
+}
+
 fn is_sdk(name: &str) -> bool {
     name.starts_with("aws-sdk-") || name.starts_with("aws-config") || name.starts_with("aws-smithy")
 }
@@ -39,26 +64,12 @@ const WRITERS: [&str; 2] = ["aws-sdk-securityhub", "aws-sdk-s3"];
 #[test]
 fn only_the_aws_crates_depend_on_the_aws_sdk() {
     let meta = metadata();
-    let members: BTreeSet<&str> = meta["workspace_members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    // Direct dependencies of every workspace package.
-    for pkg in meta["packages"].as_array().unwrap() {
-        if !members.contains(pkg["id"].as_str().unwrap()) {
-            continue;
-        }
-        let name = pkg["name"].as_str().unwrap();
-        for dep in pkg["dependencies"].as_array().unwrap() {
-            let dep_name = dep["name"].as_str().unwrap();
-            if is_sdk(dep_name) {
-                assert!(
-                    SDK_CRATES.contains(&name),
-                    "{name} depends on {dep_name}: only {SDK_CRATES:?} may name the AWS SDK"
-                );
-            }
+    for (name, dep_name) in direct_dependencies(&meta) {
+        if is_sdk(dep_name) {
+            assert!(
+                SDK_CRATES.contains(&name),
+                "{name} depends on {dep_name}: only {SDK_CRATES:?} may name the AWS SDK"
+            );
         }
     }
     let graph = Graph::new(&meta);
@@ -92,24 +103,11 @@ fn is_kube(name: &str) -> bool {
 #[test]
 fn only_the_kubernetes_collector_depends_on_kube_rs() {
     let meta = metadata();
-    let members: BTreeSet<&str> = meta["workspace_members"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    for pkg in meta["packages"].as_array().unwrap() {
-        if !members.contains(pkg["id"].as_str().unwrap()) {
-            continue;
-        }
-        let name = pkg["name"].as_str().unwrap();
-        for dep in pkg["dependencies"].as_array().unwrap() {
-            let dep_name = dep["name"].as_str().unwrap();
-            assert!(
-                !is_kube(dep_name) || name == "eksposture-kube",
-                "{name} depends on {dep_name}: only eksposture-kube may name kube-rs"
-            );
-        }
+    for (name, dep_name) in direct_dependencies(&meta) {
+        assert!(
+            !is_kube(dep_name) || name == "eksposture-kube",
+            "{name} depends on {dep_name}: only eksposture-kube may name kube-rs"
+        );
     }
     let graph = Graph::new(&meta);
     for krate in [

@@ -348,26 +348,28 @@ fn subjects_of(subjects: Option<Vec<rbac::Subject>>) -> Vec<m::Subject> {
         .collect()
 }
 
-pub fn role_binding_of(b: rbac::RoleBinding) -> m::RoleBinding {
+fn binding(
+    meta: &ObjectMeta,
+    role_ref: rbac::RoleRef,
+    subjects: Option<Vec<rbac::Subject>>,
+) -> m::RoleBinding {
     m::RoleBinding {
-        namespace: b.metadata.namespace.clone(),
-        name: name(&b.metadata),
-        system: is_system(&b.metadata),
-        role_kind: b.role_ref.kind,
-        role_name: b.role_ref.name,
-        subjects: subjects_of(b.subjects),
+        namespace: meta.namespace.clone(),
+        name: name(meta),
+        system: is_system(meta),
+        role_kind: role_ref.kind,
+        role_name: role_ref.name,
+        subjects: subjects_of(subjects),
     }
 }
 
+pub fn role_binding_of(b: rbac::RoleBinding) -> m::RoleBinding {
+    binding(&b.metadata, b.role_ref, b.subjects)
+}
+
+/// A ClusterRoleBinding has no namespace (its metadata carries none).
 pub fn cluster_role_binding_of(b: rbac::ClusterRoleBinding) -> m::RoleBinding {
-    m::RoleBinding {
-        namespace: None,
-        name: name(&b.metadata),
-        system: is_system(&b.metadata),
-        role_kind: b.role_ref.kind,
-        role_name: b.role_ref.name,
-        subjects: subjects_of(b.subjects),
-    }
+    binding(&b.metadata, b.role_ref, b.subjects)
 }
 
 pub fn network_policy_of(p: net::NetworkPolicy) -> m::NetworkPolicy {
