@@ -39,6 +39,20 @@ pub struct Reading<'a> {
 /// Reads every described cluster of every region in place.
 pub async fn read_all(regions: &mut [(String, RegionInventory)], how: &Reading<'_>) {
     let Some(credentials) = how.sdk.credentials_provider() else {
+        // Not reached after a session that identified itself; never a pass.
+        for (region, data) in regions.iter_mut() {
+            for c in data.clusters.known_mut().into_iter().flatten() {
+                let gap = Gap::new(
+                    "kubernetes",
+                    region.as_str(),
+                    "connect",
+                    eksposture_model::GapReason::Error,
+                    "no AWS credentials to make an EKS token with",
+                );
+                how.gaps.push(gap.clone());
+                c.kubernetes = Observed::Unknown(gap);
+            }
+        }
         return;
     };
     let access = Access {
@@ -62,6 +76,12 @@ pub async fn read_all(regions: &mut [(String, RegionInventory)], how: &Reading<'
 }
 
 async fn read_one(region: &str, cluster: &mut Cluster, access: &Access, gaps: &GapSink) {
+    // Without DescribeCluster's answer there is no endpoint to connect to:
+    // its gap (already among the scan's) is the cause.
+    if let Observed::Unknown(gap) = &cluster.config {
+        cluster.kubernetes = Observed::Unknown(gap.clone());
+        return;
+    }
     let config = cluster.config.known();
     let mode = config.and_then(|c| c.authentication_mode.as_deref());
     let target = EksCluster {
