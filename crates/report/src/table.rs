@@ -132,9 +132,9 @@ pub fn render_table_with(report: &Report, opts: TableOptions) -> String {
     if let Some(first) = s.skipped.first() {
         let _ = writeln!(
             out,
-            "Skipped by {}: {}",
+            "Not run ({}): {}",
             first.by,
-            eksposture_model::text::count(s.skipped.len(), "check", "checks")
+            eksposture_model::text::count(s.skipped.len(), "Kubernetes check", "Kubernetes checks")
         );
     }
     let by_severity: Vec<String> = Severity::ALL

@@ -332,6 +332,23 @@ fn table_without_failures_says_so() {
 }
 
 #[test]
+fn checks_left_out_by_an_option_are_named_in_the_summary_and_the_json() {
+    let mut r = sample();
+    for id in ["kubernetes-pod-not-privileged", "kubernetes-pod-non-root"] {
+        r.summary.skipped.push(crate::Skipped {
+            check: id.into(),
+            by: "--no-kubernetes".into(),
+        });
+    }
+    assert!(plain(&r).contains("\nNot run (--no-kubernetes): 2 Kubernetes checks\n"));
+    assert!(!plain(&sample()).contains("Not run"));
+    let v: Value = serde_json::from_str(&render_json(&r)).unwrap();
+    assert_eq!(v["summary"]["skipped"][1]["check"], "kubernetes-pod-non-root");
+    let none: Value = serde_json::from_str(&render_json(&sample())).unwrap();
+    assert!(none["summary"].get("skipped").is_none(), "absent when nothing was skipped");
+}
+
+#[test]
 fn table_shows_a_region_column_for_multi_region_scans() {
     let r = build(
         &inventory(&["eu-west-1", "us-east-1"], vec![]),
