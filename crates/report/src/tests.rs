@@ -343,9 +343,15 @@ fn checks_left_out_by_an_option_are_named_in_the_summary_and_the_json() {
     assert!(plain(&r).contains("\nNot run (--no-kubernetes): 2 Kubernetes checks\n"));
     assert!(!plain(&sample()).contains("Not run"));
     let v: Value = serde_json::from_str(&render_json(&r)).unwrap();
-    assert_eq!(v["summary"]["skipped"][1]["check"], "kubernetes-pod-non-root");
+    assert_eq!(
+        v["summary"]["skipped"][1]["check"],
+        "kubernetes-pod-non-root"
+    );
     let none: Value = serde_json::from_str(&render_json(&sample())).unwrap();
-    assert!(none["summary"].get("skipped").is_none(), "absent when nothing was skipped");
+    assert!(
+        none["summary"].get("skipped").is_none(),
+        "absent when nothing was skipped"
+    );
 }
 
 #[test]
